@@ -1,0 +1,94 @@
+/*
+ * config: the YAML configuration, declared once and parsed into a
+ * generation object.
+ *
+ * Every key is declared in one schema table in config.c (key, type, bounds,
+ * default, whether it may change on reload, where it lands in struct
+ * trd_config).  Loading parses the whole file into a new struct trd_config,
+ * validates all of it, and reports every error as
+ *   FILE:LINE:COL: KEY.PATH: message
+ * so an operator fixes the file in one pass.  A generation is immutable once
+ * loaded: a reload (SIGHUP) loads a new one and swaps it in only if it is
+ * valid and differs from the running one only in keys that may change at
+ * runtime (trd_config_reloadable()).  Otherwise the old one keeps running.
+ */
+#ifndef TRD_CONFIG_H
+#define TRD_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "log.h"
+#include "traderd/types.h"
+
+enum trd_mode {
+	TRD_MODE_REPLAY,
+	TRD_MODE_PAPER,
+	TRD_MODE_LIVE,
+};
+
+struct trd_instrument_conf {
+	char     symbol[TRD_SYMBOL_MAX + 1];
+	uint8_t  price_dp;  /* decimals stored for prices (default 8) */
+	uint8_t  qty_dp;    /* decimals stored for quantities (default 8) */
+	int64_t  tick_size; /* scaled by 10^price_dp; > 0 */
+	int64_t  lot_size;  /* scaled by 10^qty_dp; > 0 */
+};
+
+/* Sentinels for an unset replay.from / replay.to. */
+#define TRD_TIME_MIN INT64_MIN
+#define TRD_TIME_MAX INT64_MAX
+
+struct trd_config {
+	char              *path;       /* the file this came from */
+	uint64_t           generation; /* set by the caller that installs it */
+
+	enum trd_mode      mode;
+	char              *data_dir;
+	char              *report_dir;
+	enum trd_log_level log_level;
+
+	struct trd_instrument_conf *instruments;
+	size_t                      ninstruments;
+
+	struct {
+		int64_t  from_ns;     /* TRD_TIME_MIN when unset */
+		int64_t  to_ns;       /* TRD_TIME_MAX when unset; exclusive */
+		double   speed;       /* 0 means "max" (unpaced) */
+		uint32_t timeframe_s; /* bar timeframe to replay */
+	} replay;
+
+	struct {
+		uint64_t map_size_mb; /* initial LMDB map size */
+		uint64_t map_max_mb;  /* growth ceiling */
+	} store;
+};
+
+/*
+ * Load and validate path.  On success returns 0 and *out (caller frees with
+ * trd_config_free).  On failure logs every error (file:line:col: key:
+ * message) at error level, returns TRD_ECONFIG (or -errno when the file
+ * cannot be read) and leaves *out untouched.  If nerrors is not NULL it
+ * receives the number of errors found.
+ */
+int trd_config_load(const char *path, struct trd_config **out,
+		    int *nerrors);
+void trd_config_free(struct trd_config *c);
+
+/*
+ * Whether next may replace cur at runtime: 1 if every key that differs is
+ * declared reloadable; 0 otherwise, with the first offending key's name
+ * written to key (size keylen).
+ */
+int trd_config_reloadable(const struct trd_config *cur,
+			  const struct trd_config *next, char *key,
+			  size_t keylen);
+
+/* Find an instrument by symbol, or NULL. */
+const struct trd_instrument_conf *
+trd_config_instrument(const struct trd_config *c, const char *symbol);
+
+/* "replay", "paper", "live". */
+const char *trd_mode_name(enum trd_mode m);
+
+#endif

@@ -1,0 +1,82 @@
+/*
+ * log: see log.h.  Writes are a single fputs of a formatted line so lines
+ * from one process never interleave mid-line.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+
+static enum trd_log_level cur_level = TRD_LOG_INFO;
+static int journal = -1; /* -1 unknown, 0 no, 1 stderr goes to journald */
+
+void
+trd_log_set_level(enum trd_log_level level)
+{
+	cur_level = level;
+}
+
+enum trd_log_level
+trd_log_get_level(void)
+{
+	return cur_level;
+}
+
+int
+trd_log_level_parse(const char *s, enum trd_log_level *out)
+{
+	static const struct { const char *name; enum trd_log_level lv; } t[] = {
+		{ "error", TRD_LOG_ERROR }, { "warn", TRD_LOG_WARN },
+		{ "info", TRD_LOG_INFO },   { "debug", TRD_LOG_DEBUG },
+	};
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		if (strcmp(s, t[i].name) == 0) {
+			*out = t[i].lv;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static const char *
+level_name(enum trd_log_level level)
+{
+	switch (level) {
+	case TRD_LOG_ERROR: return "error";
+	case TRD_LOG_WARN:  return "warn";
+	case TRD_LOG_INFO:  return "info";
+	case TRD_LOG_DEBUG: return "debug";
+	}
+	return "?";
+}
+
+void
+trd_vlog(enum trd_log_level level, const char *where, const char *fmt,
+	 va_list ap)
+{
+	char msg[2048], line[2200];
+
+	if (level > cur_level)
+		return;
+	if (journal < 0)
+		journal = getenv("JOURNAL_STREAM") != NULL;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (journal)
+		snprintf(line, sizeof(line), "<%d>%s: %s\n", (int)level, where,
+			 msg);
+	else
+		snprintf(line, sizeof(line), "%s: %s: %s\n", level_name(level),
+			 where, msg);
+	fputs(line, stderr);
+}
+
+void
+trd_log(enum trd_log_level level, const char *where, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	trd_vlog(level, where, fmt, ap);
+	va_end(ap);
+}

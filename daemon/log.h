@@ -1,0 +1,44 @@
+/*
+ * log: leveled logging to stderr, one line per message.
+ *
+ * Every line names the function (or subsystem) that wrote it.  Under
+ * systemd (JOURNAL_STREAM set) lines carry a "<N>" syslog priority prefix so
+ * journald records the level; otherwise the level is spelled out.  No
+ * timestamps are written: journald adds its own, and leaving them out keeps
+ * replay output byte-identical from run to run.
+ *
+ * Secrets must never be passed to these functions; callers log key names,
+ * never key values.
+ */
+#ifndef TRD_LOG_H
+#define TRD_LOG_H
+
+#include <stdarg.h>
+
+enum trd_log_level {
+	TRD_LOG_ERROR = 3,
+	TRD_LOG_WARN  = 4,
+	TRD_LOG_INFO  = 6,
+	TRD_LOG_DEBUG = 7,
+};
+
+void trd_log_set_level(enum trd_log_level level);
+enum trd_log_level trd_log_get_level(void);
+/* Parse "error|warn|info|debug"; returns 0 or -1. */
+int trd_log_level_parse(const char *s, enum trd_log_level *out);
+
+void trd_log(enum trd_log_level level, const char *where, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void trd_vlog(enum trd_log_level level, const char *where, const char *fmt,
+	      va_list ap) __attribute__((format(printf, 3, 0)));
+
+#define log_error(...) trd_log(TRD_LOG_ERROR, __func__, __VA_ARGS__)
+#define log_warn(...)  trd_log(TRD_LOG_WARN, __func__, __VA_ARGS__)
+#define log_info(...)  trd_log(TRD_LOG_INFO, __func__, __VA_ARGS__)
+#define log_debug(...)                                                   \
+	do {                                                             \
+		if (trd_log_get_level() >= TRD_LOG_DEBUG)                \
+			trd_log(TRD_LOG_DEBUG, __func__, __VA_ARGS__);   \
+	} while (0)
+
+#endif

@@ -1,0 +1,181 @@
+/*
+ * replay: see replay.h.
+ *
+ * Each series keeps a buffer of decoded bars refilled from its cursor.  The
+ * heads of the series sit in a binary min-heap keyed by (delivery time,
+ * series index); a pull pops the minimum and sifts its series' next bar
+ * down.  With one series the heap is skipped entirely.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "errors.h"
+#include "log.h"
+#include "replay.h"
+
+#define SERIES_BUF 512
+
+struct series {
+	struct trd_bar_cursor cur;
+	struct trd_bar        buf[SERIES_BUF];
+	int                   n, i;  /* filled, next */
+	int                   eof;
+	int64_t               head;  /* delivery time of buf[i] */
+	size_t                idx;   /* position in the symbol list */
+};
+
+struct replay {
+	struct trd_source base;
+	struct trd_store *store;
+	uint32_t          tf_s;
+	int64_t           tf_ns;
+	size_t            nseries;
+	struct series   **heap;     /* live series, min-heap by (head, idx) */
+	size_t            nheap;
+	struct series     series[]; /* nseries of them */
+};
+
+/* Refill s; returns 1 if it has a bar, 0 at its end, <0 on error. */
+static int
+series_fill(struct replay *r, struct series *s)
+{
+	int n;
+
+	if (s->i < s->n)
+		return 1;
+	if (s->eof)
+		return 0;
+	n = trd_bar_cursor_read(&s->cur, s->buf, SERIES_BUF);
+	if (n < 0) {
+		log_error("reading bars: %s", trd_strerror(n));
+		return n;
+	}
+	s->n = n;
+	s->i = 0;
+	if (n == 0) {
+		s->eof = 1;
+		return 0;
+	}
+	s->head = s->buf[0].ts_ns + r->tf_ns;
+	return 1;
+}
+
+static int
+less(const struct series *a, const struct series *b)
+{
+	return a->head < b->head || (a->head == b->head && a->idx < b->idx);
+}
+
+static void
+heap_down(struct replay *r, size_t i)
+{
+	struct series *s = r->heap[i];
+
+	for (;;) {
+		size_t l = 2 * i + 1, m = i;
+		struct series *best = s;
+		if (l < r->nheap && less(r->heap[l], best))
+			best = r->heap[m = l];
+		if (l + 1 < r->nheap && less(r->heap[l + 1], best))
+			m = l + 1;
+		if (m == i)
+			break;
+		r->heap[i] = r->heap[m];
+		i = m;
+	}
+	r->heap[i] = s;
+}
+
+static int
+replay_pull(struct trd_source *src, struct trd_event *out, int max)
+{
+	struct replay *r = (struct replay *)src;
+	int n = 0, rc;
+
+	while (n < max && r->nheap > 0) {
+		struct series *s = r->heap[0];
+		struct trd_event *ev = &out[n++];
+
+		ev->ts_ns = s->head;
+		ev->type = TRD_EV_BAR;
+		ev->sym = s->buf[s->i].sym;
+		ev->u.bar = s->buf[s->i];
+		s->i++;
+		if (s->i < s->n) {
+			s->head = s->buf[s->i].ts_ns + r->tf_ns;
+		} else if ((rc = series_fill(r, s)) < 0) {
+			return rc;
+		} else if (rc == 0) {
+			r->heap[0] = r->heap[--r->nheap];
+		}
+		if (r->nheap > 1)
+			heap_down(r, 0);
+	}
+	return n;
+}
+
+static void
+replay_destroy(struct trd_source *src)
+{
+	struct replay *r = (struct replay *)src;
+
+	for (size_t i = 0; i < r->nseries; i++)
+		trd_bar_cursor_close(&r->series[i].cur);
+	free(r->heap);
+	free(r);
+}
+
+static const struct trd_source_ops replay_ops = {
+	.kind = "replay",
+	.pull = replay_pull,
+	.destroy = replay_destroy,
+};
+
+int
+trd_replay_open(struct trd_source **out, struct trd_store *store,
+		const uint32_t *syms, size_t nsyms, uint32_t tf_s,
+		int64_t from_ns, int64_t to_ns)
+{
+	struct replay *r;
+	int rc;
+
+	if (nsyms == 0 || tf_s == 0)
+		return -EINVAL;
+	r = calloc(1, sizeof(*r) + nsyms * sizeof(struct series));
+	if (r == NULL || (r->heap = calloc(nsyms, sizeof(*r->heap))) == NULL) {
+		free(r);
+		return -ENOMEM;
+	}
+	r->base.ops = &replay_ops;
+	r->base.start_ns = from_ns;
+	r->store = store;
+	r->tf_s = tf_s;
+	r->tf_ns = (int64_t)tf_s * TRD_NS_PER_SEC;
+	r->nseries = nsyms;
+	for (size_t i = 0; i < nsyms; i++) {
+		struct series *s = &r->series[i];
+		s->idx = i;
+		rc = trd_bar_cursor_open(&s->cur, store, syms[i], tf_s, from_ns,
+					 to_ns);
+		if (rc == 0)
+			rc = series_fill(r, s);
+		if (rc < 0) {
+			log_error("opening replay cursor: %s", trd_strerror(rc));
+			replay_destroy(&r->base);
+			return rc;
+		}
+		if (rc == 1) {
+			r->heap[r->nheap++] = s;
+			if (from_ns == TRD_TIME_UNSET &&
+			    (r->base.start_ns == TRD_TIME_UNSET ||
+			     s->buf[0].ts_ns < r->base.start_ns))
+				r->base.start_ns = s->buf[0].ts_ns;
+		}
+	}
+	/* Heapify. */
+	for (size_t i = r->nheap / 2; i-- > 0;)
+		heap_down(r, i);
+	*out = &r->base;
+	return 0;
+}

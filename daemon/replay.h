@@ -1,0 +1,33 @@
+/*
+ * replay: the historical source.  Merges bars of several instruments from
+ * the store into one stream ordered by delivery time (k-way merge over one
+ * LMDB cursor per series).  Ties (bars of several symbols closing at the
+ * same instant) go in the order the symbols were given, so a replay is the
+ * same every run.  It streams: memory is a fixed buffer per symbol whatever
+ * the length of the history.
+ *
+ * A bar with open time t and timeframe tf is delivered at t + tf, its close:
+ * that is when a live feed would know it, so a strategy never sees a bar
+ * before it could have in real time.
+ */
+#ifndef TRD_REPLAY_H
+#define TRD_REPLAY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "source.h"
+#include "store.h"
+
+/*
+ * Create a replay source over syms[0..nsyms) (store instrument ids) at
+ * timeframe tf_s, bars with open time in [from_ns, to_ns).  The source's
+ * start_ns is from_ns when given, else the earliest first bar's open time.
+ * Returns 0 or a negative error (logged).  The store must outlive the
+ * source.
+ */
+int trd_replay_open(struct trd_source **out, struct trd_store *store,
+		    const uint32_t *syms, size_t nsyms, uint32_t tf_s,
+		    int64_t from_ns, int64_t to_ns);
+
+#endif

@@ -1,0 +1,71 @@
+#!/bin/sh
+# make bench: print the performance figures recorded in BENCHMARKS.md.
+#
+#   import rows/s     1M-row generic CSV into a fresh store
+#   replay bars/s     bare replay (no strategy), 1M and 10M bars, --speed max
+#   peak RSS          of each replay process (must not grow with the bars)
+#
+# Each figure is the median of RUNS runs (default 3), pinned to one core.
+# Work files go to BENCH_DIR (default /tmp/traderd-bench, ~2 GB for 10M).
+# Usage: tools/bench.sh BUILD_DIR
+set -eu
+bin=$(cd "$1" && pwd)
+work=${BENCH_DIR:-/tmp/traderd-bench}
+runs=${RUNS:-3}
+pin=""
+command -v taskset >/dev/null 2>&1 && pin="taskset -c 0"
+
+rm -rf "$work"
+mkdir -p "$work"
+
+median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
+conf() { # conf NAME DATA_DIR
+	cat > "$work/$1.yaml" <<YAML
+data_dir: $2
+report_dir: $work/report
+log_level: warn
+instruments:
+  - { symbol: SYN, tick_size: 0.01, lot_size: 0.001 }
+replay: { speed: max, timeframe: 1m }
+YAML
+}
+
+echo "traderd benchmark: $(uname -m), $(nproc) cores, $(date -u +%Y-%m-%d)"
+echo "generating synthetic bars (gen_bars --seed 42) ..."
+"$bin/gen_bars" --seed 42 --rows 1000000 > "$work/1m.csv"
+"$bin/gen_bars" --seed 42 --rows 10000000 > "$work/10m.csv"
+
+# Import: fresh store each run.
+rates=""
+for i in $(seq "$runs"); do
+	rm -rf "$work/imp"
+	r=$($pin "$bin/traderctl" --data-dir "$work/imp" import --symbol SYN \
+		--timeframe 1m "$work/1m.csv" | sed -n 's/.*(\([0-9]*\) rows\/s).*/\1/p')
+	rates="$rates $r"
+done
+imp=$(echo $rates | tr ' ' '\n' | median)
+printf "import   1M rows generic CSV   %12.0f rows/s   (target >= 3000000)\n" "$imp"
+
+for n in 1m 10m; do
+	"$bin/traderctl" --data-dir "$work/db$n" import --symbol SYN \
+		--timeframe 1m "$work/$n.csv" > /dev/null
+	conf "r$n" "$work/db$n"
+	rates=""; rss=""; procs=""
+	for i in $(seq "$runs"); do
+		t0=$(date +%s.%N)
+		out=$($pin "$bin/traderd" -c "$work/r$n.yaml" --replay --speed max)
+		t1=$(date +%s.%N)
+		rates="$rates $(echo "$out" | sed -n 's/.* \([0-9]*\) bars\/s.*/\1/p')"
+		rss="$rss $(echo "$out" | sed -n 's/.*peak RSS \([0-9.]*\) MiB.*/\1/p')"
+		procs="$procs $(awk "BEGIN { print $t1 - $t0 }")"
+	done
+	bars=$(echo "$out" | sed -n 's/^replay: \([0-9]*\) bars.*/\1/p')
+	printf "replay   %-8s bare           %12.0f bars/s   (target >= 30000000)\n" \
+		"$bars" "$(echo $rates | tr ' ' '\n' | median)"
+	printf "replay   %-8s peak RSS       %12s MiB\n" "$bars" \
+		"$(echo $rss | tr ' ' '\n' | median)"
+	printf "replay   %-8s whole process  %12.3f s\n" "$bars" \
+		"$(echo $procs | tr ' ' '\n' | median)"
+done
+rm -rf "$work"

@@ -1,0 +1,372 @@
+/*
+ * traderctl: the operator's command.
+ *
+ * Offline subcommands work on the data store directly (LMDB allows them
+ * beside a running traderd: readers never block its writer):
+ *   import   CSV bar files into the store
+ *   bars     print stored bars as CSV
+ *   db stat  per-series bar counts and time ranges
+ * The store is named by --data-dir DIR, or by -c FILE (the config's
+ * data_dir, and its instruments' scales and tick/lot sizes).
+ *
+ * Exit status: 0 success, 1 error, 2 import finished but rejected rows.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "config.h"
+#include "decimal.h"
+#include "errors.h"
+#include "import.h"
+#include "log.h"
+#include "store.h"
+#include "timefmt.h"
+
+struct ctl {
+	const char        *data_dir;
+	const char        *conf_path;
+	struct trd_config *conf;
+	const char        *symbol;
+	const char        *timeframe;
+	uint32_t           tf_s;
+	int64_t            from_ns, to_ns;
+	enum trd_import_format fmt;
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+		"usage: traderctl [--data-dir DIR | -c FILE] COMMAND [ARGS]\n"
+		"\n"
+		"commands:\n"
+		"  import --symbol SYM --timeframe TF [--format auto|binance|csv] FILE...\n"
+		"        import CSV bars (Binance klines or ts,open,high,low,close,volume)\n"
+		"  bars --symbol SYM --timeframe TF [--from T] [--to T]\n"
+		"        print stored bars as CSV (ts in Unix seconds)\n"
+		"  db stat\n"
+		"        bar count and first/last time per symbol and timeframe\n"
+		"\n"
+		"T is ISO 8601 UTC (2020-01-01T00:00:00Z) or Unix seconds; --to is\n"
+		"exclusive.  TF is 1m, 5m, 1h, 1d...\n");
+}
+
+static int
+open_store(struct ctl *c, int flags, struct trd_store **s)
+{
+	struct trd_store_opts o = { 0 };
+
+	if (c->conf) {
+		o.map_size = (size_t)c->conf->store.map_size_mb << 20;
+		o.map_max = (size_t)c->conf->store.map_max_mb << 20;
+	}
+	return trd_store_open(s, c->data_dir, flags, &o) == 0 ? 0 : -1;
+}
+
+static int
+need_series(struct ctl *c, const char *cmd)
+{
+	int rc;
+
+	if (c->symbol == NULL || c->timeframe == NULL) {
+		fprintf(stderr, "traderctl %s: --symbol and --timeframe are "
+				"required\n", cmd);
+		return -1;
+	}
+	if (!trd_symbol_valid(c->symbol)) {
+		fprintf(stderr, "traderctl %s: invalid symbol '%s' (1-%d of "
+				"A-Z a-z 0-9 . _ -)\n", cmd, c->symbol,
+			TRD_SYMBOL_MAX);
+		return -1;
+	}
+	if ((rc = trd_timeframe_parse(c->timeframe, &c->tf_s)) != 0) {
+		fprintf(stderr, "traderctl %s: invalid timeframe '%s': %s "
+				"(use e.g. 1m, 15m, 1h, 1d)\n", cmd,
+			c->timeframe, trd_strerror(rc));
+		return -1;
+	}
+	return 0;
+}
+
+static void
+print_issues(const char *what, const struct trd_import_issue *is, int n,
+	     uint64_t total)
+{
+	for (int i = 0; i < n; i++)
+		printf("  %s line %llu: %s\n", what,
+		       (unsigned long long)is[i].line, is[i].reason);
+	if (total > (uint64_t)n)
+		printf("  ... and %llu more\n",
+		       (unsigned long long)(total - (uint64_t)n));
+}
+
+static int
+cmd_import(struct ctl *c, int argc, char **argv)
+{
+	struct trd_store *s;
+	struct trd_instrument want = { .price_dp = TRD_DEFAULT_DP,
+				       .qty_dp = TRD_DEFAULT_DP }, in;
+	const struct trd_instrument_conf *ic = NULL;
+	uint64_t rows = 0, imported = 0, unchanged = 0, rejected = 0;
+	int64_t t0;
+	double secs;
+	int status = 0, rc;
+
+	if (need_series(c, "import") != 0)
+		return 1;
+	if (argc == 0) {
+		fprintf(stderr, "traderctl import: no files given\n");
+		return 1;
+	}
+	if (c->conf && (ic = trd_config_instrument(c->conf, c->symbol))) {
+		want.price_dp = ic->price_dp;
+		want.qty_dp = ic->qty_dp;
+		want.tick_size = ic->tick_size;
+		want.lot_size = ic->lot_size;
+	}
+	strcpy(want.symbol, c->symbol);
+	if (open_store(c, TRD_STORE_CREATE, &s) != 0)
+		return 1;
+	if ((rc = trd_store_instrument_ensure(s, &want, &in)) != 0) {
+		fprintf(stderr, "traderctl import: instrument %s: %s\n",
+			c->symbol, trd_strerror(rc));
+		trd_store_close(s);
+		return 1;
+	}
+	if (ic && (in.price_dp != ic->price_dp || in.qty_dp != ic->qty_dp))
+		log_warn("%s is stored with price_dp %u, qty_dp %u; the "
+			 "config's %u, %u are ignored for stored bars",
+			 in.symbol, in.price_dp, in.qty_dp, ic->price_dp,
+			 ic->qty_dp);
+	t0 = trd_clock_mono_ns();
+	for (int i = 0; i < argc; i++) {
+		struct trd_import_stats st;
+		rc = trd_import_file(s, &in, c->tf_s, c->fmt, argv[i], &st);
+		if (rc != 0) {
+			printf("%s: FAILED, nothing imported from this file\n",
+			       argv[i]);
+			status = 1;
+			continue;
+		}
+		printf("%s: %s (%s): %llu rows read, %llu imported, %llu "
+		       "already stored, %llu rejected",
+		       argv[i], trd_import_format_name(st.format),
+		       st.unit ? st.unit : "-", (unsigned long long)st.rows,
+		       (unsigned long long)st.imported,
+		       (unsigned long long)st.unchanged,
+		       (unsigned long long)st.rejected);
+		if (st.gaps)
+			printf(", %llu gap(s) (%llu bars missing)",
+			       (unsigned long long)st.gaps,
+			       (unsigned long long)st.gap_bars);
+		printf("\n");
+		print_issues("rejected", st.issues, st.nissues, st.rejected);
+		print_issues("gap at", st.gap_reports, st.ngap_reports,
+			     st.gaps);
+		rows += st.rows;
+		imported += st.imported;
+		unchanged += st.unchanged;
+		rejected += st.rejected;
+		if (st.rejected && status == 0)
+			status = 2;
+	}
+	secs = (double)(trd_clock_mono_ns() - t0) / 1e9;
+	printf("total: %llu rows read, %llu imported, %llu already stored, "
+	       "%llu rejected in %.3f s (%.0f rows/s)\n",
+	       (unsigned long long)rows, (unsigned long long)imported,
+	       (unsigned long long)unchanged, (unsigned long long)rejected,
+	       secs, secs > 0 ? (double)rows / secs : 0.0);
+	trd_store_close(s);
+	return status;
+}
+
+static int
+cmd_bars(struct ctl *c)
+{
+	struct trd_store *s;
+	struct trd_instrument in;
+	struct trd_bar_cursor cur;
+	static struct trd_bar buf[4096];
+	static char out[1 << 16];
+	int n, rc, status = 0;
+
+	if (need_series(c, "bars") != 0)
+		return 1;
+	if (open_store(c, TRD_STORE_RDONLY, &s) != 0)
+		return 1;
+	if ((rc = trd_store_instrument_get(s, c->symbol, &in)) != 0) {
+		fprintf(stderr, "traderctl bars: %s: %s\n", c->symbol,
+			rc == TRD_ENOTFOUND ? "no such symbol in the store"
+					    : trd_strerror(rc));
+		trd_store_close(s);
+		return 1;
+	}
+	if ((rc = trd_bar_cursor_open(&cur, s, in.id, c->tf_s, c->from_ns,
+				      c->to_ns)) != 0) {
+		fprintf(stderr, "traderctl bars: %s\n", trd_strerror(rc));
+		trd_store_close(s);
+		return 1;
+	}
+	setvbuf(stdout, out, _IOFBF, sizeof(out));
+	fputs("ts,open,high,low,close,volume\n", stdout);
+	while ((n = trd_bar_cursor_read(&cur, buf, 4096)) > 0) {
+		for (int i = 0; i < n; i++) {
+			char t[TRD_TIME_BUFSZ], v[5][32];
+			trd_dec_format(buf[i].open, in.price_dp, v[0]);
+			trd_dec_format(buf[i].high, in.price_dp, v[1]);
+			trd_dec_format(buf[i].low, in.price_dp, v[2]);
+			trd_dec_format(buf[i].close, in.price_dp, v[3]);
+			trd_dec_format(buf[i].volume, in.qty_dp, v[4]);
+			fprintf(stdout, "%s,%s,%s,%s,%s,%s\n",
+				trd_time_format_unix(buf[i].ts_ns, t), v[0],
+				v[1], v[2], v[3], v[4]);
+		}
+	}
+	if (n < 0) {
+		fprintf(stderr, "traderctl bars: %s\n", trd_strerror(n));
+		status = 1;
+	}
+	trd_bar_cursor_close(&cur);
+	trd_store_close(s);
+	if (fflush(stdout) != 0)
+		status = 1;
+	return status;
+}
+
+static int
+cmd_db_stat(struct ctl *c)
+{
+	struct trd_store *s;
+	struct trd_series_stat *st;
+	struct trd_instrument *ins;
+	size_t n, nins;
+
+	if (open_store(c, TRD_STORE_RDONLY, &s) != 0)
+		return 1;
+	if (trd_store_stat(s, &st, &n) != 0 ||
+	    trd_store_instruments(s, &ins, &nins) != 0) {
+		fprintf(stderr, "traderctl db stat: cannot read the store\n");
+		trd_store_close(s);
+		return 1;
+	}
+	printf("%-16s %-4s %12s  %-20s  %-20s\n", "symbol", "tf", "bars",
+	       "first", "last");
+	for (size_t i = 0; i < n; i++) {
+		const char *sym = "?";
+		char tf[16], a[TRD_TIME_BUFSZ], b[TRD_TIME_BUFSZ];
+		for (size_t j = 0; j < nins; j++)
+			if (ins[j].id == st[i].sym)
+				sym = ins[j].symbol;
+		printf("%-16s %-4s %12llu  %-20s  %-20s\n", sym,
+		       trd_timeframe_format(st[i].tf_s, tf),
+		       (unsigned long long)st[i].count,
+		       trd_time_format(st[i].first_ns, a),
+		       trd_time_format(st[i].last_ns, b));
+	}
+	if (n == 0)
+		printf("(no bars stored)\n");
+	free(st);
+	free(ins);
+	trd_store_close(s);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "data-dir", required_argument, NULL, 'd' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "symbol", required_argument, NULL, 's' },
+		{ "timeframe", required_argument, NULL, 't' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "from", required_argument, NULL, 'F' },
+		{ "to", required_argument, NULL, 'T' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct ctl c = { .from_ns = TRD_TIME_MIN, .to_ns = TRD_TIME_MAX };
+	const char *cmd;
+	int ch, rc;
+
+	/* "+" stops at the command word; options may also follow it. */
+	while ((ch = getopt_long(argc, argv, "+d:c:h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'd': c.data_dir = optarg; break;
+		case 'c': c.conf_path = optarg; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 1;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return 1;
+	}
+	cmd = argv[optind];
+	argc -= optind;
+	argv += optind;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "d:c:s:t:f:h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'd': c.data_dir = optarg; break;
+		case 'c': c.conf_path = optarg; break;
+		case 's': c.symbol = optarg; break;
+		case 't': c.timeframe = optarg; break;
+		case 'f':
+			if (trd_import_format_parse(optarg, &c.fmt) != 0) {
+				fprintf(stderr, "traderctl: --format must be "
+						"auto, binance or csv, not '%s'\n",
+					optarg);
+				return 1;
+			}
+			break;
+		case 'F':
+		case 'T':
+			if ((rc = trd_time_parse(optarg, ch == 'F' ? &c.from_ns
+								   : &c.to_ns)) != 0) {
+				fprintf(stderr, "traderctl: --%s '%s': %s "
+						"(use ISO 8601 UTC like "
+						"2020-01-01T00:00:00Z or Unix "
+						"seconds)\n",
+					ch == 'F' ? "from" : "to", optarg,
+					trd_strerror(rc));
+				return 1;
+			}
+			break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 1;
+		}
+	}
+	if (c.conf_path && c.data_dir) {
+		fprintf(stderr, "traderctl: give --data-dir or -c, not both\n");
+		return 1;
+	}
+	if (c.conf_path) {
+		if (trd_config_load(c.conf_path, &c.conf, NULL) != 0)
+			return 1;
+		c.data_dir = c.conf->data_dir;
+	}
+	if (c.data_dir == NULL) {
+		fprintf(stderr, "traderctl: no store given: use --data-dir DIR "
+				"or -c FILE\n");
+		return 1;
+	}
+	if (strcmp(cmd, "import") == 0)
+		rc = cmd_import(&c, argc - optind, argv + optind);
+	else if (strcmp(cmd, "bars") == 0)
+		rc = cmd_bars(&c);
+	else if (strcmp(cmd, "db") == 0 && optind < argc &&
+		 strcmp(argv[optind], "stat") == 0)
+		rc = cmd_db_stat(&c);
+	else {
+		fprintf(stderr, "traderctl: unknown command '%s'\n", cmd);
+		usage(stderr);
+		rc = 1;
+	}
+	trd_config_free(c.conf);
+	return rc;
+}
