@@ -43,6 +43,8 @@ TEST_SRC   := $(wildcard tests/test_*.c)
 TEST_BINS  := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 
 .PHONY: all deps test check demo bench clean format-check
+# Keep test objects: they are intermediates make would delete and rebuild.
+.SECONDARY:
 all: $(BINS)
 
 deps:
