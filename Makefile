@@ -34,6 +34,13 @@ DAEMON_SRC := $(filter-out daemon/main.c,$(wildcard daemon/*.c))
 LIB_OBJ    := $(DAEMON_SRC:%.c=$(BUILD)/%.o)
 LIB        := $(BUILD)/libtrd.a
 
+# Strategy plugins: plugins/NAME.c -> $(BUILD)/plugins/NAME.so.  Test
+# plugins (tests/plugins/*.c: deliberately broken ones) go beside them.
+PLUGIN_SRC := $(wildcard plugins/*.c)
+PLUGINS    := $(PLUGIN_SRC:plugins/%.c=$(BUILD)/plugins/%.so)
+TPLUGIN_SRC := $(wildcard tests/plugins/*.c)
+TPLUGINS   := $(TPLUGIN_SRC:tests/plugins/%.c=$(BUILD)/tests/plugins/%.so)
+
 TRADERD    := $(BUILD)/traderd
 TRADERCTL  := $(BUILD)/traderctl
 GEN_BARS   := $(BUILD)/gen_bars
@@ -45,7 +52,7 @@ TEST_BINS  := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 .PHONY: all deps test check demo bench clean format-check
 # Keep test objects: they are intermediates make would delete and rebuild.
 .SECONDARY:
-all: $(BINS)
+all: $(BINS) $(PLUGINS)
 
 deps:
 	@tools/install-deps
@@ -53,6 +60,15 @@ deps:
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+# Plugins see only include/ (the ABI), never daemon internals.
+$(BUILD)/plugins/%.so: plugins/%.c include/traderd/plugin.h include/traderd/types.h
+	@mkdir -p $(@D)
+	$(CC) -D_GNU_SOURCE -Iinclude $(CFLAGS) -fPIC -shared $(LDFLAGS) -o $@ $<
+
+$(BUILD)/tests/plugins/%.so: tests/plugins/%.c include/traderd/plugin.h
+	@mkdir -p $(@D)
+	$(CC) -D_GNU_SOURCE -Iinclude $(CFLAGS) -fPIC -shared $(LDFLAGS) -o $@ $<
 
 $(LIB): $(LIB_OBJ)
 	@rm -f $@
@@ -81,7 +97,7 @@ endif
 
 # Run every suite; the integration tests find the binaries through
 # TRD_BIN_DIR.  The closing line sums the suites' results.
-check: $(BINS) $(TEST_BINS)
+check: $(BINS) $(PLUGINS) $(TPLUGINS) $(TEST_BINS)
 	@TRD_BIN_DIR=$(abspath $(BUILD)) \
 	 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	 tools/run-tests.sh $(TEST_BINS)

@@ -34,6 +34,8 @@
 #define CONF_MAX_ERRORS 100         /* logged; the rest are only counted */
 #define CONF_MAX_FIELDS 32          /* keys in one schema map */
 #define CONF_STR_MAX    4095        /* bytes in a string value (a path) */
+#define CONF_MAX_PARAMS 64          /* in one strategy's params */
+#define CONF_NAME_MAX   63          /* a strategy parameter's name */
 #define QUOTE_SZ        200         /* quote() output: 40 bytes escaped */
 #define KEY_SZ          256         /* a dotted key path */
 
@@ -49,6 +51,9 @@ struct msg {
 struct ctx {
 	const char      *file;
 	yaml_document_t *doc;
+	/* The generation being filled, for checks against keys parsed
+	 * earlier (strategies' symbols against instruments). */
+	const struct trd_config *cf;
 	int              nerr;
 	struct msg       msgs[CONF_MAX_ERRORS];
 };
@@ -67,15 +72,24 @@ enum ftype {
 	T_TIME,      /* int64_t ns via trd_time_parse(); .absent if missing */
 	T_TIMEFRAME, /* uint32_t seconds via trd_timeframe_parse() */
 	T_SPEED,     /* double in (.dmin, .dmax], or "max" stored as 0 */
-	T_DECIMAL,   /* int64_t scaled by 10^(uint8_t member at .dp_off) */
+	T_DECIMAL,   /* int64_t scaled by 10^(uint8_t member at .dp_off), or
+		      * by 10^.dp when .dp_key is NULL */
+	T_NAME,      /* char[.size] of [A-Za-z0-9] and the bytes in .chars */
 	T_MAP,       /* nested map .sub; its offsets share the parent's base */
 	T_LIST,      /* list of maps .sub: array at .off, size_t at .count_off;
-		      * each element is the base of its own offsets */
+		      * each element is the base of its own offsets.  Without
+		      * F_RELOAD its length is fixed and its elements' keys
+		      * follow their own F_RELOAD. */
+	T_SYMLIST,   /* char ** at .off, size_t at .count_off: .min to .max
+		      * distinct symbols */
+	T_PARAMS,    /* struct trd_param_kv * at .off, size_t at .count_off:
+		      * a map of names to scalars, kept as text */
 };
 
 #define F_REQUIRED 0x1 /* no default: missing is an error */
 #define F_RELOAD   0x2 /* may differ between generations (SIGHUP) */
 #define F_POSITIVE 0x4 /* T_DECIMAL: must be > 0 */
+#define F_RANGE    0x8 /* T_DECIMAL: in [.min, .max] (whole units) */
 
 struct enumval {
 	const char *name;
@@ -97,6 +111,8 @@ struct field {
 	const struct enumval *names;     /* T_ENUM, NULL-terminated */
 	size_t                dp_off;    /* T_DECIMAL: its scale member ... */
 	const char           *dp_key;    /* ... and that member's key */
+	int                   dp;        /* ... or a fixed scale */
+	const char           *chars;     /* T_NAME: allowed besides alnum */
 	size_t                count_off; /* T_LIST */
 	const struct schema  *sub;       /* T_MAP, T_LIST */
 };
@@ -119,6 +135,8 @@ struct schema {
 
 static void check_instruments(struct ctx *, yaml_node_t *, void *, size_t,
 			      const char *);
+static void check_strategies(struct ctx *, yaml_node_t *, void *, size_t,
+			     const char *);
 static void check_replay(struct ctx *, yaml_node_t *, const yaml_mark_t *,
 			 void *);
 static void check_store(struct ctx *, yaml_node_t *, const yaml_mark_t *,
@@ -193,6 +211,60 @@ static const struct schema store_schema = {
 	store_fields, NELEM(store_fields), 0, check_store, NULL,
 };
 
+static const struct enumval venue_names[] = {
+	{ "sim", TRD_VENUE_SIM },
+	{ NULL, 0 },
+};
+
+static const struct field account_fields[] = {
+	{ .key = "cash", .type = T_DECIMAL, .flags = F_POSITIVE,
+	  .def = "100000", .dp = TRD_CASH_DP,
+	  AT(struct trd_config, account.cash) },
+};
+
+static const struct schema account_schema = {
+	account_fields, NELEM(account_fields), 0, NULL, NULL,
+};
+
+static const struct field venue_fields[] = {
+	{ .key = "kind", .type = T_ENUM, .def = "sim", .names = venue_names,
+	  AT(struct trd_config, venue.kind) },
+	{ .key = "fee_bps", .type = T_DECIMAL, .flags = F_RANGE, .def = "0",
+	  .min = 0, .max = 10000, .dp = TRD_BPS_DP,
+	  AT(struct trd_config, venue.fee_bps) },
+	{ .key = "slippage_bps", .type = T_DECIMAL, .flags = F_RANGE,
+	  .def = "0", .min = 0, .max = 10000, .dp = TRD_BPS_DP,
+	  AT(struct trd_config, venue.slippage_bps) },
+	{ .key = "seed", .type = T_UINT, .def = "1", .min = 0,
+	  .max = UINT64_MAX, AT(struct trd_config, venue.seed) },
+};
+
+static const struct schema venue_schema = {
+	venue_fields, NELEM(venue_fields), 0, NULL, NULL,
+};
+
+/* Only params may change on reload: the plugin gets them in on_reload. */
+static const struct field strategy_fields[] = {
+	{ .key = "name", .type = T_NAME, .flags = F_REQUIRED, .chars = "_.-",
+	  AT(struct trd_strategy_conf, name) },
+	/* No '/' or '.': it names <plugin_dir>/<plugin>.so. */
+	{ .key = "plugin", .type = T_NAME, .flags = F_REQUIRED, .chars = "_-",
+	  AT(struct trd_strategy_conf, plugin) },
+	{ .key = "symbols", .type = T_SYMLIST, .flags = F_REQUIRED,
+	  .min = 1, .max = 4096, AT(struct trd_strategy_conf, symbols),
+	  .count_off = offsetof(struct trd_strategy_conf, nsymbols) },
+	{ .key = "params", .type = T_PARAMS, .flags = F_RELOAD,
+	  AT(struct trd_strategy_conf, params),
+	  .count_off = offsetof(struct trd_strategy_conf, nparams) },
+};
+
+static const struct schema strategy_schema = {
+	strategy_fields, NELEM(strategy_fields),
+	sizeof(struct trd_strategy_conf), NULL, check_strategies,
+};
+
+/* strategies comes after instruments: its symbols are checked against
+ * them. */
 static const struct field config_fields[] = {
 	{ .key = "mode", .type = T_ENUM, .def = "replay", .names = mode_names,
 	  AT(struct trd_config, mode) },
@@ -209,6 +281,13 @@ static const struct field config_fields[] = {
 	  .count_off = offsetof(struct trd_config, ninstruments) },
 	{ .key = "replay", .type = T_MAP, .sub = &replay_schema },
 	{ .key = "store", .type = T_MAP, .sub = &store_schema },
+	{ .key = "plugin_dir", .type = T_STRING, .def = "build/plugins",
+	  AT(struct trd_config, plugin_dir) },
+	{ .key = "account", .type = T_MAP, .sub = &account_schema },
+	{ .key = "venue", .type = T_MAP, .sub = &venue_schema },
+	{ .key = "strategies", .type = T_LIST, .min = 0, .max = 256,
+	  .sub = &strategy_schema, AT(struct trd_config, strategies),
+	  .count_off = offsetof(struct trd_config, nstrategies) },
 };
 
 static const struct schema config_schema = {
@@ -220,6 +299,9 @@ _Static_assert(NELEM(config_fields) <= CONF_MAX_FIELDS, "config_fields");
 _Static_assert(NELEM(instrument_fields) <= CONF_MAX_FIELDS, "instruments");
 _Static_assert(NELEM(replay_fields) <= CONF_MAX_FIELDS, "replay_fields");
 _Static_assert(NELEM(store_fields) <= CONF_MAX_FIELDS, "store_fields");
+_Static_assert(NELEM(account_fields) <= CONF_MAX_FIELDS, "account_fields");
+_Static_assert(NELEM(venue_fields) <= CONF_MAX_FIELDS, "venue_fields");
+_Static_assert(NELEM(strategy_fields) <= CONF_MAX_FIELDS, "strategies");
 
 /*
  * Reporting.  Every error goes through err_at() so they all read
@@ -395,19 +477,38 @@ describe(char *buf, size_t len, const struct field *f, const void *base)
 			 f->dmin, f->dmax);
 		break;
 	case T_DECIMAL: {
-		unsigned dp = *((const uint8_t *)base + f->dp_off);
-		snprintf(buf, len, "a decimal number%s with at most %u "
-			 "decimals (%s)", f->flags & F_POSITIVE ? " > 0" : "",
-			 dp, f->dp_key);
+		unsigned dp = f->dp_key ? *((const uint8_t *)base + f->dp_off)
+					: (unsigned)f->dp;
+		o = (size_t)snprintf(buf, len, "a decimal number%s",
+				     f->flags & F_POSITIVE ? " > 0" : "");
+		if ((f->flags & F_RANGE) && o < len)
+			o += (size_t)snprintf(buf + o, len - o,
+					      " from %llu to %llu",
+					      (unsigned long long)f->min,
+					      (unsigned long long)f->max);
+		if (o < len)
+			snprintf(buf + o, len - o, " with at most %u decimals"
+				 "%s%s%s", dp, f->dp_key ? " (" : "",
+				 f->dp_key ? f->dp_key : "",
+				 f->dp_key ? ")" : "");
 		break;
 	}
+	case T_NAME:
+		snprintf(buf, len, "a name of 1 to %zu characters from "
+			 "[A-Za-z0-9%s]", f->size - 1, f->chars);
+		break;
 	case T_MAP:
 		snprintf(buf, len, "a map");
 		break;
 	case T_LIST:
-		snprintf(buf, len, "a list of %llu to %llu maps",
+	case T_SYMLIST:
+		snprintf(buf, len, "a list of %llu to %llu %s",
 			 (unsigned long long)f->min,
-			 (unsigned long long)f->max);
+			 (unsigned long long)f->max,
+			 f->type == T_LIST ? "maps" : "symbols");
+		break;
+	case T_PARAMS:
+		snprintf(buf, len, "a map of parameter names to scalar values");
 		break;
 	}
 	return buf;
@@ -432,9 +533,10 @@ parse_u64(const char *s, uint64_t *out)
 	if (*s == '\0')
 		return -1;
 	for (; *s >= '0' && *s <= '9'; s++) {
-		if (v > (UINT64_MAX - 9) / 10)
+		uint64_t d = (uint64_t)(*s - '0');
+		if (v > (UINT64_MAX - d) / 10)
 			return -1;
-		v = v * 10 + (uint64_t)(*s - '0');
+		v = v * 10 + d;
 	}
 	*out = v;
 	return *s == '\0' ? 0 : -1;
@@ -471,6 +573,20 @@ parse_double(const char *s, double *out)
 	errno = 0;
 	*out = strtod(s, &end);
 	return errno == 0 && end == p ? 0 : -1;
+}
+
+/* 1..max bytes, each alphanumeric or one of punct. */
+static int
+name_valid(const char *s, size_t max, const char *punct)
+{
+	size_t n = 0;
+
+	for (; s[n]; n++)
+		if (!((s[n] >= 'A' && s[n] <= 'Z') ||
+		      (s[n] >= 'a' && s[n] <= 'z') ||
+		      (s[n] >= '0' && s[n] <= '9') || strchr(punct, s[n])))
+			return 0;
+	return n > 0 && n <= max;
 }
 
 /*
@@ -541,15 +657,26 @@ set_scalar(const struct field *f, void *base, const char *s)
 			return -1;
 		memcpy(p, &d, sizeof(d));
 		return 0;
-	case T_DECIMAL:
-		if (trd_dec_parse_str(s, *((uint8_t *)base + f->dp_off),
-				      &i64) != 0 ||
-		    ((f->flags & F_POSITIVE) && i64 <= 0))
+	case T_DECIMAL: {
+		int dp = f->dp_key ? *((uint8_t *)base + f->dp_off) : f->dp;
+		if (trd_dec_parse_str(s, dp, &i64) != 0 ||
+		    ((f->flags & F_POSITIVE) && i64 <= 0) ||
+		    ((f->flags & F_RANGE) &&
+		     (i64 < (__int128)f->min * trd_pow10[dp] ||
+		      i64 > (__int128)f->max * trd_pow10[dp])))
 			return -1;
 		memcpy(p, &i64, sizeof(i64));
 		return 0;
+	}
+	case T_NAME:
+		if (n >= f->size || !name_valid(s, f->size - 1, f->chars))
+			return -1;
+		memcpy(p, s, n + 1);
+		return 0;
 	case T_MAP:
 	case T_LIST:
+	case T_SYMLIST:
+	case T_PARAMS:
 		break;
 	}
 	return -1;
@@ -602,6 +729,8 @@ parse_list(struct ctx *c, const struct field *f, yaml_node_t *seq,
 		       describe(d, sizeof(d), f, base), n);
 		return;
 	}
+	if (n == 0)
+		return;
 	if ((elems = calloc(n, s->elem_size)) == NULL) {
 		err_at(c, &seq->start_mark, path, "out of memory");
 		return;
@@ -625,6 +754,145 @@ parse_list(struct ctx *c, const struct field *f, yaml_node_t *seq,
 		s->check_list(c, seq, elems, n, path);
 }
 
+/* T_SYMLIST: a list of distinct symbols.  A bad element is reported and
+ * left NULL; the others are kept so later checks still see them. */
+static void
+parse_symlist(struct ctx *c, const struct field *f, yaml_node_t *seq,
+	      void *base, const char *path)
+{
+	yaml_node_item_t *it = seq->data.sequence.items.start;
+	char d[256], q[QUOTE_SZ], sub[KEY_SZ + 24];
+	char **syms;
+	size_t n, i, j;
+
+	if (seq->type != YAML_SEQUENCE_NODE) {
+		bad_value(c, f, base, seq, path);
+		return;
+	}
+	n = (size_t)(seq->data.sequence.items.top - it);
+	if (n < f->min || n > f->max) {
+		err_at(c, &seq->start_mark, path, "expected %s, found %zu",
+		       describe(d, sizeof(d), f, base), n);
+		return;
+	}
+	if (n == 0)
+		return;
+	if ((syms = calloc(n, sizeof(*syms))) == NULL) {
+		err_at(c, &seq->start_mark, path, "out of memory");
+		return;
+	}
+	/* Owned by base from here on, so free_fields() finds it. */
+	*(char ***)((char *)base + f->off) = syms;
+	*(size_t *)((char *)base + f->count_off) = n;
+	for (i = 0; i < n; i++) {
+		yaml_node_t *e = node(c, it[i]);
+		const char *v = (const char *)e->data.scalar.value;
+
+		snprintf(sub, sizeof(sub), "%s[%zu]", path, i);
+		if (e->type != YAML_SCALAR_NODE || is_null(e) ||
+		    strlen(v) != e->data.scalar.length ||
+		    !trd_symbol_valid(v)) {
+			err_at(c, &e->start_mark, sub, "expected a symbol of 1 "
+			       "to %d characters from [A-Za-z0-9._-], found %s",
+			       TRD_SYMBOL_MAX, found(q, e));
+			continue;
+		}
+		for (j = 0; j < i; j++)
+			if (syms[j] && strcmp(syms[j], v) == 0)
+				break;
+		if (j < i)
+			err_at(c, &e->start_mark, sub, "duplicate symbol %s, "
+			       "already given at line %zu (%s[%zu])", v,
+			       node(c, it[j])->start_mark.line + 1, path, j);
+		else if ((syms[i] = strdup(v)) == NULL)
+			err_at(c, &e->start_mark, sub, "out of memory");
+	}
+}
+
+/* T_PARAMS: free-form, so only the shape is checked here (names, scalar
+ * values, no duplicates, at most CONF_MAX_PARAMS); the plugin checks the
+ * values.  A null map is an empty one. */
+static void
+parse_params(struct ctx *c, const struct field *f, yaml_node_t *map,
+	     void *base, const char *path)
+{
+	yaml_node_pair_t *pr = map->data.mapping.pairs.start;
+	char q[QUOTE_SZ], sub[KEY_SZ];
+	struct trd_param_kv *kv;
+	size_t n, i, j;
+
+	if (is_null(map))
+		return;
+	if (map->type != YAML_MAPPING_NODE) {
+		bad_value(c, f, base, map, path);
+		return;
+	}
+	n = (size_t)(map->data.mapping.pairs.top - pr);
+	if (n > CONF_MAX_PARAMS) {
+		err_at(c, &map->start_mark, path, "expected at most %d "
+		       "parameters, found %zu", CONF_MAX_PARAMS, n);
+		return;
+	}
+	if (n == 0)
+		return;
+	if ((kv = calloc(n, sizeof(*kv))) == NULL) {
+		err_at(c, &map->start_mark, path, "out of memory");
+		return;
+	}
+	*(struct trd_param_kv **)((char *)base + f->off) = kv;
+	*(size_t *)((char *)base + f->count_off) = n;
+	for (i = 0; i < n; i++) {
+		yaml_node_t *k = node(c, pr[i].key), *v = node(c, pr[i].value);
+		const char *name = (const char *)k->data.scalar.value;
+		const char *val = (const char *)v->data.scalar.value;
+
+		if (k->type != YAML_SCALAR_NODE) {
+			err_at(c, &k->start_mark, path, "expected a key, "
+			       "found %s", found(q, k));
+			continue;
+		}
+		join(sub, path, name, k->data.scalar.length);
+		if (strlen(name) != k->data.scalar.length ||
+		    !name_valid(name, CONF_NAME_MAX, "_")) {
+			err_at(c, &k->start_mark, path, "expected a parameter "
+			       "name of 1 to %d characters from [A-Za-z0-9_], "
+			       "found %s", CONF_NAME_MAX,
+			       quote(q, name, k->data.scalar.length));
+			continue;
+		}
+		for (j = 0; j < i; j++) {
+			yaml_node_t *kj = node(c, pr[j].key);
+			if (kj->type == YAML_SCALAR_NODE &&
+			    strcmp((char *)kj->data.scalar.value, name) == 0)
+				break;
+		}
+		if (j < i) {
+			err_at(c, &k->start_mark, sub, "duplicate key (first "
+			       "given at line %zu)",
+			       node(c, pr[j].key)->start_mark.line + 1);
+			continue;
+		}
+		if (v->type != YAML_SCALAR_NODE || is_null(v)) {
+			err_at(c, &v->start_mark, sub, "expected a scalar "
+			       "value, found %s", found(q, v));
+			continue;
+		}
+		for (j = 0; j < v->data.scalar.length; j++)
+			if ((unsigned char)val[j] < 0x20 || val[j] == 0x7f)
+				break;
+		if (j < v->data.scalar.length) {
+			err_at(c, &v->start_mark, sub, "expected a scalar "
+			       "value without control characters, found %s",
+			       found(q, v));
+			continue;
+		}
+		kv[i].line = (int)v->start_mark.line + 1;
+		if ((kv[i].key = strdup(name)) == NULL ||
+		    (kv[i].value = strdup(val)) == NULL)
+			err_at(c, &v->start_mark, sub, "out of memory");
+	}
+}
+
 /* Apply f to the value v (k is its key), or its default when v is NULL. */
 static void
 parse_value(struct ctx *c, const struct field *f, yaml_node_t *k,
@@ -641,9 +909,16 @@ parse_value(struct ctx *c, const struct field *f, yaml_node_t *k,
 			bad_value(c, f, base, v, path);
 		return;
 	}
-	if (f->type == T_LIST) {
-		if (v != NULL)
+	if (f->type == T_LIST || f->type == T_SYMLIST ||
+	    f->type == T_PARAMS) {
+		if (v == NULL)
+			return;
+		if (f->type == T_LIST)
 			parse_list(c, f, v, base, path);
+		else if (f->type == T_SYMLIST)
+			parse_symlist(c, f, v, base, path);
+		else
+			parse_params(c, f, v, base, path);
 		return;
 	}
 	if (v == NULL) {
@@ -762,6 +1037,58 @@ check_instruments(struct ctx *c, yaml_node_t *seq, void *elems, size_t n,
 			       "already given at line %zu (%s[%zu])",
 			       in[i].symbol, a->start_mark.line + 1, path, j);
 			break;
+		}
+	}
+}
+
+/* Whether every instrument parsed, so a strategy's symbols can be checked
+ * against them without repeating their errors. */
+static int
+instruments_ok(const struct trd_config *cf)
+{
+	for (size_t i = 0; i < cf->ninstruments; i++)
+		if (cf->instruments[i].symbol[0] == '\0')
+			return 0;
+	return cf->ninstruments > 0;
+}
+
+/* Records each strategy's line; names unique, symbols in instruments. */
+static void
+check_strategies(struct ctx *c, yaml_node_t *seq, void *elems, size_t n,
+		 const char *path)
+{
+	struct trd_strategy_conf *st = elems;
+	yaml_node_item_t *it = seq->data.sequence.items.start;
+	int known = instruments_ok(c->cf);
+	char sub[KEY_SZ + 48];
+
+	for (size_t i = 0; i < n; i++) {
+		yaml_node_t *e = node(c, it[i]), *syms;
+
+		st[i].line = (int)e->start_mark.line + 1;
+		for (size_t j = 0; st[i].name[0] && j < i; j++) {
+			if (strcmp(st[i].name, st[j].name) != 0)
+				continue;
+			snprintf(sub, sizeof(sub), "%s[%zu].name", path, i);
+			err_at(c, &map_get(c, e, "name")->start_mark, sub,
+			       "duplicate strategy name %s, already given at "
+			       "line %zu (%s[%zu])", st[i].name,
+			       map_get(c, node(c, it[j]), "name")
+				       ->start_mark.line + 1, path, j);
+			break;
+		}
+		if (!known || (syms = map_get(c, e, "symbols")) == NULL)
+			continue;
+		for (size_t k = 0; k < st[i].nsymbols; k++) {
+			if (st[i].symbols[k] == NULL ||
+			    trd_config_instrument(c->cf, st[i].symbols[k]))
+				continue;
+			snprintf(sub, sizeof(sub), "%s[%zu].symbols[%zu]", path,
+				 i, k);
+			err_at(c, &node(c, syms->data.sequence.items.start[k])
+					   ->start_mark, sub,
+			       "unknown symbol \"%s\": not in instruments",
+			       st[i].symbols[k]);
 		}
 	}
 }
@@ -995,6 +1322,7 @@ trd_config_load(const char *path, struct trd_config **out, int *nerrors)
 		rc = -ENOMEM;
 		goto out;
 	}
+	c.cf = cf;
 	parse_map(&c, root, &root->start_mark, &config_schema, cf, "");
 out:
 	if (have_doc)
@@ -1026,6 +1354,24 @@ free_fields(const struct schema *s, void *base)
 			*p = NULL;
 		} else if (f->type == T_MAP) {
 			free_fields(f->sub, base);
+		} else if (f->type == T_SYMLIST && *p != NULL) {
+			size_t *n = (size_t *)((char *)base + f->count_off);
+			char **syms = *(char ***)p;
+			for (size_t j = 0; j < *n; j++)
+				free(syms[j]);
+			free(*p);
+			*p = NULL;
+			*n = 0;
+		} else if (f->type == T_PARAMS && *p != NULL) {
+			size_t *n = (size_t *)((char *)base + f->count_off);
+			struct trd_param_kv *kv = *(struct trd_param_kv **)p;
+			for (size_t j = 0; j < *n; j++) {
+				free(kv[j].key);
+				free(kv[j].value);
+			}
+			free(*p);
+			*p = NULL;
+			*n = 0;
 		} else if (f->type == T_LIST && *p != NULL) {
 			size_t *n = (size_t *)((char *)base + f->count_off);
 			for (size_t j = 0; j < *n; j++)
@@ -1049,12 +1395,11 @@ trd_config_free(struct trd_config *c)
 }
 
 /*
- * Whether a and b differ in a key of s that may not be reloaded (any key
- * when all is set, as inside a list that may not change).  Writes the
- * first such key to key.
+ * Whether a and b differ in a key of s that may not be reloaded.  Writes
+ * the first such key to key.
  */
 static int
-differs(const struct schema *s, const char *a, const char *b, int all,
+differs(const struct schema *s, const char *a, const char *b,
 	const char *path, char *key, size_t keylen)
 {
 	char sub[KEY_SZ];
@@ -1066,11 +1411,11 @@ differs(const struct schema *s, const char *a, const char *b, int all,
 
 		join(sub, path, f->key, strlen(f->key));
 		if (f->type == T_MAP) {
-			if (differs(f->sub, a, b, all, sub, key, keylen))
+			if (differs(f->sub, a, b, sub, key, keylen))
 				return 1;
 			continue;
 		}
-		if (!all && (f->flags & F_RELOAD))
+		if (f->flags & F_RELOAD)
 			continue;
 		switch (f->type) {
 		case T_STRING: {
@@ -1080,8 +1425,32 @@ differs(const struct schema *s, const char *a, const char *b, int all,
 			break;
 		}
 		case T_SYMBOL:
+		case T_NAME:
 			d = strcmp(pa, pb) != 0;
 			break;
+		case T_SYMLIST: {
+			size_t na = *(const size_t *)(a + f->count_off);
+			char *const *xa = *(char **const *)pa;
+			char *const *xb = *(char **const *)pb;
+
+			d = na != *(const size_t *)(b + f->count_off);
+			for (size_t j = 0; !d && j < na; j++)
+				d = strcmp(xa[j], xb[j]) != 0;
+			break;
+		}
+		case T_PARAMS: {
+			size_t na = *(const size_t *)(a + f->count_off);
+			const struct trd_param_kv *xa =
+				*(struct trd_param_kv *const *)pa;
+			const struct trd_param_kv *xb =
+				*(struct trd_param_kv *const *)pb;
+
+			d = na != *(const size_t *)(b + f->count_off);
+			for (size_t j = 0; !d && j < na; j++)
+				d = strcmp(xa[j].key, xb[j].key) != 0 ||
+				    strcmp(xa[j].value, xb[j].value) != 0;
+			break;
+		}
 		case T_LIST: {
 			size_t na = *(const size_t *)(a + f->count_off);
 			size_t nb = *(const size_t *)(b + f->count_off);
@@ -1094,7 +1463,7 @@ differs(const struct schema *s, const char *a, const char *b, int all,
 			for (size_t j = 0; !d && j < na; j++) {
 				snprintf(el, sizeof(el), "%s[%zu]", sub, j);
 				if (differs(f->sub, ea + j * sz, eb + j * sz,
-					    1, el, key, keylen))
+					    el, key, keylen))
 					return 1;
 			}
 			break;
@@ -1117,7 +1486,7 @@ int
 trd_config_reloadable(const struct trd_config *cur,
 		      const struct trd_config *next, char *key, size_t keylen)
 {
-	if (differs(&config_schema, (const char *)cur, (const char *)next, 0,
+	if (differs(&config_schema, (const char *)cur, (const char *)next,
 		    "", key, keylen))
 		return 0;
 	if (keylen > 0)

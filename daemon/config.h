@@ -35,6 +35,31 @@ struct trd_instrument_conf {
 	int64_t  lot_size;  /* scaled by 10^qty_dp; > 0 */
 };
 
+/* Basis-point settings (fees, slippage) are stored scaled by 10^4. */
+#define TRD_BPS_DP 4
+
+enum trd_venue_kind {
+	TRD_VENUE_SIM,
+};
+
+/* One strategy parameter as written in the config: params are free-form
+ * (the plugin validates them), so values are kept as their scalar text. */
+struct trd_param_kv {
+	char *key;
+	char *value;
+	int   line; /* in the config file, for messages */
+};
+
+struct trd_strategy_conf {
+	char                 name[64];   /* unique among strategies */
+	char                 plugin[64]; /* loads <plugin_dir>/<plugin>.so */
+	char               **symbols;    /* each one of instruments[] */
+	size_t               nsymbols;
+	struct trd_param_kv *params;
+	size_t               nparams;
+	int                  line;       /* of the list element */
+};
+
 /* Sentinels for an unset replay.from / replay.to. */
 #define TRD_TIME_MIN INT64_MIN
 #define TRD_TIME_MAX INT64_MAX
@@ -62,6 +87,22 @@ struct trd_config {
 		uint64_t map_size_mb; /* initial LMDB map size */
 		uint64_t map_max_mb;  /* growth ceiling */
 	} store;
+
+	char              *plugin_dir;  /* default "build/plugins" */
+
+	struct {
+		int64_t cash;         /* scaled by 10^TRD_CASH_DP; > 0 */
+	} account;
+
+	struct {
+		enum trd_venue_kind kind;
+		int64_t  fee_bps;      /* scaled by 10^TRD_BPS_DP; 0..10000 bps */
+		int64_t  slippage_bps; /* scaled by 10^TRD_BPS_DP; 0..10000 bps */
+		uint64_t seed;         /* for anything random in the venue */
+	} venue;
+
+	struct trd_strategy_conf *strategies;
+	size_t                    nstrategies;
 };
 
 /*

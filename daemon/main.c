@@ -26,6 +26,8 @@
 #include "replay.h"
 #include "store.h"
 #include "timefmt.h"
+#include "trading.h"
+#include "decimal.h"
 
 #define TRADERD_VERSION "0.1.0"
 
@@ -36,6 +38,9 @@ struct daemon {
 	struct trd_store  *store;
 	struct trd_engine  engine;
 	int                engine_init;
+	struct trd_trading trading;
+	int                trading_init;
+	const char        *report_dir;  /* --report, else the config's */
 	uv_signal_t        sig_int, sig_term, sig_hup;
 	int                signals_init;
 	int                exit_code;
@@ -51,7 +56,7 @@ usage(FILE *f)
 {
 	fprintf(f,
 		"usage: traderd -c FILE [--replay] [--speed N|max] [--from T] "
-		"[--to T]\n"
+		"[--to T] [--report DIR]\n"
 		"       traderd -n -c FILE\n"
 		"\n"
 		"  -c, --config FILE   configuration (YAML)\n"
@@ -61,6 +66,8 @@ usage(FILE *f)
 		"      --from T        replay bars opening at or after T\n"
 		"      --to T          ... and before T (ISO 8601 UTC or Unix "
 		"seconds)\n"
+		"      --report DIR    write the backtest report there (default: "
+		"report_dir)\n"
 		"  -v, --version       print the version\n");
 }
 
@@ -110,6 +117,10 @@ shutdown_daemon(struct daemon *d)
 		uv_close((uv_handle_t *)&d->sig_hup, NULL);
 		d->signals_init = 0;
 	}
+	if (d->trading_init) {
+		trd_trading_free(&d->trading);
+		d->trading_init = 0;
+	}
 	if (d->engine_init) {
 		trd_engine_close(&d->engine);
 		d->engine_init = 0;
@@ -150,6 +161,30 @@ replay_done_cb(struct trd_engine *e, int status)
 		       trd_time_format(st->last_ns, b), wall,
 		       wall > 0 ? (double)st->events / wall : 0.0,
 		       (double)peak_rss_kib() / 1024.0);
+	if (d->trading_init) {
+		struct trd_trading *t = &d->trading;
+		int64_t eq = trd_portfolio_equity(&t->pf), ret;
+		char a1[32], a2[32], a3[32];
+		uint64_t filled = t->oms.nfilled, rejected = t->oms.nrejected;
+
+		d->trading_init = 0;
+		if (trd_trading_finish(t) != 0)
+			d->exit_code = 1;
+		ret = eq - t->pf.initial_cash;
+		trd_dec_format_short(eq, TRD_CASH_DP, a1);
+		trd_dec_format_short(ret, TRD_CASH_DP, a2);
+		trd_dec_format_short(t->pf.fees, TRD_CASH_DP, a3);
+		printf("result: final equity %s (%s%s, %+.4f%%), %llu orders "
+		       "(%llu filled, %llu rejected), fees %s\n", a1,
+		       ret >= 0 ? "+" : "", a2,
+		       100.0 * (double)ret / (double)t->pf.initial_cash,
+		       (unsigned long long)t->oms.n,
+		       (unsigned long long)filled,
+		       (unsigned long long)rejected, a3);
+		if (d->exit_code == 0)
+			printf("report: %s/report.html\n", t->report_dir);
+		trd_trading_free(t);
+	}
 	fflush(stdout);
 	shutdown_daemon(d);
 }
@@ -176,6 +211,8 @@ reload(struct daemon *d)
 		trd_config_free(next);
 		return;
 	}
+	if (d->trading_init)
+		trd_trading_reload(&d->trading, next);
 	if (next->replay.speed != d->conf->replay.speed && d->engine_init) {
 		char sp[32];
 		trd_engine_set_speed(&d->engine, next->replay.speed);
@@ -223,6 +260,45 @@ start_signals(struct daemon *d)
 	return 0;
 }
 
+/*
+ * With strategies: the engine first (its clock starts at the span's start,
+ * so strategies' init sees the right time), then the trading session, then
+ * the replay source over the session's instruments.
+ */
+static int
+start_trading(struct daemon *d, int64_t from, int64_t to, double speed)
+{
+	struct trd_config *c = d->conf;
+	struct trd_source *src;
+	char a[TRD_TIME_BUFSZ], sp[32];
+
+	if (trd_engine_init(&d->engine, &d->loop, TRD_CLOCK_VIRTUAL,
+			    from == TRD_TIME_MIN ? 0 : from) != 0)
+		return -1;
+	d->engine_init = 1;
+	d->engine.data = d;
+	if (trd_trading_init(&d->trading, &d->engine, c, d->store,
+			     d->report_dir) != 0)
+		return -1;
+	d->trading_init = 1;
+	if (trd_replay_open(&src, d->store, trd_trading_ids(&d->trading),
+			    c->ninstruments, c->replay.timeframe_s, from,
+			    to) != 0)
+		return -1;
+	if (src->start_ns != TRD_TIME_UNSET &&
+	    src->start_ns > d->engine.clock.virt_ns)
+		d->engine.clock.virt_ns = src->start_ns;
+	if (trd_engine_replay(&d->engine, src, speed, replay_done_cb) != 0)
+		return -1;
+	log_info("replaying %zu instrument(s) with %zu strateg%s from %s at "
+		 "speed %s", c->ninstruments, c->nstrategies,
+		 c->nstrategies == 1 ? "y" : "ies",
+		 src->start_ns == TRD_TIME_UNSET
+			 ? "(no data)" : trd_time_format(src->start_ns, a),
+		 speed_name(speed, sp));
+	return 0;
+}
+
 static int
 start_replay(struct daemon *d)
 {
@@ -244,6 +320,8 @@ start_replay(struct daemon *d)
 	}
 	if (trd_store_open(&d->store, c->data_dir, TRD_STORE_RDONLY, &so) != 0)
 		return -1;
+	if (c->nstrategies > 0)
+		return start_trading(d, from, to, speed);
 	if ((ids = calloc(c->ninstruments, sizeof(*ids))) == NULL)
 		return -1;
 	for (size_t i = 0; i < c->ninstruments; i++) {
@@ -260,11 +338,6 @@ start_replay(struct daemon *d)
 			free(ids);
 			return -1;
 		}
-		if (in.price_dp != ic->price_dp || in.qty_dp != ic->qty_dp)
-			log_warn("instrument %s is stored with price_dp %u, "
-				 "qty_dp %u; config says %u, %u: the store's "
-				 "scales are used", ic->symbol, in.price_dp,
-				 in.qty_dp, ic->price_dp, ic->qty_dp);
 		ids[i] = in.id;
 	}
 	rc = trd_replay_open(&src, d->store, ids, c->ninstruments,
@@ -304,6 +377,7 @@ main(int argc, char **argv)
 		{ "speed", required_argument, NULL, 'S' },
 		{ "from", required_argument, NULL, 'F' },
 		{ "to", required_argument, NULL, 'T' },
+		{ "report", required_argument, NULL, 'r' },
 		{ "version", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -344,6 +418,7 @@ main(int argc, char **argv)
 			else
 				d.have_to = 1;
 			break;
+		case 'r': d.report_dir = optarg; break;
 		case 'v': printf("traderd %s\n", TRADERD_VERSION); return 0;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 1;

@@ -151,8 +151,25 @@ Test(config, full_file)
 		"  to: 1577923200\n"
 		"  speed: 60.5\n"
 		"  timeframe: 15m\n"
-		"store: { map_size_mb: 1024, map_max_mb: 2048 }\n");
+		"store: { map_size_mb: 1024, map_max_mb: 2048 }\n"
+		"plugin_dir: /opt/trd/plugins\n"
+		"account: { cash: 2500.5 }\n"
+		"venue:\n"
+		"  kind: sim\n"
+		"  fee_bps: 7.5\n"
+		"  slippage_bps: 0.0001\n"
+		"  seed: 18446744073709551615\n"
+		"strategies:\n"
+		"  - name: trend.1\n"
+		"    plugin: sma_cross\n"
+		"    symbols: [BTCUSDT, ETH-USD.p]\n"
+		"    params:\n"
+		"      fast: 10\n"
+		"      sizing: \"all_in\"\n"
+		"      fraction: 0.50\n"
+		"  - { name: b, plugin: my-plug_2, symbols: [ETH-USD.p] }\n");
 	const struct trd_instrument_conf *in;
+	const struct trd_strategy_conf *st;
 
 	cr_assert_str_eq(c->path, path);
 	cr_assert_eq(c->mode, TRD_MODE_PAPER);
@@ -180,6 +197,36 @@ Test(config, full_file)
 	cr_assert_eq(c->replay.timeframe_s, 900);
 	cr_assert_eq(c->store.map_size_mb, 1024);
 	cr_assert_eq(c->store.map_max_mb, 2048);
+	cr_assert_str_eq(c->plugin_dir, "/opt/trd/plugins");
+	cr_assert_eq(c->account.cash, 250050000000);
+	cr_assert_eq(c->venue.kind, TRD_VENUE_SIM);
+	cr_assert_eq(c->venue.fee_bps, 75000);
+	cr_assert_eq(c->venue.slippage_bps, 1);
+	cr_assert_eq(c->venue.seed, UINT64_MAX);
+	cr_assert_eq(c->nstrategies, 2);
+	st = &c->strategies[0];
+	cr_assert_str_eq(st->name, "trend.1");
+	cr_assert_str_eq(st->plugin, "sma_cross");
+	cr_assert_eq(st->line, 26);
+	cr_assert_eq(st->nsymbols, 2);
+	cr_assert_str_eq(st->symbols[0], "BTCUSDT");
+	cr_assert_str_eq(st->symbols[1], "ETH-USD.p");
+	cr_assert_eq(st->nparams, 3);
+	cr_assert_str_eq(st->params[0].key, "fast");
+	cr_assert_str_eq(st->params[0].value, "10");
+	cr_assert_eq(st->params[0].line, 30);
+	cr_assert_str_eq(st->params[1].key, "sizing");
+	cr_assert_str_eq(st->params[1].value, "all_in");
+	cr_assert_eq(st->params[1].line, 31);
+	/* The text as written: the plugin parses it. */
+	cr_assert_str_eq(st->params[2].value, "0.50");
+	st = &c->strategies[1];
+	cr_assert_str_eq(st->name, "b");
+	cr_assert_str_eq(st->plugin, "my-plug_2");
+	cr_assert_eq(st->line, 33);
+	cr_assert_eq(st->nsymbols, 1);
+	cr_assert_eq(st->nparams, 0);
+	cr_assert_null(st->params);
 	trd_config_free(c);
 }
 
@@ -201,12 +248,30 @@ Test(config, defaults)
 	cr_assert_eq(c->replay.timeframe_s, 60);
 	cr_assert_eq(c->store.map_size_mb, 256);
 	cr_assert_eq(c->store.map_max_mb, 65536);
+	cr_assert_str_eq(c->plugin_dir, "build/plugins");
+	cr_assert_eq(c->account.cash, 10000000000000);
+	cr_assert_eq(c->venue.kind, TRD_VENUE_SIM);
+	cr_assert_eq(c->venue.fee_bps, 0);
+	cr_assert_eq(c->venue.slippage_bps, 0);
+	cr_assert_eq(c->venue.seed, 1);
+	cr_assert_eq(c->nstrategies, 0);
+	cr_assert_null(c->strategies);
 	trd_config_free(c);
 
 	/* A null map is an empty one. */
-	c = load_ok(INSTR "replay:\nstore: ~\n");
+	c = load_ok(INSTR "replay:\nstore: ~\naccount:\nvenue: ~\n"
+		    "strategies: []\n");
 	cr_assert_eq(c->replay.timeframe_s, 60);
 	cr_assert_eq(c->store.map_max_mb, 65536);
+	cr_assert_eq(c->account.cash, 10000000000000);
+	cr_assert_eq(c->venue.seed, 1);
+	cr_assert_eq(c->nstrategies, 0);
+	trd_config_free(c);
+
+	c = load_ok(INSTR "strategies:\n"
+		    "  - { name: a, plugin: p, symbols: [BTCUSDT], params: }\n");
+	cr_assert_eq(c->strategies[0].nparams, 0);
+	cr_assert_null(c->strategies[0].params);
 	trd_config_free(c);
 }
 
@@ -226,6 +291,26 @@ Test(config, shipped_backtest_yaml)
 	cr_assert_eq(c->replay.to_ns, (1577836800 + 3 * 86400) * SEC);
 	cr_assert_eq(c->replay.speed, 0);
 	cr_assert_eq(c->replay.timeframe_s, 60);
+	cr_assert_str_eq(c->plugin_dir, "build/plugins");
+	cr_assert_eq(c->account.cash, 10000000000000);
+	cr_assert_eq(c->venue.kind, TRD_VENUE_SIM);
+	cr_assert_eq(c->venue.fee_bps, 100000);
+	cr_assert_eq(c->venue.slippage_bps, 0);
+	cr_assert_eq(c->venue.seed, 1);
+	cr_assert_eq(c->nstrategies, 1);
+	cr_assert_str_eq(c->strategies[0].name, "demo");
+	cr_assert_str_eq(c->strategies[0].plugin, "sma_cross");
+	cr_assert_eq(c->strategies[0].nsymbols, 1);
+	cr_assert_str_eq(c->strategies[0].symbols[0], "BTCUSDT");
+	cr_assert_eq(c->strategies[0].nparams, 3);
+	cr_assert_str_eq(c->strategies[0].params[0].key, "fast");
+	cr_assert_str_eq(c->strategies[0].params[0].value, "10");
+	cr_assert_str_eq(c->strategies[0].params[1].key, "slow");
+	cr_assert_str_eq(c->strategies[0].params[1].value, "30");
+	cr_assert_str_eq(c->strategies[0].params[2].key, "sizing");
+	cr_assert_str_eq(c->strategies[0].params[2].value, "all_in");
+	cr_assert_eq(c->strategies[0].params[2].line,
+		     c->strategies[0].line + 3);
 	trd_config_free(c);
 }
 
@@ -261,7 +346,8 @@ Test(config, unknown_keys)
 {
 	load_bad(INSTR "modee: live\nreplay:\n  spede: 10\n", 2);
 	has(3, 1, "modee", "unknown key (expected one of mode, data_dir, "
-	    "report_dir, log_level, instruments, replay, store)");
+	    "report_dir, log_level, instruments, replay, store, plugin_dir, "
+	    "account, venue, strategies)");
 	has(5, 3, "replay.spede", "unknown key (expected one of from, to, "
 	    "speed, timeframe)");
 
@@ -636,6 +722,183 @@ Test(config, several_errors_all_reported)
 	has(6, 18, "replay.speed", "found \"0\"");
 	has(6, 32, "replay.timeframe", "found \"1M\"");
 	has(7, 1, "extra", "unknown key");
+}
+
+#define STRAT1 INSTR "strategies:\n"
+
+Test(config, strategy_unknown_symbol)
+{
+	load_bad(STRAT1
+		 "  - { name: a, plugin: p, symbols: [BTCUSDT, XRPUSDT] }\n", 1);
+	has(4, 46, "strategies[0].symbols[1]",
+	    "unknown symbol \"XRPUSDT\": not in instruments");
+
+	/* No instruments: that one error, not one per symbol. */
+	load_bad("strategies:\n"
+		 "  - { name: a, plugin: p, symbols: [BTCUSDT] }\n", 1);
+	has(1, 1, "instruments", "required key missing");
+}
+
+Test(config, strategy_duplicate_names)
+{
+	load_bad(STRAT1
+		 "  - name: demo\n"
+		 "    plugin: a\n"
+		 "    symbols: [BTCUSDT]\n"
+		 "  - { name: x, plugin: a, symbols: [BTCUSDT] }\n"
+		 "  - { name: demo, plugin: b, symbols: [BTCUSDT] }\n", 1);
+	has(8, 13, "strategies[2].name", "duplicate strategy name demo, "
+	    "already given at line 4 (strategies[0])");
+}
+
+Test(config, strategy_bad_plugin_names)
+{
+	load_bad(STRAT1
+		 "  - { name: a, plugin: ../evil, symbols: [BTCUSDT] }\n"
+		 "  - { name: b, plugin: a/b, symbols: [BTCUSDT] }\n"
+		 "  - { name: c, plugin: a.so, symbols: [BTCUSDT] }\n"
+		 "  - { name: d/e, plugin: ok, symbols: [BTCUSDT] }\n", 4);
+	has(4, 24, "strategies[0].plugin", "expected a name of 1 to 63 "
+	    "characters from [A-Za-z0-9_-], found \"../evil\"");
+	has(5, 24, "strategies[1].plugin", "found \"a/b\"");
+	has(6, 24, "strategies[2].plugin", "found \"a.so\"");
+	has(7, 13, "strategies[3].name", "expected a name of 1 to 63 "
+	    "characters from [A-Za-z0-9_.-], found \"d/e\"");
+}
+
+Test(config, strategy_shapes)
+{
+	load_bad(STRAT1
+		 "  - { name: e }\n"
+		 "  - { name: f, plugin: p, symbols: [] }\n"
+		 "  - { name: g, plugin: p, symbols: BTCUSDT }\n"
+		 "  - { name: h, plugin: p, symbols: [BTCUSDT, BTCUSDT], "
+		 "bogus: 1 }\n"
+		 "  - nope\n", 7);
+	has(4, 5, "strategies[0].plugin", "required key missing");
+	has(4, 5, "strategies[0].symbols", "required key missing");
+	has(5, 36, "strategies[1].symbols",
+	    "expected a list of 1 to 4096 symbols, found 0");
+	has(6, 36, "strategies[2].symbols", "found \"BTCUSDT\"");
+	has(7, 46, "strategies[3].symbols[1]", "duplicate symbol BTCUSDT, "
+	    "already given at line 7 (strategies[3].symbols[0])");
+	has(7, 56, "strategies[3].bogus", "unknown key");
+	has(8, 5, "strategies[4]", "expected a map, found \"nope\"");
+}
+
+Test(config, strategy_params)
+{
+	char *buf = malloc(4096), *p = buf;
+
+	load_bad(STRAT1
+		 "  - name: a\n"
+		 "    plugin: p\n"
+		 "    symbols: [BTCUSDT]\n"
+		 "    params:\n"
+		 "      nested: { x: 1 }\n"
+		 "      list: [1]\n"
+		 "      fast:\n"
+		 "      bad-key: 1\n"
+		 "      slow: 1\n"
+		 "      slow: 2\n", 5);
+	has(8, 15, "strategies[0].params.nested",
+	    "expected a scalar value, found a map");
+	has(9, 13, "strategies[0].params.list",
+	    "expected a scalar value, found a list");
+	has(10, 12, "strategies[0].params.fast",
+	    "expected a scalar value, found null");
+	has(11, 7, "strategies[0].params", "expected a parameter name of 1 "
+	    "to 63 characters from [A-Za-z0-9_], found \"bad-key\"");
+	has(13, 7, "strategies[0].params.slow",
+	    "duplicate key (first given at line 12)");
+
+	load_bad(STRAT1 "  - { name: a, plugin: p, symbols: [BTCUSDT], "
+		 "params: [1] }\n", 1);
+	has(4, 55, "strategies[0].params", "expected a map of parameter "
+	    "names to scalar values, found a list");
+
+	cr_assert(buf != NULL);
+	p += sprintf(p, STRAT1 "  - { name: a, plugin: p, symbols: [BTCUSDT], "
+		     "params: {");
+	for (int i = 0; i < 65; i++)
+		p += sprintf(p, "%sp%d: %d", i ? ", " : " ", i, i);
+	strcpy(p, " } }\n");
+	load_bad(buf, 1);
+	has(4, 55, "strategies[0].params",
+	    "expected at most 64 parameters, found 65");
+	free(buf);
+}
+
+Test(config, account_and_venue)
+{
+	struct trd_config *c;
+
+	load_bad(INSTR "account: { cash: 0 }\n"
+		 "venue: { kind: live, fee_bps: -1, slippage_bps: 10001 }\n",
+		 4);
+	has(3, 18, "account.cash", "expected a decimal number > 0 with at "
+	    "most 8 decimals, found \"0\"");
+	has(4, 16, "venue.kind", "expected one of sim, found \"live\"");
+	has(4, 31, "venue.fee_bps", "expected a decimal number from 0 to "
+	    "10000 with at most 4 decimals, found \"-1\"");
+	has(4, 49, "venue.slippage_bps", "found \"10001\"");
+
+	load_bad(INSTR "account: { cash: -5 }\nvenue: { fee_bps: 0.00001 }\n",
+		 2);
+	has(3, 18, "account.cash", "found \"-5\"");
+	has(4, 19, "venue.fee_bps", "with at most 4 decimals, "
+	    "found \"0.00001\"");
+
+	load_bad(INSTR "venue: { seed: 18446744073709551616 }\n", 1);
+	has(3, 16, "venue.seed", "expected an integer from 0 to "
+	    "18446744073709551615, found \"18446744073709551616\"");
+
+	c = load_ok(INSTR "venue: { fee_bps: 10000, slippage_bps: 0.0001, "
+		    "seed: 0 }\n");
+	cr_assert_eq(c->venue.fee_bps, 100000000);
+	cr_assert_eq(c->venue.slippage_bps, 1);
+	cr_assert_eq(c->venue.seed, 0);
+	trd_config_free(c);
+}
+
+#define STRAT(plugin, syms, params)                                      \
+	INSTR "  - { symbol: ETHUSDT, tick_size: 1, lot_size: 1 }\n"     \
+	"strategies:\n  - { name: s, plugin: " plugin ", symbols: [" syms \
+	"], params: " params " }\n"
+
+Test(config, reloadable_strategies)
+{
+	struct trd_config *a = load_ok(STRAT("p", "BTCUSDT", "{ fast: 10 }"));
+	struct trd_config *b;
+	char key[64];
+
+	b = load_ok(STRAT("p", "BTCUSDT", "{ fast: 12, slow: 30 }"));
+	cr_assert_eq(trd_config_reloadable(a, b, key, sizeof(key)), 1);
+	cr_assert_str_empty(key);
+	trd_config_free(b);
+
+	b = load_ok(STRAT("q", "BTCUSDT", "{ fast: 10 }"));
+	cr_assert_eq(trd_config_reloadable(a, b, key, sizeof(key)), 0);
+	cr_assert_str_eq(key, "strategies[0].plugin");
+	trd_config_free(b);
+
+	b = load_ok(STRAT("p", "BTCUSDT, ETHUSDT", "{ fast: 10 }"));
+	cr_assert_eq(trd_config_reloadable(a, b, key, sizeof(key)), 0);
+	cr_assert_str_eq(key, "strategies[0].symbols");
+	trd_config_free(b);
+
+	b = load_ok(STRAT("p", "BTCUSDT", "{ fast: 10 }")
+		    "  - { name: t, plugin: p, symbols: [BTCUSDT] }\n");
+	cr_assert_eq(trd_config_reloadable(a, b, key, sizeof(key)), 0);
+	cr_assert_str_eq(key, "strategies");
+	trd_config_free(b);
+
+	b = load_ok(STRAT("p", "BTCUSDT", "{ fast: 10 }")
+		    "venue: { fee_bps: 1 }\n");
+	cr_assert_eq(trd_config_reloadable(a, b, key, sizeof(key)), 0);
+	cr_assert_str_eq(key, "venue.fee_bps");
+	trd_config_free(b);
+	trd_config_free(a);
 }
 
 Test(config, reloadable)

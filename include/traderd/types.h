@@ -22,6 +22,9 @@
 #define TRD_DEFAULT_DP 8
 #define TRD_MAX_DP     12
 
+/* Decimal places of cash, equity, fees and PnL. */
+#define TRD_CASH_DP 8
+
 /* Longest symbol name accepted anywhere (bytes, without the NUL). */
 #define TRD_SYMBOL_MAX 31
 

@@ -1,0 +1,71 @@
+/*
+ * plugin: the strategy host.  Loads strategy plugins (dlopen RTLD_NOW |
+ * RTLD_LOCAL from plugin_dir), checks their ABI, gives them the host call
+ * table and runs their callbacks.
+ *
+ * A plugin that cannot be loaded (missing file, not a shared object, no
+ * entry point, wrong ABI major, a descriptor too small) or whose init
+ * refuses its params stops start-up with a message naming the strategy,
+ * the file and the reason.  Callbacks run on the loop thread; a plugin's
+ * host calls are checked like any outside input: an order it submits goes
+ * through the same checks as every other, and nothing it passes can crash
+ * the daemon (bad enums, sizes, ids and symbols are refused).
+ */
+#ifndef TRD_PLUGIN_HOST_H
+#define TRD_PLUGIN_HOST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "clock.h"
+#include "traderd/plugin.h"
+
+struct trd_trading;
+
+#define TRD_STRATEGY_TIMERS 16
+
+struct trd_strategy_timer {
+	struct trd_timer      t;
+	struct trd_strategy  *s;
+	int                   id;
+	int                   used;
+};
+
+struct trd_strategy {
+	struct trd_trading               *trading;
+	size_t                            idx;
+	char                              name[64];
+	char                              path[4096];
+	void                             *dl;
+	const struct trd_plugin          *p;
+	void                             *state;
+	struct trd_instrument_info       *instr;   /* the strategy's symbols */
+	uint32_t                         *ins_idx; /* their session indexes */
+	size_t                            ninstr;
+	struct trd_param                 *params;  /* owned copies */
+	size_t                            nparams;
+	struct trd_strategy_timer         timers[TRD_STRATEGY_TIMERS];
+	int                               depth;   /* nested submits */
+	int                               initialised;
+};
+
+extern const struct trd_host_api trd_host_api;
+
+/*
+ * Load s->path and check it.  Returns 0, or -1 with the reason logged
+ * (naming the strategy and file).  On failure nothing stays loaded.
+ */
+int trd_plugin_load(struct trd_strategy *s);
+/* Call init with s->params; -1 (logged) if it refuses. */
+int trd_plugin_init(struct trd_strategy *s);
+/* fini (if initialised), timers stopped, dlclose, params freed. */
+void trd_plugin_unload(struct trd_strategy *s);
+
+/* Copies of the config's params for a plugin (*out malloc'd, free with
+ * trd_params_free); returns 0 or -ENOMEM. */
+struct trd_param_kv;
+int trd_params_dup(const struct trd_param_kv *kv, size_t n,
+		   struct trd_param **out);
+void trd_params_free(struct trd_param *p, size_t n);
+
+#endif

@@ -1,0 +1,1053 @@
+/*
+ * report: see report.h.
+ *
+ * Memory is fixed at open: one buffer per streamed file, CHART_MAX chart
+ * points and MARK_MAX trade markers, whatever the length of the run.
+ * trd_report_sample() runs once per bar, so it formats by hand into a big
+ * buffer written with write(2) in large chunks.  A write error is sticky:
+ * it is logged once, that file stops writing, and trd_report_finish()
+ * returns it after removing every temporary file.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "decimal.h"
+#include "log.h"
+#include "report.h"
+#include "timefmt.h"
+#include "traderd/types.h"
+
+#define CHART_MAX  2048 /* equity chart points kept */
+#define MARK_MAX   1000 /* trades drawn on the chart */
+#define EQ_BUFSZ   (256 * 1024)
+#define CSV_BUFSZ  (32 * 1024)
+#define LINE_MAX_B 256  /* reserved for one hand-formatted line */
+#define YEAR_S     (365.25 * 86400)
+
+/* A file written under a temporary name and renamed at finish. */
+struct wfile {
+	int    fd;  /* -1 when closed */
+	int    err; /* first error, negative errno; sticky */
+	size_t len, cap;
+	char  *buf, *tmp, *path;
+};
+
+struct chart_pt {
+	int64_t ts, eq;
+	double  dd;
+};
+
+struct mark {
+	int64_t  entry_ns, exit_ns;
+	double   entry_px, exit_px;
+	uint32_t ins;
+	uint8_t  side, win;
+};
+
+struct trd_report {
+	char                    *dir;
+	int64_t                  initial;
+	uint32_t                 tf_s;
+	struct trd_report_instr *instr;
+	size_t                   ninstr;
+	const char             **strat;
+	size_t                   nstrat;
+	struct wfile             eq, fills, trades;
+
+	/* Online statistics over the equity samples. */
+	uint64_t                 n, nexposed, bars, nret, nneg;
+	double                   mean, m2, down2, maxdd;
+	int64_t                  prev, peak, peak_ns, first_ns, last_ns;
+	int64_t                  last_eq, maxdur_ns;
+	int                      under;
+
+	/* Chart: every stride-th sample; skip counts down to the next. */
+	struct chart_pt          pts[CHART_MAX];
+	size_t                   npts;
+	uint64_t                 stride, skip;
+	struct chart_pt          last;
+	int                      last_kept;
+
+	uint64_t                 ntrades, nwins;
+	__int128                 gross_profit, gross_loss;
+	struct mark              marks[MARK_MAX];
+	size_t                   nmarks;
+};
+
+/* ---- buffered files ---- */
+
+static int
+wf_open(struct wfile *w, const char *dir, const char *name, size_t cap)
+{
+	size_t n = strlen(dir) + strlen(name) + 8;
+
+	*w = (struct wfile){ .fd = -1, .cap = cap };
+	w->buf = malloc(cap);
+	w->tmp = malloc(n);
+	w->path = malloc(n);
+	if (w->buf == NULL || w->tmp == NULL || w->path == NULL) {
+		log_error("%s/%s: out of memory", dir, name);
+		return w->err = -ENOMEM;
+	}
+	snprintf(w->tmp, n, "%s/.%s.tmp", dir, name);
+	snprintf(w->path, n, "%s/%s", dir, name);
+	w->fd = open(w->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (w->fd == -1) {
+		w->err = -errno;
+		log_error("%s: %s", w->tmp, strerror(errno));
+	}
+	return w->err;
+}
+
+static void
+wf_fail(struct wfile *w, int err)
+{
+	if (w->err == 0)
+		log_error("%s: %s", w->tmp, strerror(-err));
+	w->err = err;
+	w->len = 0;
+}
+
+static void
+wf_flush(struct wfile *w)
+{
+	size_t off = 0;
+
+	while (w->err == 0 && off < w->len) {
+		ssize_t k = write(w->fd, w->buf + off, w->len - off);
+		if (k == -1 && errno != EINTR)
+			wf_fail(w, -errno);
+		else if (k == 0)
+			wf_fail(w, -EIO);
+		else if (k > 0)
+			off += (size_t)k;
+	}
+	w->len = 0;
+}
+
+/* Room for n bytes (n <= cap), or NULL once the file has failed. */
+static inline char *
+wf_reserve(struct wfile *w, size_t n)
+{
+	if (w->cap - w->len < n)
+		wf_flush(w);
+	return w->err ? NULL : w->buf + w->len;
+}
+
+static void
+wf_write(struct wfile *w, const char *s, size_t n)
+{
+	while (n > 0 && w->err == 0) {
+		size_t k = w->cap - w->len < n ? w->cap - w->len : n;
+
+		memcpy(w->buf + w->len, s, k);
+		w->len += k;
+		s += k;
+		n -= k;
+		if (w->len == w->cap)
+			wf_flush(w);
+	}
+}
+
+#define wf_puts(w, s) wf_write(w, s, strlen(s))
+
+/* Short, fixed-shape output only: text of unbounded length goes through
+ * wf_write and the escapers. */
+static void __attribute__((format(printf, 2, 3)))
+wf_printf(struct wfile *w, const char *fmt, ...)
+{
+	char tmp[512];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(tmp))
+		wf_fail(w, -EOVERFLOW);
+	else
+		wf_write(w, tmp, (size_t)n);
+}
+
+/* Flush and close; returns the file's error, if any. */
+static int
+wf_close(struct wfile *w)
+{
+	if (w->fd == -1)
+		return w->err;
+	wf_flush(w);
+	if (close(w->fd) == -1 && w->err == 0)
+		wf_fail(w, -errno);
+	w->fd = -1;
+	return w->err;
+}
+
+/* Close, remove the temporary file if still there (after its rename it
+ * is not), free. */
+static void
+wf_discard(struct wfile *w)
+{
+	if (w->fd != -1)
+		close(w->fd);
+	if (w->tmp != NULL)
+		unlink(w->tmp);
+	free(w->buf);
+	free(w->tmp);
+	free(w->path);
+	*w = (struct wfile){ .fd = -1 };
+}
+
+/* ---- names, scales, escaping ---- */
+
+static const char *
+strat_name(const struct trd_report *r, size_t i)
+{
+	return i < r->nstrat && r->strat[i] ? r->strat[i] : "?";
+}
+
+static const char *
+instr_name(const struct trd_report *r, size_t i)
+{
+	return i < r->ninstr && r->instr[i].symbol ? r->instr[i].symbol : "?";
+}
+
+/* Scales beyond TRD_MAX_DP cannot come from a valid config; the default
+ * is used rather than reading past the powers of ten. */
+static int
+instr_dp(const struct trd_report *r, size_t i, int qty)
+{
+	int dp = i >= r->ninstr ? -1
+		 : qty		? r->instr[i].qty_dp : r->instr[i].price_dp;
+
+	return dp >= 0 && dp <= TRD_MAX_DP ? dp : TRD_DEFAULT_DP;
+}
+
+static void
+csv_field(struct wfile *w, const char *s, size_t n)
+{
+	if (strcspn(s, ",\"\r\n") >= n) {
+		wf_write(w, s, n);
+		return;
+	}
+	wf_write(w, "\"", 1);
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '"')
+			wf_write(w, "\"", 1);
+		wf_write(w, &s[i], 1);
+	}
+	wf_write(w, "\"", 1);
+}
+
+/* The strategy and symbol columns, each followed by a comma. */
+static void
+csv_names(const struct trd_report *r, struct wfile *w, uint32_t strat,
+	  uint32_t ins)
+{
+	const char *s = strat_name(r, strat), *i = instr_name(r, ins);
+
+	csv_field(w, s, strlen(s));
+	wf_write(w, ",", 1);
+	csv_field(w, i, strlen(i));
+	wf_write(w, ",", 1);
+}
+
+static void
+json_str(struct wfile *w, const char *s)
+{
+	wf_write(w, "\"", 1);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\' || (unsigned char)*s < 0x20)
+			wf_printf(w, "\\u%04x", (unsigned char)*s);
+		else
+			wf_write(w, s, 1);
+	}
+	wf_write(w, "\"", 1);
+}
+
+static void
+html_str(struct wfile *w, const char *s)
+{
+	for (; *s; s++) {
+		const char *e = *s == '&' ? "&amp;" : *s == '<' ? "&lt;"
+			      : *s == '>' ? "&gt;" : *s == '"' ? "&quot;"
+			      : NULL;
+		wf_write(w, e ? e : s, e ? strlen(e) : 1);
+	}
+}
+
+/*
+ * Hand formatting, for the hot path.  Everything is inlined so a constant
+ * scale (cash) turns its divisions into multiplies: left to itself the
+ * compiler kept one generic copy with a 64-bit div that cost more than the
+ * rest of a sample.  Digits are made eight at a time in a 64-bit word and
+ * stored 8 bytes wide, so up to 7 bytes past a number may be overwritten:
+ * every caller reserves LINE_MAX_B.
+ */
+#define HOT static inline __attribute__((always_inline))
+
+/* Local powers of ten: unlike trd_pow10, their values are known here. */
+static const uint64_t pw10[20] = {
+	1ULL, 10ULL, 100ULL, 1000ULL, 10000ULL, 100000ULL, 1000000ULL,
+	10000000ULL, 100000000ULL, 1000000000ULL, 10000000000ULL,
+	100000000000ULL, 1000000000000ULL, 10000000000000ULL,
+	100000000000000ULL, 1000000000000000ULL, 10000000000000000ULL,
+	100000000000000000ULL, 1000000000000000000ULL,
+	10000000000000000000ULL,
+};
+
+/*
+ * The eight digits of v < 10^8 as byte values, the most significant in the
+ * low byte: v splits into two 4-digit lanes, each into two 2-digit lanes,
+ * each into two digits, by multiply-and-shift divisions that run in all
+ * lanes at once (checked against printf for every v).
+ */
+HOT uint64_t
+swar8(uint64_t v)
+{
+	uint64_t x = v / 10000 | (v % 10000) << 32;
+	uint64_t q = ((x * 10486) >> 20) & 0x0000007F0000007FULL;
+
+	x = q | (x - q * 100) << 16;
+	q = ((x * 103) >> 10) & 0x000F000F000F000FULL;
+	return q | (x - q * 10) << 8;
+}
+
+HOT void
+store8(char *p, uint64_t digits)
+{
+	digits += 0x3030303030303030ULL;
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	digits = __builtin_bswap64(digits);
+#endif
+	memcpy(p, &digits, 8);
+}
+
+/* v in decimal.  The leading group is stored first so the full groups
+ * after it overwrite its spill.  The digit count is the bit length times
+ * log10(2), corrected by one compare (v | 1 has as many digits as v). */
+HOT char *
+put_u64(char *p, uint64_t v)
+{
+	int t = ((64 - __builtin_clzll(v | 1)) * 1233) >> 12;
+	int nd = t + ((v | 1) >= pw10[t]);
+
+	if (nd <= 8) {
+		store8(p, swar8(v) >> (8 * (8 - nd)));
+	} else if (nd <= 16) {
+		store8(p, swar8(v / 100000000) >> (8 * (16 - nd)));
+		store8(p + nd - 8, swar8(v % 100000000));
+	} else {
+		store8(p, swar8(v / 10000000000000000ULL) >> (8 * (24 - nd)));
+		store8(p + nd - 16, swar8(v / 100000000 % 100000000));
+		store8(p + nd - 8, swar8(v % 100000000));
+	}
+	return p + nd;
+}
+
+/* ".ddd": f (0 < f < 10^nd, nd <= 16) as nd digits, trailing zeros
+ * trimmed.  They are the high bytes of a digit word: counting its leading
+ * zero bits trims without a loop. */
+HOT char *
+put_frac(char *p, uint64_t f, int nd)
+{
+	uint64_t hi, lo;
+
+	*p++ = '.';
+	if (nd <= 8) {
+		store8(p, hi = swar8(f) >> (8 * (8 - nd)));
+		return p + 8 - __builtin_clzll(hi) / 8;
+	}
+	store8(p, hi = swar8(f / 100000000) >> (8 * (16 - nd)));
+	store8(p + nd - 8, lo = swar8(f % 100000000));
+	if (lo != 0)
+		return p + nd - __builtin_clzll(lo) / 8;
+	return p + 8 - __builtin_clzll(hi) / 8;
+}
+
+/* Same text as trd_dec_format_short(). */
+HOT char *
+put_dec(char *p, int64_t v, int dp)
+{
+	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+
+	*p = '-';
+	p = put_u64(p + (v < 0), u / pw10[dp]);
+	return u % pw10[dp] ? put_frac(p, u % pw10[dp], dp) : p;
+}
+
+/* Same text as trd_time_format_unix(). */
+HOT char *
+put_unix(char *p, int64_t ns)
+{
+	int64_t s = ns / TRD_NS_PER_SEC, f = ns % TRD_NS_PER_SEC;
+
+	if (f < 0) {
+		f += TRD_NS_PER_SEC;
+		s--;
+	}
+	*p = '-';
+	p = put_u64(p + (s < 0), s < 0 ? (uint64_t)0 - (uint64_t)s
+				       : (uint64_t)s);
+	return f ? put_frac(p, (uint64_t)f, 9) : p;
+}
+
+/* A drawdown: >= 0, at most 10 decimals.  Past 1e8 (equity hugely
+ * negative) the figure means nothing and must not overflow. */
+HOT char *
+put_dd(char *p, double dd)
+{
+	uint64_t q = (uint64_t)((dd > 1e8 ? 1e8 : dd > 0 ? dd : 0) * 1e10 + 0.5);
+
+	p = put_u64(p, q / 10000000000ULL);
+	return q % 10000000000ULL ? put_frac(p, q % 10000000000ULL, 10) : p;
+}
+
+/* Hand-formatted columns, each then ',', the last then end.  Each letter
+ * of spec takes an int64_t: c cash, q quantity and p price of instrument
+ * ins, t a time, _ an empty column. */
+static void
+put_row(struct wfile *w, const struct trd_report *r, uint32_t ins,
+	const char *spec, char end, ...)
+{
+	int qdp = instr_dp(r, ins, 1), pdp = instr_dp(r, ins, 0);
+	va_list ap;
+	char *p;
+
+	if ((p = wf_reserve(w, LINE_MAX_B)) == NULL)
+		return;
+	va_start(ap, end);
+	for (; *spec; spec++) {
+		int64_t v = va_arg(ap, int64_t);
+		switch (*spec) {
+		case 'c': p = put_dec(p, v, TRD_CASH_DP); break;
+		case 'q': p = put_dec(p, v, qdp); break;
+		case 'p': p = put_dec(p, v, pdp); break;
+		case 't': p = put_unix(p, v); break;
+		}
+		*p++ = spec[1] ? ',' : end;
+	}
+	va_end(ap);
+	w->len = (size_t)(p - w->buf);
+}
+
+/* ---- open and stream ---- */
+
+/* mkdir -p; logs what it could not create. */
+static int
+mkdir_p(const char *dir)
+{
+	struct stat st;
+	char *s = strdup(dir), *p = s;
+	int err = 0;
+
+	if (s == NULL)
+		return -ENOMEM;
+	do {
+		if ((p = strchr(p + 1, '/')) != NULL)
+			*p = '\0';
+		if (mkdir(s, 0755) == -1 && errno != EEXIST) {
+			err = -errno;
+			log_error("report dir %s: cannot create %s: %s", dir, s,
+				  strerror(errno));
+		}
+		if (p != NULL)
+			*p = '/';
+	} while (p != NULL && err == 0);
+	free(s);
+	if (err == 0) {
+		err = stat(dir, &st) == -1	? -errno
+		      : !S_ISDIR(st.st_mode) ? -ENOTDIR : 0;
+		if (err)
+			log_error("report dir %s: %s", dir, strerror(-err));
+	}
+	return err;
+}
+
+int
+trd_report_open(struct trd_report **out, const struct trd_report_meta *m)
+{
+	struct trd_report *r;
+	int rc;
+
+	*out = NULL;
+	if (m->dir == NULL || m->dir[0] == '\0') {
+		log_error("report dir not set");
+		return -EINVAL;
+	}
+	if ((rc = mkdir_p(m->dir)) != 0)
+		return rc;
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return -ENOMEM;
+	r->eq.fd = r->fills.fd = r->trades.fd = -1;
+	r->dir = strdup(m->dir);
+	r->instr = calloc(m->ninstr + 1, sizeof(*r->instr));
+	r->strat = calloc(m->nstrat + 1, sizeof(*r->strat));
+	if (r->dir == NULL || r->instr == NULL || r->strat == NULL) {
+		rc = -ENOMEM;
+		goto fail;
+	}
+	if (m->ninstr)
+		memcpy(r->instr, m->instr, m->ninstr * sizeof(*r->instr));
+	if (m->nstrat)
+		memcpy(r->strat, m->strategies, m->nstrat * sizeof(*r->strat));
+	r->ninstr = m->ninstr;
+	r->nstrat = m->nstrat;
+	r->initial = r->prev = r->peak = m->initial_cash;
+	r->tf_s = m->tf_s;
+	r->stride = r->skip = 1;
+	if ((rc = wf_open(&r->eq, r->dir, "equity.csv", EQ_BUFSZ)) != 0 ||
+	    (rc = wf_open(&r->fills, r->dir, "fills.csv", CSV_BUFSZ)) != 0 ||
+	    (rc = wf_open(&r->trades, r->dir, "trades.csv", CSV_BUFSZ)) != 0)
+		goto fail;
+	wf_puts(&r->eq, "ts,equity,cash,drawdown\n");
+	wf_puts(&r->fills, "order_id,strategy,symbol,side,quantity,price,fee,"
+			   "ts\n");
+	wf_puts(&r->trades, "strategy,symbol,side,quantity,entry_ts,"
+			    "entry_price,exit_ts,exit_price,pnl,fees,net_pnl\n");
+	*out = r;
+	return 0;
+fail:
+	trd_report_abort(r);
+	return rc;
+}
+
+void
+trd_report_sample(struct trd_report *r, int64_t ts_ns, int64_t equity,
+		  int64_t cash, int exposed, uint64_t bars)
+{
+	double dd = 0;
+	char *p;
+
+	if (r->n++ == 0) {
+		r->first_ns = ts_ns;
+		/* The initial cash stands as a sample one bar before the
+		 * first: returns and drawdowns count from it. */
+		r->peak_ns = ts_ns - (int64_t)r->tf_s * TRD_NS_PER_SEC;
+	}
+	r->nexposed += exposed != 0;
+	r->bars += bars;
+	r->last_ns = ts_ns;
+	r->last_eq = equity;
+
+	/* A return from a non-positive equity has no meaning. */
+	if (r->prev > 0) {
+		double x = (double)equity / (double)r->prev - 1, d = x - r->mean;
+
+		r->nret++;
+		r->mean += d / (double)r->nret;
+		r->m2 += d * (x - r->mean);
+		if (x < 0) {
+			r->nneg++;
+			r->down2 += x * x;
+		}
+	}
+	r->prev = equity;
+
+	if (equity >= r->peak) {
+		if (r->under && ts_ns - r->peak_ns > r->maxdur_ns)
+			r->maxdur_ns = ts_ns - r->peak_ns;
+		r->under = 0;
+		r->peak = equity;
+		r->peak_ns = ts_ns;
+	} else {
+		r->under = 1;
+		if (r->peak > 0)
+			dd = ((double)r->peak - (double)equity) /
+			     (double)r->peak;
+		if (dd > r->maxdd)
+			r->maxdd = dd;
+	}
+
+	r->last = (struct chart_pt){ ts_ns, equity, dd };
+	r->last_kept = --r->skip == 0;
+	if (r->last_kept) {
+		r->pts[r->npts++] = r->last;
+		r->skip = r->stride;
+		/* Full: keep every other point, so the kept points stay
+		 * evenly spaced at twice the stride. */
+		if (r->npts == CHART_MAX) {
+			for (size_t i = 0; i < CHART_MAX / 2; i++)
+				r->pts[i] = r->pts[2 * i];
+			r->npts = CHART_MAX / 2;
+			r->stride *= 2;
+		}
+	}
+
+	if ((p = wf_reserve(&r->eq, LINE_MAX_B)) == NULL)
+		return;
+	p = put_unix(p, ts_ns);
+	*p++ = ',';
+	p = put_dec(p, equity, TRD_CASH_DP);
+	*p++ = ',';
+	p = put_dec(p, cash, TRD_CASH_DP);
+	*p++ = ',';
+	p = put_dd(p, dd);
+	*p++ = '\n';
+	r->eq.len = (size_t)(p - r->eq.buf);
+}
+
+void
+trd_report_fill(struct trd_report *r, const struct trd_order *o, int64_t qty,
+		int64_t price, int64_t fee, int64_t ts_ns)
+{
+	wf_printf(&r->fills, "%llu,", (unsigned long long)o->id);
+	csv_names(r, &r->fills, o->strat, o->ins);
+	wf_printf(&r->fills, "%s,", trd_side_name(o->side));
+	put_row(&r->fills, r, o->ins, "qpct", '\n', qty, price, fee, ts_ns);
+}
+
+void
+trd_report_trade(struct trd_report *r, const struct trd_trade_rec *t)
+{
+	int64_t net = t->pnl - t->fees;
+	int pdp = instr_dp(r, t->ins, 0);
+
+	r->ntrades++;
+	if (net > 0) {
+		r->nwins++;
+		r->gross_profit += net;
+	} else {
+		r->gross_loss -= net;
+	}
+	if (r->nmarks < MARK_MAX)
+		r->marks[r->nmarks++] = (struct mark){
+			t->entry_ns, t->exit_ns,
+			trd_dec_to_double(t->entry_price, pdp),
+			trd_dec_to_double(t->exit_price, pdp), t->ins,
+			(uint8_t)t->side, net > 0
+		};
+	csv_names(r, &r->trades, t->strat, t->ins);
+	wf_puts(&r->trades, t->side == TRD_SIDE_SELL ? "short," : "long,");
+	put_row(&r->trades, r, t->ins, "qtptpccc", '\n', t->qty, t->entry_ns,
+		t->entry_price, t->exit_ns, t->exit_price, t->pnl, t->fees,
+		net);
+}
+
+/* ---- finish: orders.csv, report.json ---- */
+
+static void
+write_orders(const struct trd_report *r, struct wfile *w,
+	     const struct trd_oms *oms)
+{
+	wf_puts(w, "id,strategy,symbol,side,type,quantity,price,submit_ts,"
+		   "status,reason\n");
+	for (size_t i = 0; oms != NULL && i < oms->n && w->err == 0; i++) {
+		const struct trd_order *o = &oms->orders[i];
+
+		wf_printf(w, "%llu,", (unsigned long long)o->id);
+		csv_names(r, w, o->strat, o->ins);
+		wf_printf(w, "%s,%s,", trd_side_name(o->side),
+			  trd_order_type_name(o->type));
+		/* A market order has no price. */
+		put_row(w, r, o->ins, o->type == TRD_ORDER_MARKET ? "q_t" : "qpt",
+			',', o->qty, o->price, o->submit_ns);
+		wf_printf(w, "%s,", trd_order_status_name(o->status));
+		csv_field(w, o->reason, strnlen(o->reason, sizeof(o->reason)));
+		wf_write(w, "\n", 1);
+	}
+}
+
+/* One figure of report.json (key) and of the html table (label). */
+enum fkind { F_UINT, F_MONEY, F_RATIO, F_PCT, F_DUR, F_TIME };
+
+struct field {
+	const char *key, *label;
+	enum fkind  kind;
+	uint64_t    u;    /* F_UINT */
+	int64_t     i;    /* F_MONEY, F_DUR, F_TIME (ns) */
+	double      d;    /* F_RATIO, F_PCT; NAN: not defined for this run */
+	int         none; /* F_TIME: no samples */
+};
+
+#define NFIELDS 20
+
+/* Every figure, in report.json's order.  The definitions are in README. */
+static void
+compute(struct trd_report *r, const struct trd_oms *oms, int64_t fees,
+	struct field *f)
+{
+	double P = YEAR_S / r->tf_s, years, growth, undef = NAN;
+	int64_t final = r->n ? r->last_eq : r->initial;
+	uint64_t filled = 0, rejected = 0, norders = oms ? oms->n : 0;
+
+	if (r->under && r->last_ns - r->peak_ns > r->maxdur_ns)
+		r->maxdur_ns = r->last_ns - r->peak_ns;
+	for (size_t i = 0; i < norders; i++) {
+		filled += oms->orders[i].status == TRD_ORDER_FILLED;
+		rejected += oms->orders[i].status == TRD_ORDER_REJECTED;
+	}
+	growth = r->initial > 0 ? (double)final / (double)r->initial : undef;
+	years = ((double)(r->last_ns - r->first_ns) / TRD_NS_PER_SEC +
+		 r->tf_s) / YEAR_S;
+	struct field t[NFIELDS] = {
+		{ "bars", "Bars", F_UINT, .u = r->bars },
+		{ "orders_submitted", "Orders submitted", F_UINT, .u = norders },
+		{ "orders_filled", "Orders filled", F_UINT, .u = filled },
+		{ "orders_rejected", "Orders rejected", F_UINT, .u = rejected },
+		{ "trades", "Trades", F_UINT, .u = r->ntrades },
+		{ "initial_cash", "Initial cash", F_MONEY, .i = r->initial },
+		{ "final_equity", "Final equity", F_MONEY, .i = final },
+		{ "total_return", "Total return", F_PCT, .d = growth - 1 },
+		{ "cagr", "CAGR", F_PCT,
+		  .d = r->n && years > 0 ? pow(growth, 1 / years) - 1 : undef },
+		{ "sharpe", "Sharpe ratio", F_RATIO,
+		  .d = r->nret >= 2 && r->m2 > 0
+			       ? r->mean / sqrt(r->m2 / (double)(r->nret - 1)) *
+					 sqrt(P)
+			       : undef },
+		{ "sortino", "Sortino ratio", F_RATIO,
+		  .d = r->nneg ? r->mean / sqrt(r->down2 / (double)r->nret) *
+					 sqrt(P)
+			       : undef },
+		{ "max_drawdown", "Max drawdown", F_PCT, .d = r->maxdd },
+		{ "max_drawdown_duration_s", "Max drawdown duration", F_DUR,
+		  .i = r->maxdur_ns },
+		{ "win_rate", "Win rate", F_PCT,
+		  .d = r->ntrades ? (double)r->nwins / (double)r->ntrades
+				  : undef },
+		{ "profit_factor", "Profit factor", F_RATIO,
+		  .d = r->gross_loss > 0 ? (double)r->gross_profit /
+						   (double)r->gross_loss
+					 : undef },
+		{ "fees_paid", "Fees paid", F_MONEY, .i = fees },
+		{ "exposure", "Exposure", F_PCT,
+		  .d = r->n ? (double)r->nexposed / (double)r->n : undef },
+		{ "start", "Start", F_TIME, .i = r->first_ns, .none = !r->n },
+		{ "end", "End", F_TIME, .i = r->last_ns, .none = !r->n },
+		{ "timeframe_s", "Timeframe (s)", F_UINT, .u = r->tf_s },
+	};
+
+	memcpy(f, t, sizeof(t));
+}
+
+/* The value as report.json (json) or the html table shows it.  buf holds
+ * at least 64 bytes; returns buf. */
+static const char *
+field_text(const struct field *f, int json, char *buf)
+{
+	char t[TRD_TIME_BUFSZ];
+
+	switch (f->kind) {
+	case F_UINT:
+		snprintf(buf, 64, "%llu", (unsigned long long)f->u);
+		break;
+	case F_MONEY:
+		trd_dec_format_short(f->i, TRD_CASH_DP, buf);
+		break;
+	case F_RATIO:
+	case F_PCT:
+		if (!isfinite(f->d))
+			snprintf(buf, 64, "%s", json ? "null" : "n/a");
+		else if (json)
+			snprintf(buf, 64, "%.10g", f->d);
+		else if (f->kind == F_PCT)
+			snprintf(buf, 64, "%.2f%%", f->d * 100);
+		else
+			snprintf(buf, 64, "%.3f", f->d);
+		break;
+	case F_DUR:
+		if (json)
+			snprintf(buf, 64, "%s", trd_time_format_unix(f->i, t));
+		else
+			snprintf(buf, 64, "%.2f days",
+				 (double)f->i / TRD_NS_PER_SEC / 86400);
+		break;
+	case F_TIME:
+		if (f->none)
+			snprintf(buf, 64, "%s", json ? "null" : "n/a");
+		else
+			snprintf(buf, 64, json ? "\"%s\"" : "%s",
+				 trd_time_format(f->i, t));
+		break;
+	}
+	return buf;
+}
+
+static void
+json_names(const struct trd_report *r, struct wfile *w, const char *key,
+	   size_t n, const char *(*name)(const struct trd_report *, size_t))
+{
+	wf_printf(w, "  \"%s\": [%s", key, n ? "\n" : "");
+	for (size_t i = 0; i < n; i++) {
+		wf_puts(w, "    ");
+		json_str(w, name(r, i));
+		wf_puts(w, i + 1 < n ? ",\n" : "\n  ");
+	}
+	wf_puts(w, "]");
+}
+
+static void
+write_json(const struct trd_report *r, struct wfile *w,
+	   const struct field *f)
+{
+	char buf[64];
+
+	wf_puts(w, "{\n");
+	for (size_t i = 0; i < NFIELDS; i++)
+		wf_printf(w, "  \"%s\": %s,\n", f[i].key,
+			  field_text(&f[i], 1, buf));
+	json_names(r, w, "strategies", r->nstrat, strat_name);
+	wf_puts(w, ",\n");
+	json_names(r, w, "instruments", r->ninstr, instr_name);
+	wf_puts(w, "\n}\n");
+}
+
+/* ---- finish: report.html ---- */
+
+#define SVG_W  960.0
+#define SVG_ML 110.0 /* left margin, for the value labels */
+#define SVG_MR 16.0
+#define SVG_MT 14.0
+#define SVG_MB 26.0  /* bottom margin, for the date labels */
+#define EQ_H   340.0
+#define DD_H   150.0
+
+struct plot {
+	const struct chart_pt *pts;
+	size_t                 n;
+	double                 lo, hi; /* equity range */
+};
+
+static double
+xof(const struct plot *pl, int64_t ts)
+{
+	int64_t t0 = pl->pts[0].ts, t1 = pl->pts[pl->n - 1].ts;
+	double f = t1 > t0 ? (double)(ts - t0) / (double)(t1 - t0) : 0;
+
+	f = f < 0 ? 0 : f > 1 ? 1 : f;
+	return SVG_ML + f * (SVG_W - SVG_ML - SVG_MR);
+}
+
+static double
+yof(const struct plot *pl, double eq)
+{
+	return SVG_MT +
+	       (pl->hi - eq) / (pl->hi - pl->lo) * (EQ_H - SVG_MT - SVG_MB);
+}
+
+static double
+eqd(const struct chart_pt *pt)
+{
+	return trd_dec_to_double(pt->eq, TRD_CASH_DP);
+}
+
+/* Equity at ts, interpolated along the plotted series. */
+static double
+eq_at(const struct plot *pl, int64_t ts)
+{
+	size_t lo = 0, hi = pl->n - 1;
+	const struct chart_pt *a, *b;
+
+	if (ts <= pl->pts[0].ts || pl->n == 1)
+		return eqd(&pl->pts[0]);
+	if (ts >= pl->pts[hi].ts)
+		return eqd(&pl->pts[hi]);
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+		*(pl->pts[mid].ts <= ts ? &lo : &hi) = mid;
+	}
+	a = &pl->pts[lo];
+	b = &pl->pts[hi];
+	return eqd(a) + (eqd(b) - eqd(a)) * (double)(ts - a->ts) /
+				(double)(b->ts - a->ts);
+}
+
+/* A frame with y labels hi (top) and lo (bottom). */
+static void
+svg_open(struct wfile *w, const char *title, double h, const char *hi,
+	 const char *lo)
+{
+	wf_printf(w, "<h2>%s</h2>\n<svg width=\"%.0f\" height=\"%.0f\" "
+		     "viewBox=\"0 0 %.0f %.0f\">\n",
+		  title, SVG_W, h, SVG_W, h);
+	wf_printf(w, "<rect class=\"frame\" x=\"%.0f\" y=\"%.0f\" "
+		     "width=\"%.0f\" height=\"%.0f\"/>\n",
+		  SVG_ML, SVG_MT, SVG_W - SVG_ML - SVG_MR, h - SVG_MT - SVG_MB);
+	wf_printf(w, "<text x=\"%.0f\" y=\"%.0f\" text-anchor=\"end\">%s"
+		     "</text>\n<text x=\"%.0f\" y=\"%.0f\" "
+		     "text-anchor=\"end\">%s</text>\n",
+		  SVG_ML - 6, SVG_MT + 10, hi, SVG_ML - 6, h - SVG_MB, lo);
+}
+
+/* Entries point up from below the curve, exits down from above. */
+static void
+svg_marker(const struct trd_report *r, struct wfile *w, const struct plot *pl,
+	   const struct mark *mk, int entry)
+{
+	int64_t ts = entry ? mk->entry_ns : mk->exit_ns;
+	double x = xof(pl, ts), y = yof(pl, eq_at(pl, ts));
+	double tip = entry ? y + 3 : y - 3, base = entry ? y + 11 : y - 11;
+	char t[TRD_TIME_BUFSZ];
+
+	wf_printf(w, "<polygon class=\"%s\" points=\"%.1f,%.1f %.1f,%.1f "
+		     "%.1f,%.1f\"><title>%s %s ",
+		  mk->win ? "win" : "loss", x, tip, x - 4.5, base, x + 4.5,
+		  base, mk->side == TRD_SIDE_SELL ? "short" : "long",
+		  entry ? "entry" : "exit");
+	html_str(w, instr_name(r, mk->ins));
+	wf_printf(w, " %s at %.10g</title></polygon>\n",
+		  trd_time_format(ts, t), entry ? mk->entry_px : mk->exit_px);
+}
+
+static void
+svg_charts(const struct trd_report *r, struct wfile *w, const struct plot *pl)
+{
+	double ph = DD_H - SVG_MT - SVG_MB, scale = r->maxdd > 0 ? r->maxdd : 1;
+	char a[TRD_TIME_BUFSZ], b[TRD_TIME_BUFSZ], hi[32], lo[32];
+
+	snprintf(hi, sizeof(hi), "%.2f", pl->hi);
+	snprintf(lo, sizeof(lo), "%.2f", pl->lo);
+	svg_open(w, "Equity", EQ_H, hi, lo);
+	wf_puts(w, "<polyline class=\"eq\" points=\"");
+	for (size_t i = 0; i < pl->n; i++)
+		wf_printf(w, "%s%.1f,%.1f", i ? " " : "", xof(pl, pl->pts[i].ts),
+			  yof(pl, eqd(&pl->pts[i])));
+	wf_puts(w, "\"/>\n");
+	for (size_t i = 0; i < r->nmarks; i++) {
+		svg_marker(r, w, pl, &r->marks[i], 1);
+		svg_marker(r, w, pl, &r->marks[i], 0);
+	}
+	wf_printf(w, "<text x=\"%.0f\" y=\"%.0f\">%s</text>\n<text x=\"%.0f\" "
+		     "y=\"%.0f\" text-anchor=\"end\">%s</text>\n</svg>\n",
+		  SVG_ML, EQ_H - 8, trd_time_format(pl->pts[0].ts, a),
+		  SVG_W - SVG_MR, EQ_H - 8,
+		  trd_time_format(pl->pts[pl->n - 1].ts, b));
+	if (r->ntrades > r->nmarks)
+		wf_printf(w, "<p>Markers show the first %zu of %llu trades.</p>\n",
+			  r->nmarks, (unsigned long long)r->ntrades);
+
+	snprintf(lo, sizeof(lo), "-%.2f%%", r->maxdd * 100);
+	svg_open(w, "Drawdown", DD_H, "0%", lo);
+	wf_printf(w, "<polygon class=\"dd\" points=\"%.1f,%.1f",
+		  xof(pl, pl->pts[0].ts), SVG_MT);
+	for (size_t i = 0; i < pl->n; i++)
+		wf_printf(w, " %.1f,%.1f", xof(pl, pl->pts[i].ts),
+			  SVG_MT + pl->pts[i].dd / scale * ph);
+	wf_printf(w, " %.1f,%.1f\"/>\n</svg>\n",
+		  xof(pl, pl->pts[pl->n - 1].ts), SVG_MT);
+}
+
+static void
+html_names(const struct trd_report *r, struct wfile *w, const char *label,
+	   size_t n, const char *(*name)(const struct trd_report *, size_t))
+{
+	wf_printf(w, "<p>%s: ", label);
+	for (size_t i = 0; i < n; i++) {
+		wf_puts(w, i ? ", " : "");
+		html_str(w, name(r, i));
+	}
+	wf_puts(w, "</p>\n");
+}
+
+/* Called once, at finish: it appends the last sample to the chart, which
+ * has room for it (npts < CHART_MAX after every sample). */
+static void
+write_html(struct trd_report *r, struct wfile *w, const struct field *f)
+{
+	struct plot pl = { r->pts, r->npts, 0, 0 };
+	char buf[64];
+
+	wf_puts(w, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
+		   "<meta charset=\"utf-8\">\n<title>traderd backtest report"
+		   "</title>\n<style>\n"
+		   "body{font-family:sans-serif;margin:2em;color:#222}\n"
+		   "table{border-collapse:collapse}\n"
+		   "th,td{padding:2px 12px;border-bottom:1px solid #ddd;"
+		   "text-align:left}\ntd{text-align:right}\n"
+		   "svg{display:block;font-size:11px}\n"
+		   ".frame{fill:#fafafa;stroke:#bbb}\n"
+		   ".eq{fill:none;stroke:#1f5fa8;stroke-width:1.5}\n"
+		   ".dd{fill:#d9534f;fill-opacity:0.35;stroke:#c9302c}\n"
+		   ".win{fill:#2e9e44}\n.loss{fill:#c9302c}\n"
+		   "</style>\n</head>\n<body>\n<h1>Backtest report</h1>\n");
+	html_names(r, w, "Strategies", r->nstrat, strat_name);
+	html_names(r, w, "Instruments", r->ninstr, instr_name);
+	wf_puts(w, "<table>\n");
+	for (size_t i = 0; i < NFIELDS; i++)
+		wf_printf(w, "<tr><th>%s</th><td>%s</td></tr>\n", f[i].label,
+			  field_text(&f[i], 0, buf));
+	wf_puts(w, "</table>\n");
+
+	if (r->n && !r->last_kept)
+		r->pts[pl.n++] = r->last;
+	if (pl.n == 0) {
+		wf_puts(w, "<p>No equity samples.</p>\n</body>\n</html>\n");
+		return;
+	}
+	pl.lo = pl.hi = eqd(&pl.pts[0]);
+	for (size_t i = 1; i < pl.n; i++) {
+		pl.lo = fmin(pl.lo, eqd(&pl.pts[i]));
+		pl.hi = fmax(pl.hi, eqd(&pl.pts[i]));
+	}
+	if (pl.hi <= pl.lo) { /* flat: give the line a band to sit in */
+		pl.lo -= 1;
+		pl.hi += 1;
+	}
+	svg_charts(r, w, &pl);
+	wf_puts(w, "</body>\n</html>\n");
+}
+
+int
+trd_report_finish(struct trd_report *r, const struct trd_oms *oms,
+		  int64_t fees)
+{
+	struct wfile orders = { .fd = -1 }, json = { .fd = -1 },
+		     html = { .fd = -1 };
+	struct wfile *all[] = { &r->eq, &r->fills, &r->trades, &orders, &json,
+				&html };
+	struct field f[NFIELDS];
+	int rc = 0;
+
+	compute(r, oms, fees, f);
+	for (size_t i = 0; i < 3 && rc == 0; i++)
+		rc = wf_close(all[i]);
+	if (rc == 0 && (rc = wf_open(&orders, r->dir, "orders.csv",
+				     CSV_BUFSZ)) == 0) {
+		write_orders(r, &orders, oms);
+		rc = wf_close(&orders);
+	}
+	if (rc == 0 && (rc = wf_open(&json, r->dir, "report.json",
+				     CSV_BUFSZ)) == 0) {
+		write_json(r, &json, f);
+		rc = wf_close(&json);
+	}
+	if (rc == 0 && (rc = wf_open(&html, r->dir, "report.html",
+				     CSV_BUFSZ)) == 0) {
+		write_html(r, &html, f);
+		rc = wf_close(&html);
+	}
+	/* Renamed only once every file is whole, so a failure never leaves
+	 * this report's files beside an older report's. */
+	for (size_t i = 0; i < 6 && rc == 0; i++) {
+		if (rename(all[i]->tmp, all[i]->path) == -1) {
+			rc = -errno;
+			log_error("%s: rename to %s: %s", all[i]->tmp,
+				  all[i]->path, strerror(errno));
+		}
+	}
+	for (size_t i = 3; i < 6; i++)
+		wf_discard(all[i]);
+	trd_report_abort(r);
+	return rc;
+}
+
+void
+trd_report_abort(struct trd_report *r)
+{
+	if (r == NULL)
+		return;
+	wf_discard(&r->eq);
+	wf_discard(&r->fills);
+	wf_discard(&r->trades);
+	free(r->dir);
+	free(r->instr);
+	free(r->strat);
+	free(r);
+}

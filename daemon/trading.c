@@ -1,0 +1,359 @@
+/*
+ * trading: see trading.h for the order of work on each event.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "errors.h"
+#include "log.h"
+#include "trading.h"
+
+static void
+order_update_cb(void *arg, const struct trd_order *o)
+{
+	struct trd_trading *t = arg;
+	struct trd_strategy *s = &t->strats[o->strat];
+	struct trd_order_info info;
+
+	if (s->p == NULL || s->p->on_order == NULL || !s->initialised)
+		return;
+	trd_order_info(o, &info);
+	info.sym = t->ins[o->ins].store_id;
+	s->p->on_order(s, &info);
+}
+
+static void
+fill_cb(void *arg, const struct trd_order *o, int64_t qty, int64_t price,
+	int64_t fee, int64_t ts_ns)
+{
+	struct trd_trading *t = arg;
+	struct trd_strategy *s = &t->strats[o->strat];
+	struct trd_fill f = { .size = sizeof(f), .order_id = o->id,
+			      .sym = t->ins[o->ins].store_id, .side = o->side,
+			      .qty = qty, .price = price, .fee = fee,
+			      .ts_ns = ts_ns, .tag = o->tag };
+
+	trd_report_fill(t->report, o, qty, price, fee, ts_ns);
+	if (s->p && s->p->on_fill && s->initialised)
+		s->p->on_fill(s, &f);
+}
+
+static void
+trade_cb(void *arg, const struct trd_trade_rec *tr)
+{
+	struct trd_trading *t = arg;
+
+	trd_report_trade(t->report, tr);
+}
+
+static int
+any_exposure(const struct trd_trading *t)
+{
+	for (size_t i = 0; i < t->ninstr; i++)
+		if (t->pf.ins[i].net_qty != 0)
+			return 1;
+	return 0;
+}
+
+static void
+sample(struct trd_trading *t)
+{
+	trd_report_sample(t->report, t->sample_ts, trd_portfolio_equity(&t->pf),
+			  t->pf.cash, any_exposure(t), t->bars_since_sample);
+	t->bars_since_sample = 0;
+}
+
+static void
+event_cb(void *arg, const struct trd_event *ev)
+{
+	struct trd_trading *t = arg;
+	const struct trd_bar *bar = &ev->u.bar;
+	struct trd_session_instr *in;
+	uint32_t ins;
+
+	if (ev->type != TRD_EV_BAR || ev->sym > t->max_id ||
+	    (ins = t->ins_by_id[ev->sym]) == UINT32_MAX)
+		return;
+	/* Nothing has happened since the last event: the books are still as
+	 * the previous time left them, which is when that sample is due. */
+	if (t->have_sample && ev->ts_ns != t->sample_ts)
+		sample(t);
+	t->sample_ts = ev->ts_ns;
+	t->have_sample = 1;
+	t->bars++;
+	t->bars_since_sample++;
+	trd_venue_bar(&t->venue, ins, bar);
+	trd_portfolio_mark(&t->pf, ins, bar->close);
+	in = &t->ins[ins];
+	for (size_t i = 0; i < in->nstrats; i++) {
+		struct trd_strategy *s = &t->strats[in->strats[i]];
+		if (s->p->on_bar)
+			s->p->on_bar(s, bar);
+	}
+}
+
+static int
+setup_instruments(struct trd_trading *t, const struct trd_config *c,
+		  struct trd_store *store)
+{
+	t->ninstr = c->ninstruments;
+	t->ins = calloc(t->ninstr, sizeof(*t->ins));
+	t->vins = calloc(t->ninstr, sizeof(*t->vins));
+	t->ids = calloc(t->ninstr, sizeof(*t->ids));
+	if (t->ins == NULL || t->vins == NULL || t->ids == NULL)
+		return -1;
+	for (size_t i = 0; i < t->ninstr; i++) {
+		const struct trd_instrument_conf *ic = &c->instruments[i];
+		struct trd_instrument st;
+		int rc = trd_store_instrument_get(store, ic->symbol, &st);
+		if (rc != 0) {
+			log_error("instrument %s: %s in data store '%s' "
+				  "(import it with traderctl import)",
+				  ic->symbol,
+				  rc == TRD_ENOTFOUND ? "no data"
+						      : trd_strerror(rc),
+				  c->data_dir);
+			return -1;
+		}
+		if (st.price_dp != ic->price_dp || st.qty_dp != ic->qty_dp) {
+			log_error("instrument %s: the store holds it with "
+				  "price_dp %u, qty_dp %u but the config says "
+				  "%u, %u", ic->symbol, st.price_dp, st.qty_dp,
+				  ic->price_dp, ic->qty_dp);
+			return -1;
+		}
+		strcpy(t->ins[i].symbol, ic->symbol);
+		t->ins[i].store_id = st.id;
+		t->ins[i].price_dp = ic->price_dp;
+		t->ins[i].qty_dp = ic->qty_dp;
+		t->ins[i].tick = ic->tick_size;
+		t->ins[i].lot = ic->lot_size;
+		t->vins[i].tick = ic->tick_size;
+		t->vins[i].lot = ic->lot_size;
+		t->ids[i] = st.id;
+		if (st.id > t->max_id)
+			t->max_id = st.id;
+	}
+	t->ins_by_id = malloc(((size_t)t->max_id + 1) * sizeof(uint32_t));
+	if (t->ins_by_id == NULL)
+		return -1;
+	memset(t->ins_by_id, 0xff, ((size_t)t->max_id + 1) * sizeof(uint32_t));
+	for (size_t i = 0; i < t->ninstr; i++)
+		t->ins_by_id[t->ins[i].store_id] = (uint32_t)i;
+	return 0;
+}
+
+static size_t
+instr_index(const struct trd_trading *t, const char *sym)
+{
+	for (size_t i = 0; i < t->ninstr; i++)
+		if (strcmp(t->ins[i].symbol, sym) == 0)
+			return i;
+	return SIZE_MAX; /* the config checked every symbol */
+}
+
+static int
+setup_strategy(struct trd_trading *t, const struct trd_config *c, size_t k)
+{
+	const struct trd_strategy_conf *sc = &c->strategies[k];
+	struct trd_strategy *s = &t->strats[k];
+
+	s->trading = t;
+	s->idx = k;
+	snprintf(s->name, sizeof(s->name), "%s", sc->name);
+	if ((size_t)snprintf(s->path, sizeof(s->path), "%s/%s.so",
+			     c->plugin_dir, sc->plugin) >= sizeof(s->path)) {
+		log_error("strategy %s: plugin path too long", s->name);
+		return -1;
+	}
+	s->ninstr = sc->nsymbols;
+	s->instr = calloc(s->ninstr, sizeof(*s->instr));
+	s->ins_idx = calloc(s->ninstr, sizeof(*s->ins_idx));
+	if (s->instr == NULL || s->ins_idx == NULL ||
+	    trd_params_dup(sc->params, sc->nparams, &s->params) != 0)
+		return -1;
+	s->nparams = sc->nparams;
+	for (size_t j = 0; j < sc->nsymbols; j++) {
+		size_t i = instr_index(t, sc->symbols[j]);
+		struct trd_session_instr *in;
+		size_t *subs;
+		if (i == SIZE_MAX)
+			return -1;
+		in = &t->ins[i];
+		s->ins_idx[j] = (uint32_t)i;
+		s->instr[j] = (struct trd_instrument_info){
+			.size = sizeof(s->instr[j]), .sym = in->store_id,
+			.symbol = in->symbol, .price_dp = in->price_dp,
+			.qty_dp = in->qty_dp, .tick_size = in->tick,
+			.lot_size = in->lot };
+		subs = realloc(in->strats, (in->nstrats + 1) * sizeof(*subs));
+		if (subs == NULL)
+			return -1;
+		in->strats = subs;
+		in->strats[in->nstrats++] = k;
+	}
+	if (trd_plugin_load(s) != 0)
+		return -1;
+	return 0;
+}
+
+int
+trd_trading_init(struct trd_trading *t, struct trd_engine *e,
+		 const struct trd_config *c, struct trd_store *store,
+		 const char *report_dir)
+{
+	uint8_t *pdp = NULL, *qdp = NULL;
+	const char **names = NULL;
+	struct trd_report_instr *ri = NULL;
+	int rc = -1;
+
+	*t = (struct trd_trading){ .engine = e, .tf_s = c->replay.timeframe_s };
+	if (setup_instruments(t, c, store) != 0)
+		goto out;
+	pdp = calloc(t->ninstr, 1);
+	qdp = calloc(t->ninstr, 1);
+	if (pdp == NULL || qdp == NULL)
+		goto out;
+	for (size_t i = 0; i < t->ninstr; i++) {
+		pdp[i] = t->ins[i].price_dp;
+		qdp[i] = t->ins[i].qty_dp;
+	}
+	t->nstrat = c->nstrategies;
+	if (trd_portfolio_init(&t->pf, c->account.cash, t->nstrat ? t->nstrat : 1,
+			       t->ninstr, pdp, qdp) != 0 ||
+	    trd_oms_init(&t->oms, t->ninstr) != 0 ||
+	    trd_venue_init(&t->venue, &t->oms, &t->pf, t->vins, t->ninstr,
+			   c->venue.fee_bps, c->venue.slippage_bps) != 0)
+		goto out;
+	t->pf.on_trade = trade_cb;
+	t->pf.arg = t;
+	t->oms.on_update = order_update_cb;
+	t->oms.arg = t;
+	t->venue.on_fill = fill_cb;
+	t->venue.arg = t;
+
+	t->strats = calloc(t->nstrat ? t->nstrat : 1, sizeof(*t->strats));
+	if (t->strats == NULL)
+		goto out;
+	for (size_t k = 0; k < t->nstrat; k++)
+		if (setup_strategy(t, c, k) != 0)
+			goto out;
+
+	/* The report exists before init so orders placed there are kept. */
+	names = calloc(t->nstrat ? t->nstrat : 1, sizeof(*names));
+	ri = calloc(t->ninstr, sizeof(*ri));
+	t->report_dir = strdup(report_dir ? report_dir : c->report_dir);
+	if (names == NULL || ri == NULL || t->report_dir == NULL)
+		goto out;
+	for (size_t k = 0; k < t->nstrat; k++)
+		names[k] = t->strats[k].name;
+	for (size_t i = 0; i < t->ninstr; i++)
+		ri[i] = (struct trd_report_instr){ t->ins[i].symbol,
+						   t->ins[i].price_dp,
+						   t->ins[i].qty_dp };
+	{
+		struct trd_report_meta m = {
+			.dir = t->report_dir, .initial_cash = c->account.cash,
+			.tf_s = t->tf_s, .instr = ri, .ninstr = t->ninstr,
+			.strategies = names, .nstrat = t->nstrat };
+		if (trd_report_open(&t->report, &m) != 0)
+			goto out;
+	}
+	for (size_t k = 0; k < t->nstrat; k++)
+		if (trd_plugin_init(&t->strats[k]) != 0)
+			goto out;
+	if (trd_engine_subscribe(e, event_cb, t) != 0)
+		goto out;
+	rc = 0;
+out:
+	free(pdp);
+	free(qdp);
+	if (rc != 0) {
+		trd_trading_free(t);
+		free(names);
+		free(ri);
+	} else {
+		/* The report keeps pointers to these until it finishes. */
+		t->report_names = names;
+		t->report_instr = ri;
+	}
+	return rc;
+}
+
+int
+trd_trading_finish(struct trd_trading *t)
+{
+	int rc;
+
+	if (t->have_sample)
+		sample(t);
+	for (size_t k = 0; k < t->nstrat; k++)
+		trd_plugin_unload(&t->strats[k]);
+	rc = trd_report_finish(t->report, &t->oms, t->pf.fees);
+	t->report = NULL;
+	return rc == 0 ? 0 : -1;
+}
+
+void
+trd_trading_reload(struct trd_trading *t, const struct trd_config *c)
+{
+	for (size_t k = 0; k < t->nstrat && k < c->nstrategies; k++) {
+		struct trd_strategy *s = &t->strats[k];
+		const struct trd_strategy_conf *sc = &c->strategies[k];
+		struct trd_param *np;
+		struct trd_params p;
+		char err[256] = "";
+
+		if (!s->initialised || s->p->on_reload == NULL ||
+		    trd_params_dup(sc->params, sc->nparams, &np) != 0)
+			continue;
+		p = (struct trd_params){ sizeof(p), sc->nparams, np };
+		if (s->p->on_reload(s, &p, err, sizeof(err)) != 0) {
+			err[sizeof(err) - 1] = '\0';
+			log_error("strategy %s refused the new params: %s; "
+				  "keeping the old ones", s->name,
+				  err[0] ? err : "(no reason given)");
+			trd_params_free(np, sc->nparams);
+			continue;
+		}
+		trd_params_free(s->params, s->nparams);
+		s->params = np;
+		s->nparams = sc->nparams;
+		log_info("strategy %s: new params in effect", s->name);
+	}
+}
+
+const uint32_t *
+trd_trading_ids(struct trd_trading *t)
+{
+	return t->ids;
+}
+
+void
+trd_trading_free(struct trd_trading *t)
+{
+	if (t->strats)
+		for (size_t k = 0; k < t->nstrat; k++) {
+			trd_plugin_unload(&t->strats[k]);
+			free(t->strats[k].instr);
+			free(t->strats[k].ins_idx);
+		}
+	free(t->strats);
+	if (t->report)
+		trd_report_abort(t->report);
+	for (size_t i = 0; t->ins && i < t->ninstr; i++)
+		free(t->ins[i].strats);
+	free(t->ins);
+	free(t->vins);
+	free(t->ids);
+	free(t->ins_by_id);
+	free(t->report_dir);
+	free(t->report_names);
+	free(t->report_instr);
+	trd_venue_free(&t->venue);
+	trd_oms_free(&t->oms);
+	trd_portfolio_free(&t->pf);
+	*t = (struct trd_trading){ 0 };
+}

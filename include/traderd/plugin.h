@@ -1,0 +1,261 @@
+/*
+ * traderd strategy plugin ABI.
+ *
+ * A strategy is a shared object exporting one function, TRD_PLUGIN_ENTRY:
+ *
+ *     const struct trd_plugin *trd_plugin_entry(const struct trd_host_api *host);
+ *
+ * The host loads it with dlopen(RTLD_NOW | RTLD_LOCAL), calls the entry
+ * point once, and checks the returned descriptor: abi_major must equal the
+ * host's TRD_PLUGIN_ABI_MAJOR, and size must cover the fields the host uses.
+ * The host keeps `host` valid until after the last callback (fini); the
+ * plugin keeps its descriptor valid until it is unloaded.
+ *
+ * Versioning rules:
+ *   - Adding a callback at the end of struct trd_plugin, a host call at the
+ *     end of struct trd_host_api, a field at the end of a struct that starts
+ *     with `size`, or an enum value, is a MINOR change.
+ *   - Anything else (removing, reordering, changing a type or a meaning) is
+ *     a MAJOR change.
+ *   - Structs crossing the boundary start with `uint32_t size` (set by their
+ *     writer to sizeof as it knows it); readers use only fields that lie
+ *     within size.  A NULL callback means "not interested".
+ *
+ * Threading and re-entrancy: everything runs on the daemon's single loop
+ * thread.  Host calls may be made from any callback, including submitting or
+ * cancelling orders from on_order and on_fill.
+ *
+ * Money: prices and quantities are scaled int64 (see traderd/types.h and
+ * struct trd_instrument_info for the scales); cash, equity, fees and PnL are
+ * scaled by 10^TRD_CASH_DP.
+ *
+ * Pointers passed to callbacks (bars, orders, fills, params, strings) are
+ * valid only during that callback; copy what must be kept.
+ *
+ * Changelog:
+ *   1.0  2026-11-20  first version: init/on_bar/on_quote/on_trade/on_order/
+ *                    on_fill/on_timer/on_reload/fini; submit, cancel,
+ *                    position, account, open orders, now, timers, log,
+ *                    per-strategy state, instrument info, params.
+ */
+#ifndef TRADERD_PLUGIN_H
+#define TRADERD_PLUGIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "traderd/types.h"
+
+#define TRD_PLUGIN_ABI_MAJOR 1
+#define TRD_PLUGIN_ABI_MINOR 0
+
+#define TRD_PLUGIN_ENTRY "trd_plugin_entry"
+
+struct trd_strategy; /* opaque: one configured strategy instance */
+
+enum trd_side {
+	TRD_SIDE_BUY = 1,
+	TRD_SIDE_SELL = 2,
+};
+
+enum trd_order_type {
+	TRD_ORDER_MARKET = 1,
+	TRD_ORDER_LIMIT = 2,
+	TRD_ORDER_STOP = 3,
+};
+
+enum trd_order_status {
+	TRD_ORDER_NEW = 1,       /* created, not yet seen by the venue */
+	TRD_ORDER_ACCEPTED,      /* working at the venue */
+	TRD_ORDER_PARTIALLY_FILLED,
+	TRD_ORDER_FILLED,
+	TRD_ORDER_CANCELED,
+	TRD_ORDER_REJECTED,
+	TRD_ORDER_EXPIRED,
+};
+
+/* Log levels for host->log (syslog priorities). */
+enum trd_plugin_log {
+	TRD_PLOG_ERROR = 3,
+	TRD_PLOG_WARN = 4,
+	TRD_PLOG_INFO = 6,
+	TRD_PLOG_DEBUG = 7,
+};
+
+struct trd_instrument_info {
+	uint32_t    size;
+	uint32_t    sym;       /* id used in bars and orders */
+	const char *symbol;
+	uint8_t     price_dp;  /* prices are scaled by 10^price_dp */
+	uint8_t     qty_dp;    /* quantities by 10^qty_dp */
+	int64_t     tick_size; /* price scale */
+	int64_t     lot_size;  /* quantity scale */
+};
+
+struct trd_order_req {
+	uint32_t size;
+	uint32_t sym;
+	uint32_t side;  /* enum trd_side */
+	uint32_t type;  /* enum trd_order_type */
+	int64_t  qty;   /* > 0, a multiple of lot_size */
+	int64_t  price; /* limit price (LIMIT), trigger price (STOP); else 0 */
+	uint64_t tag;   /* free for the plugin; echoed in trd_order_info */
+};
+
+struct trd_order_info {
+	uint32_t    size;
+	uint64_t    id;        /* unique, deterministic within a run */
+	uint32_t    sym;
+	uint32_t    side;
+	uint32_t    type;
+	uint32_t    status;    /* enum trd_order_status */
+	int64_t     qty;
+	int64_t     filled_qty;
+	int64_t     price;
+	int64_t     avg_fill_price; /* price scale; 0 before any fill */
+	int64_t     submit_ns;
+	int64_t     update_ns;
+	uint64_t    tag;
+	const char *reason;    /* why it was rejected/canceled, else "" */
+};
+
+struct trd_fill {
+	uint32_t size;
+	uint64_t order_id;
+	uint32_t sym;
+	uint32_t side;
+	int64_t  qty;
+	int64_t  price;
+	int64_t  fee;   /* cash scale */
+	int64_t  ts_ns;
+	uint64_t tag;
+};
+
+struct trd_account_info {
+	uint32_t size;
+	int64_t  cash;     /* cash scale */
+	int64_t  equity;   /* cash + positions marked at the last close */
+	int64_t  fees;     /* paid so far */
+	int64_t  fee_bps;  /* venue fee, scaled by 10^4 (10 bps = 100000) */
+};
+
+/* Strategy parameters as written in the config, in file order. */
+struct trd_param {
+	const char *key;
+	const char *value;
+};
+
+struct trd_params {
+	uint32_t                size;
+	size_t                  n;
+	const struct trd_param *items;
+};
+
+/* Quotes and trades arrive with the live feeds. */
+struct trd_quote {
+	uint32_t size;
+	uint32_t sym;
+	int64_t  ts_ns;
+	int64_t  bid, ask, bid_qty, ask_qty;
+};
+
+struct trd_trade {
+	uint32_t size;
+	uint32_t sym;
+	int64_t  ts_ns;
+	int64_t  price, qty;
+	uint32_t aggressor; /* enum trd_side of the taker, 0 if unknown */
+};
+
+/*
+ * Calls the host offers.  Every call takes the strategy handle the callback
+ * received.  Return codes: 0 or a negative error; a refused order is not an
+ * error of the call: it is reported through on_order with status REJECTED
+ * and a reason.
+ */
+struct trd_host_api {
+	uint32_t size;
+	uint32_t abi_major, abi_minor;
+
+	/* Current time of the engine's clock (virtual in a replay). */
+	int64_t (*now)(struct trd_strategy *s);
+	/* Submit an order; *id receives its id (also for orders the host
+	 * rejects at once).  Returns 0, or -EINVAL for a malformed request
+	 * (bad size, unknown enum) and -EAGAIN when called more than 8 deep
+	 * inside the callbacks of earlier submits; neither creates an order. */
+	int (*submit)(struct trd_strategy *s, const struct trd_order_req *req,
+		      uint64_t *id);
+	/* Request cancellation; the outcome arrives through on_order.
+	 * Returns 0, or a negative error for an unknown or closed order. */
+	int (*cancel)(struct trd_strategy *s, uint64_t id);
+	/* Signed position in quantity scale. */
+	int64_t (*position)(struct trd_strategy *s, uint32_t sym);
+	int (*account)(struct trd_strategy *s, struct trd_account_info *out);
+	/* Copy up to max of this strategy's open orders; returns how many
+	 * are open (may exceed max). */
+	size_t (*open_orders)(struct trd_strategy *s, struct trd_order_info *out,
+			      size_t max);
+	/* Timers: fire on_timer(id) at due_ns and then every period_ns (0:
+	 * once).  Re-arming an id moves it.  Up to 16 ids per strategy. */
+	int (*timer_start)(struct trd_strategy *s, int id, int64_t due_ns,
+			   int64_t period_ns);
+	void (*timer_stop)(struct trd_strategy *s, int id);
+	void (*log)(struct trd_strategy *s, int level, const char *fmt, ...)
+		__attribute__((format(printf, 3, 4)));
+	/* Per-strategy state pointer, owned by the plugin (free it in fini). */
+	void (*set_state)(struct trd_strategy *s, void *state);
+	void *(*state)(struct trd_strategy *s);
+	/* The strategy's instruments, in config order; NULL past the end.
+	 * Valid until fini. */
+	const struct trd_instrument_info *(*instrument)(struct trd_strategy *s,
+							size_t i);
+	/* The strategy's configured name.  Valid until fini. */
+	const char *(*name)(struct trd_strategy *s);
+};
+
+/*
+ * What a plugin exports.  Callbacks may be NULL.  init and on_reload write a
+ * reason into err (errlen bytes) and return non-zero to refuse: a refused
+ * init stops start-up with that reason; a refused reload keeps the old
+ * parameters.
+ */
+struct trd_plugin {
+	uint32_t    size;
+	uint32_t    abi_major, abi_minor;
+	const char *name;    /* the plugin's own name */
+	const char *version;
+
+	int  (*init)(struct trd_strategy *s, const struct trd_params *params,
+		     char *err, size_t errlen);
+	void (*on_bar)(struct trd_strategy *s, const struct trd_bar *bar);
+	void (*on_quote)(struct trd_strategy *s, const struct trd_quote *q);
+	void (*on_trade)(struct trd_strategy *s, const struct trd_trade *t);
+	/* Every state change of this strategy's orders. */
+	void (*on_order)(struct trd_strategy *s, const struct trd_order_info *o);
+	void (*on_fill)(struct trd_strategy *s, const struct trd_fill *f);
+	void (*on_timer)(struct trd_strategy *s, int id);
+	int  (*on_reload)(struct trd_strategy *s, const struct trd_params *params,
+			  char *err, size_t errlen);
+	void (*fini)(struct trd_strategy *s);
+};
+
+typedef const struct trd_plugin *(*trd_plugin_entry_fn)(
+	const struct trd_host_api *host);
+
+/* Helper for plugins: the value of key in params, or NULL. */
+static inline const char *
+trd_param_get(const struct trd_params *p, const char *key)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		const char *a = p->items[i].key, *b = key;
+		while (*a && *a == *b) {
+			a++;
+			b++;
+		}
+		if (*a == *b)
+			return p->items[i].value;
+	}
+	return NULL;
+}
+
+#endif

@@ -1,0 +1,428 @@
+/*
+ * sma_cross: the reference strategy.  Long or flat on each of its symbols.
+ *
+ * Fast and slow simple moving averages of the close.  When the fast average
+ * moves above the slow one (a cross up) it buys; when it moves below (a
+ * cross down) it sells the whole position.  Equal averages keep the previous
+ * side, so touching is not crossing.  The first bar on which both averages
+ * exist only sets the side.  The averages are compared exactly: the window
+ * sums are kept as the instrument's scaled integers and cross-multiplied.
+ *
+ * Params:
+ *   fast      integer >= 1, the fast window in bars
+ *   slow      integer > fast, the slow window
+ *   sizing    all_in   (default) quantity = cash / (close * (1 + fee)),
+ *                      rounded down to the lot size
+ *             fixed    quantity = qty (a decimal, e.g. 0.5)
+ *             fraction quantity = equity * fraction / (close * (1 + fee))
+ *                      with fraction in (0, 1]
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "traderd/plugin.h"
+
+#define MAX_WINDOW 100000
+
+enum sizing { ALL_IN, FIXED, FRACTION };
+enum side { UNKNOWN, BELOW, ABOVE };
+
+struct window {
+	int      n, filled, next;
+	int64_t *buf;
+	__int128 sum;
+};
+
+struct sym_state {
+	struct trd_instrument_info info;
+	int64_t       fixed_qty;  /* sizing fixed, on this symbol's scale */
+	struct window fast, slow;
+	enum side     side;
+	uint64_t      pending; /* an open order, or 0 */
+};
+
+struct state {
+	int               fast, slow;
+	enum sizing       sizing;
+	const char       *qty_text;     /* valid only during init/reload */
+	int64_t           fraction_ppm; /* fraction in millionths */
+	size_t            nsym;
+	struct sym_state *sym;
+};
+
+static const struct trd_host_api *host;
+
+static int
+window_init(struct window *w, int n)
+{
+	*w = (struct window){ .n = n };
+	w->buf = calloc((size_t)n, sizeof(*w->buf));
+	return w->buf ? 0 : -1;
+}
+
+static void
+window_push(struct window *w, int64_t v)
+{
+	if (w->filled == w->n)
+		w->sum -= w->buf[w->next];
+	else
+		w->filled++;
+	w->buf[w->next] = v;
+	w->sum += v;
+	w->next = (w->next + 1) % w->n;
+}
+
+/* Parse a positive integer param; -1 if it is not one. */
+static long
+parse_int(const char *s)
+{
+	char *end;
+	long v;
+
+	if (s == NULL || *s == '\0')
+		return -1;
+	v = strtol(s, &end, 10);
+	return *end == '\0' && v > 0 && v <= MAX_WINDOW ? v : -1;
+}
+
+/* Parse a non-negative decimal into a value scaled by 10^dp, exactly. */
+static int
+parse_dec(const char *s, int dp, int64_t *out)
+{
+	__int128 v = 0;
+	int frac = -1;
+
+	if (s == NULL || *s == '\0')
+		return -1;
+	for (; *s; s++) {
+		if (*s == '.' && frac < 0) {
+			frac = 0;
+			continue;
+		}
+		if (*s < '0' || *s > '9')
+			return -1;
+		if (frac >= 0 && ++frac > dp) {
+			if (*s != '0')
+				return -1; /* finer than the scale */
+			continue;
+		}
+		v = v * 10 + (*s - '0');
+		if (v > INT64_MAX)
+			return -1;
+	}
+	for (int i = frac < 0 ? 0 : frac; i < dp; i++)
+		v *= 10;
+	if (v > INT64_MAX)
+		return -1;
+	*out = (int64_t)v;
+	return 0;
+}
+
+static int
+configure(struct state *st, const struct trd_params *p, char *err,
+	  size_t errlen)
+{
+	static const char *known[] = { "fast", "slow", "sizing", "qty",
+				       "fraction" };
+	const char *sizing, *frac;
+
+	for (size_t i = 0; i < p->n; i++) {
+		size_t k = 0;
+		while (k < 5 && strcmp(p->items[i].key, known[k]) != 0)
+			k++;
+		if (k == 5) {
+			snprintf(err, errlen, "unknown param '%s' (known: "
+				 "fast, slow, sizing, qty, fraction)",
+				 p->items[i].key);
+			return -1;
+		}
+	}
+	st->fast = (int)parse_int(trd_param_get(p, "fast"));
+	st->slow = (int)parse_int(trd_param_get(p, "slow"));
+	if (st->fast <= 0 || st->slow <= 0) {
+		snprintf(err, errlen, "fast and slow must be integers in "
+			 "1..%d", MAX_WINDOW);
+		return -1;
+	}
+	if (st->fast >= st->slow) {
+		snprintf(err, errlen, "fast (%d) must be less than slow (%d)",
+			 st->fast, st->slow);
+		return -1;
+	}
+	sizing = trd_param_get(p, "sizing");
+	st->qty_text = trd_param_get(p, "qty");
+	frac = trd_param_get(p, "fraction");
+	if (sizing == NULL || strcmp(sizing, "all_in") == 0) {
+		st->sizing = ALL_IN;
+	} else if (strcmp(sizing, "fixed") == 0) {
+		st->sizing = FIXED;
+	} else if (strcmp(sizing, "fraction") == 0) {
+		int64_t ppm;
+		st->sizing = FRACTION;
+		if (parse_dec(frac, 6, &ppm) != 0 || ppm <= 0 ||
+		    ppm > 1000000) {
+			snprintf(err, errlen, "sizing fraction needs "
+				 "fraction in (0, 1] with at most 6 decimals");
+			return -1;
+		}
+		st->fraction_ppm = ppm;
+	} else {
+		snprintf(err, errlen, "sizing must be all_in, fixed or "
+			 "fraction, not '%s'", sizing);
+		return -1;
+	}
+	if ((st->sizing == FIXED) != (st->qty_text != NULL)) {
+		snprintf(err, errlen, st->sizing == FIXED
+			 ? "sizing fixed needs qty"
+			 : "qty is only for sizing fixed");
+		return -1;
+	}
+	if (st->sizing != FRACTION && frac != NULL) {
+		snprintf(err, errlen, "fraction is only for sizing fraction");
+		return -1;
+	}
+	return 0;
+}
+
+/* Parse the fixed qty for every symbol into q[] (on each symbol's scale). */
+static int
+parse_fixed(const struct state *st, const struct trd_instrument_info *in,
+	    int64_t *q, char *err, size_t errlen)
+{
+	if (parse_dec(st->qty_text, in->qty_dp, q) != 0 || *q <= 0 ||
+	    *q % in->lot_size != 0) {
+		snprintf(err, errlen, "qty '%s' must be a positive multiple "
+			 "of %s's lot size", st->qty_text, in->symbol);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+state_free(struct state *st)
+{
+	for (size_t i = 0; st->sym && i < st->nsym; i++) {
+		free(st->sym[i].fast.buf);
+		free(st->sym[i].slow.buf);
+	}
+	free(st->sym);
+	free(st);
+}
+
+static int
+sma_init(struct trd_strategy *s, const struct trd_params *p, char *err,
+	 size_t errlen)
+{
+	struct state *st = calloc(1, sizeof(*st));
+	const struct trd_instrument_info *in;
+
+	if (st == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (configure(st, p, err, errlen) != 0)
+		goto fail;
+	while (host->instrument(s, st->nsym) != NULL)
+		st->nsym++;
+	st->sym = calloc(st->nsym, sizeof(*st->sym));
+	if (st->sym == NULL)
+		goto oom;
+	for (size_t i = 0; i < st->nsym; i++) {
+		struct sym_state *ss = &st->sym[i];
+		in = host->instrument(s, i);
+		ss->info = *in;
+		if (st->sizing == FIXED &&
+		    parse_fixed(st, in, &ss->fixed_qty, err, errlen) != 0)
+			goto fail;
+		if (window_init(&ss->fast, st->fast) != 0 ||
+		    window_init(&ss->slow, st->slow) != 0)
+			goto oom;
+	}
+	st->qty_text = NULL;
+	host->set_state(s, st);
+	return 0;
+oom:
+	snprintf(err, errlen, "out of memory");
+fail:
+	state_free(st);
+	return -1;
+}
+
+static struct sym_state *
+find(struct state *st, uint32_t sym)
+{
+	for (size_t i = 0; i < st->nsym; i++)
+		if (st->sym[i].info.sym == sym)
+			return &st->sym[i];
+	return NULL;
+}
+
+/* Quantity to buy at price, per the sizing rule, on the lot. */
+static int64_t
+buy_qty(struct trd_strategy *s, struct state *st, struct sym_state *ss,
+	int64_t price)
+{
+	struct trd_account_info a = { .size = sizeof(a) };
+	const struct trd_instrument_info *in = &ss->info;
+	int shift = in->price_dp + in->qty_dp - TRD_CASH_DP;
+	__int128 num, den, q;
+
+	if (st->sizing == FIXED)
+		return ss->fixed_qty;
+	if (host->account(s, &a) != 0 || price <= 0)
+		return 0;
+	/* money * 10^shift / (price * (1 + fee)), fee = fee_bps / 10^8 */
+	num = (__int128)(st->sizing == ALL_IN ? a.cash : a.equity) * 100000000;
+	if (st->sizing == FRACTION)
+		num = num * st->fraction_ppm / 1000000;
+	den = (__int128)price * (100000000 + a.fee_bps);
+	for (int i = 0; i < shift; i++)
+		num *= 10;
+	for (int i = shift; i < 0; i++)
+		den *= 10;
+	q = num / den;
+	if (q > INT64_MAX)
+		q = INT64_MAX;
+	q -= q % in->lot_size;
+	/* The venue rounds the notional and the fee up: step down a lot
+	 * until the order fits the cash exactly, or it would be refused. */
+	while (st->sizing == ALL_IN && q > 0) {
+		__int128 n = (__int128)price * q, fee;
+		for (int i = 0; i < shift; i++)
+			n = (n + 9) / 10;
+		for (int i = shift; i < 0; i++)
+			n *= 10;
+		fee = (n * a.fee_bps + 99999999) / 100000000;
+		if (n + fee <= a.cash)
+			break;
+		q -= in->lot_size;
+	}
+	return (int64_t)q;
+}
+
+static void
+sma_on_bar(struct trd_strategy *s, const struct trd_bar *bar)
+{
+	struct state *st = host->state(s);
+	struct sym_state *ss = find(st, bar->sym);
+	enum side side;
+	__int128 lhs, rhs;
+	int64_t pos;
+
+	if (ss == NULL)
+		return;
+	window_push(&ss->fast, bar->close);
+	window_push(&ss->slow, bar->close);
+	if (ss->slow.filled < ss->slow.n)
+		return;
+	/* fast_sum / fast_n against slow_sum / slow_n, exactly. */
+	lhs = ss->fast.sum * ss->slow.n;
+	rhs = ss->slow.sum * ss->fast.n;
+	side = lhs > rhs ? ABOVE : lhs < rhs ? BELOW : ss->side;
+	if (side == ss->side || ss->side == UNKNOWN) {
+		ss->side = side;
+		return;
+	}
+	ss->side = side;
+	if (ss->pending)
+		return; /* an order is still working */
+	pos = host->position(s, bar->sym);
+	if (side == ABOVE && pos == 0) {
+		struct trd_order_req r = { .size = sizeof(r), .sym = bar->sym,
+					   .side = TRD_SIDE_BUY,
+					   .type = TRD_ORDER_MARKET };
+		r.qty = buy_qty(s, st, ss, bar->close);
+		if (r.qty > 0)
+			host->submit(s, &r, &ss->pending);
+	} else if (side == BELOW && pos > 0) {
+		struct trd_order_req r = { .size = sizeof(r), .sym = bar->sym,
+					   .side = TRD_SIDE_SELL,
+					   .type = TRD_ORDER_MARKET, .qty = pos };
+		host->submit(s, &r, &ss->pending);
+	}
+}
+
+static void
+sma_on_order(struct trd_strategy *s, const struct trd_order_info *o)
+{
+	struct state *st = host->state(s);
+	struct sym_state *ss;
+
+	if (st == NULL || (ss = find(st, o->sym)) == NULL)
+		return;
+	if (o->status == TRD_ORDER_FILLED || o->status == TRD_ORDER_CANCELED ||
+	    o->status == TRD_ORDER_REJECTED || o->status == TRD_ORDER_EXPIRED) {
+		if (o->status == TRD_ORDER_REJECTED)
+			host->log(s, TRD_PLOG_WARN, "order %llu rejected: %s",
+				  (unsigned long long)o->id, o->reason);
+		/* submit writes the id before the venue answers, so even a
+		 * rejection at once finds it recorded. */
+		if (ss->pending == o->id)
+			ss->pending = 0;
+	}
+}
+
+static int
+sma_on_reload(struct trd_strategy *s, const struct trd_params *p, char *err,
+	      size_t errlen)
+{
+	struct state *st = host->state(s), tmp = { 0 };
+	int64_t q[64];
+
+	if (configure(&tmp, p, err, errlen) != 0)
+		return -1;
+	if (tmp.fast != st->fast || tmp.slow != st->slow) {
+		snprintf(err, errlen, "fast and slow cannot change while "
+			 "running (the averages would restart)");
+		return -1;
+	}
+	if (tmp.sizing == FIXED) {
+		if (st->nsym > 64) {
+			snprintf(err, errlen, "too many symbols to resize");
+			return -1;
+		}
+		for (size_t i = 0; i < st->nsym; i++)
+			if (parse_fixed(&tmp, &st->sym[i].info, &q[i], err,
+					errlen) != 0)
+				return -1;
+		for (size_t i = 0; i < st->nsym; i++)
+			st->sym[i].fixed_qty = q[i];
+	}
+	/* Sizing applies from the next entry on. */
+	st->sizing = tmp.sizing;
+	st->fraction_ppm = tmp.fraction_ppm;
+	return 0;
+}
+
+static void
+sma_fini(struct trd_strategy *s)
+{
+	struct state *st = host->state(s);
+
+	if (st)
+		state_free(st);
+	host->set_state(s, NULL);
+}
+
+static const struct trd_plugin sma_cross = {
+	.size = sizeof(struct trd_plugin),
+	.abi_major = TRD_PLUGIN_ABI_MAJOR,
+	.abi_minor = TRD_PLUGIN_ABI_MINOR,
+	.name = "sma_cross",
+	.version = "1.0",
+	.init = sma_init,
+	.on_bar = sma_on_bar,
+	.on_order = sma_on_order,
+	.on_reload = sma_on_reload,
+	.fini = sma_fini,
+};
+
+const struct trd_plugin *trd_plugin_entry(const struct trd_host_api *h);
+
+const struct trd_plugin *
+trd_plugin_entry(const struct trd_host_api *h)
+{
+	host = h;
+	return &sma_cross;
+}

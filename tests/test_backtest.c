@@ -1,0 +1,399 @@
+/*
+ * Backtests end to end through traderd: sma_cross against an independent
+ * reference loop, byte-identical reruns, and bad plugins and params.
+ */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "helpers.h"
+
+static char *dir;
+
+static void
+setup(void)
+{
+	dir = th_tmpdir();
+}
+
+static void
+teardown(void)
+{
+	th_rmtree(dir);
+	free(dir);
+}
+
+TestSuite(backtest, .init = setup, .fini = teardown, .timeout = 120);
+
+/* --- the reference: same rules, plain arrays, no engine code --- */
+
+struct series {
+	int64_t *open, *close; /* scaled by 1e8 */
+	size_t   n;
+};
+
+/* Exact decimal text to 1e8 units. */
+static int64_t
+fixed8(const char *s)
+{
+	int64_t ip = 0, fp = 0;
+	int nf = 0;
+
+	for (; *s >= '0' && *s <= '9'; s++)
+		ip = ip * 10 + (*s - '0');
+	if (*s == '.')
+		for (s++; *s >= '0' && *s <= '9' && nf < 8; s++, nf++)
+			fp = fp * 10 + (*s - '0');
+	while (nf++ < 8)
+		fp *= 10;
+	return ip * 100000000 + fp;
+}
+
+static void
+load(struct series *sr, const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char line[512];
+
+	cr_assert_not_null(f, "%s", path);
+	while (fgets(line, sizeof(line), f)) {
+		char *fld[6], *p = line;
+		if (line[0] < '0' || line[0] > '9')
+			continue; /* header */
+		for (int i = 0; i < 6; i++) {
+			fld[i] = p;
+			p = strchr(p, ',');
+			if (p)
+				*p++ = '\0';
+			else
+				break;
+		}
+		sr->open = realloc(sr->open, (sr->n + 1) * sizeof(int64_t));
+		sr->close = realloc(sr->close, (sr->n + 1) * sizeof(int64_t));
+		sr->open[sr->n] = fixed8(fld[1]);
+		sr->close[sr->n] = fixed8(fld[4]);
+		sr->n++;
+	}
+	fclose(f);
+}
+
+struct ref_result {
+	long   fills, trades;
+	double equity;
+};
+
+static struct ref_result
+reference(const struct series *sr, int fast, int slow, double cash,
+	  double fee, double lot)
+{
+	struct ref_result r = { 0 };
+	double pos = 0;
+	int side = 0, pending = 0; /* side: 0 unknown, 1 above, -1 below */
+	double pending_qty = 0;
+
+	for (size_t t = 0; t < sr->n; t++) {
+		double open = (double)sr->open[t] / 1e8;
+		/* An order placed on bar t-1 fills at bar t's open. */
+		if (pending == 1) {
+			double afford = floor(cash / (open * (1 + fee)) / lot + 1e-9) * lot;
+			double q = pending_qty < afford ? pending_qty : afford;
+			if (q > 0) {
+				cash -= q * open * (1 + fee);
+				pos += q;
+				r.fills++;
+			}
+		} else if (pending == -1) {
+			cash += pos * open * (1 - fee);
+			pos = 0;
+			r.fills++;
+			r.trades++;
+		}
+		pending = 0;
+		if ((int)t + 1 < slow)
+			continue;
+		__int128 fs = 0, ss = 0;
+		for (int k = 0; k < fast; k++)
+			fs += sr->close[t - k];
+		for (int k = 0; k < slow; k++)
+			ss += sr->close[t - k];
+		__int128 lhs = fs * slow, rhs = ss * fast;
+		int now = lhs > rhs ? 1 : lhs < rhs ? -1 : side;
+		if (side == 0 || now == side) {
+			side = now;
+			continue;
+		}
+		side = now;
+		double close = (double)sr->close[t] / 1e8;
+		if (now == 1 && pos == 0) {
+			double q = floor(cash / (close * (1 + fee)) / lot) * lot;
+			if (q > 0) {
+				pending = 1;
+				pending_qty = q;
+			}
+		} else if (now == -1 && pos > 0) {
+			pending = -1;
+		}
+	}
+	r.equity = cash + pos * (double)sr->close[sr->n - 1] / 1e8;
+	return r;
+}
+
+/* --- running traderd --- */
+
+static void
+write_conf(const char *name, const char *symbol, const char *lot,
+	   const char *strategies, const char *extra)
+{
+	char path[4200], body[8192];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	snprintf(body, sizeof(body),
+		 "data_dir: %s/db\n"
+		 "report_dir: %s/report\n"
+		 "plugin_dir: %s\n"
+		 "log_level: warn\n"
+		 "instruments:\n"
+		 "  - { symbol: %s, tick_size: 0.01, lot_size: %s }\n"
+		 "replay: { speed: max, timeframe: 1m }\n"
+		 "account: { cash: 100000 }\n"
+		 "venue: { kind: sim, fee_bps: 10, slippage_bps: 0 }\n"
+		 "%s"
+		 "strategies:\n%s",
+		 dir, dir, th_bin("plugins"), symbol, lot, extra, strategies);
+	cr_assert_eq(th_write_file(path, body), 0);
+}
+
+#define SMA_DEMO "  - name: demo\n    plugin: sma_cross\n    symbols: [%s]\n" \
+		 "    params: { fast: 10, slow: 30, sizing: all_in }\n"
+
+static double
+json_number(const char *json, const char *key)
+{
+	char k[64];
+	const char *p;
+
+	snprintf(k, sizeof(k), "\"%s\": ", key);
+	p = strstr(json, k);
+	cr_assert_not_null(p, "no %s in report.json", key);
+	return strtod(p + strlen(k), NULL);
+}
+
+static long
+csv_rows(const char *file)
+{
+	char path[4200];
+	char *s;
+	long n;
+
+	snprintf(path, sizeof(path), "%s/report/%s", dir, file);
+	s = th_read_file(path, NULL);
+	cr_assert_not_null(s, "%s", path);
+	n = (long)th_count_lines(s) - 1;
+	free(s);
+	return n;
+}
+
+static void
+check_against_reference(const struct series *sr, const char *symbol,
+			double lot)
+{
+	char strat[512], *out, path[4200], *json;
+	struct ref_result ref = reference(sr, 10, 30, 100000, 0.001, lot);
+
+	snprintf(strat, sizeof(strat), SMA_DEMO, symbol);
+	write_conf("bt.yaml", symbol, lot == 0.001 ? "0.001" : "0.00001", strat, "");
+	cr_assert_eq(th_run(&out, "%s -c %s/bt.yaml --replay", th_bin("traderd"), dir),
+		     0, "%s", out);
+	free(out);
+	snprintf(path, sizeof(path), "%s/report/report.json", dir);
+	json = th_read_file(path, NULL);
+	cr_assert_not_null(json);
+	double eq = json_number(json, "final_equity");
+	cr_assert_eq(csv_rows("fills.csv"), ref.fills, "fills: engine %ld, "
+		     "reference %ld", csv_rows("fills.csv"), ref.fills);
+	cr_assert_eq(csv_rows("trades.csv"), ref.trades, "trades: engine %ld, "
+		     "reference %ld", csv_rows("trades.csv"), ref.trades);
+	cr_assert(fabs(eq - ref.equity) / ref.equity < 1e-6,
+		  "final equity: engine %.8f, reference %.8f", eq, ref.equity);
+	cr_assert_gt(ref.trades, 10, "the test needs trades to mean anything");
+	free(json);
+}
+
+Test(backtest, sma_cross_matches_reference_on_sample_data)
+{
+	struct series sr = { 0 };
+
+	for (int d = 1; d <= 3; d++) {
+		char p[64];
+		snprintf(p, sizeof(p), "tests/data/BTCUSDT-1m-2020-01-0%d.csv", d);
+		load(&sr, p);
+	}
+	cr_assert_eq(sr.n, 4320);
+	cr_assert_eq(th_run(NULL, "%s --data-dir %s/db import --symbol BTCUSDT "
+			    "--timeframe 1m tests/data/BTCUSDT-1m-2020-01-0[123].csv",
+			    th_bin("traderctl"), dir), 0);
+	check_against_reference(&sr, "BTCUSDT", 0.00001);
+	free(sr.open);
+	free(sr.close);
+}
+
+Test(backtest, sma_cross_matches_reference_on_100k_synthetic_bars)
+{
+	struct series sr = { 0 };
+	char path[4200];
+
+	cr_assert_eq(th_run(NULL, "%s --seed 7 --rows 100000 > %s/syn.csv",
+			    th_bin("gen_bars"), dir), 0);
+	snprintf(path, sizeof(path), "%s/syn.csv", dir);
+	load(&sr, path);
+	cr_assert_eq(sr.n, 100000);
+	cr_assert_eq(th_run(NULL, "%s --data-dir %s/db import --symbol SYN "
+			    "--timeframe 1m %s", th_bin("traderctl"), dir, path), 0);
+	check_against_reference(&sr, "SYN", 0.001);
+	free(sr.open);
+	free(sr.close);
+}
+
+Test(backtest, two_runs_are_byte_identical)
+{
+	char strat[512], *a[3], *b[3], path[4200];
+	const char *files[3] = { "report.json", "orders.csv", "trades.csv" };
+
+	cr_assert_eq(th_run(NULL, "%s --data-dir %s/db import --symbol BTCUSDT "
+			    "--timeframe 1m tests/data/BTCUSDT-1m-2020-01-0[123].csv",
+			    th_bin("traderctl"), dir), 0);
+	snprintf(strat, sizeof(strat), SMA_DEMO, "BTCUSDT");
+	write_conf("bt.yaml", "BTCUSDT", "0.00001", strat, "");
+	for (int run = 0; run < 2; run++) {
+		cr_assert_eq(th_run(NULL, "%s -c %s/bt.yaml --replay --report %s/r%d",
+				    th_bin("traderd"), dir, dir, run), 0);
+		for (int i = 0; i < 3; i++) {
+			snprintf(path, sizeof(path), "%s/r%d/%s", dir, run, files[i]);
+			(run ? b : a)[i] = th_read_file(path, NULL);
+			cr_assert_not_null((run ? b : a)[i], "%s", path);
+		}
+	}
+	for (int i = 0; i < 3; i++) {
+		cr_assert_str_eq(a[i], b[i], "%s differs between runs", files[i]);
+		free(a[i]);
+		free(b[i]);
+	}
+}
+
+/* Runs traderd on a config with the given strategy block; expects failure
+ * at start-up with want in the output. */
+static void
+bad_start(const char *strategy, const char *want)
+{
+	char *out;
+
+	write_conf("bad.yaml", "BTCUSDT", "0.00001", strategy, "");
+	int rc = th_run(&out, "%s -c %s/bad.yaml --replay", th_bin("traderd"), dir);
+	cr_assert_eq(rc, 1, "want exit 1, got %d:\n%s", rc, out);
+	cr_assert(strstr(out, want) != NULL, "want '%s' in:\n%s", want, out);
+	free(out);
+}
+
+Test(backtest, bad_plugins_stop_startup_with_the_reason)
+{
+	char path[4200];
+
+	cr_assert_eq(th_run(NULL, "%s --data-dir %s/db import --symbol BTCUSDT "
+			    "--timeframe 1m tests/data/BTCUSDT-1m-2020-01-01.csv",
+			    th_bin("traderctl"), dir), 0);
+	/* Test plugins live in tests/plugins of the build: point at them. */
+	char *tp = strdup(th_bin("tests/plugins")); /* th_bin's buffer is reused */
+	char strat[1024];
+
+#define ONE(plugin) "  - name: s1\n    plugin: " plugin "\n    symbols: [BTCUSDT]\n"
+	snprintf(path, sizeof(path), "%s/bad.yaml", dir);
+	write_conf("bad.yaml", "BTCUSDT", "0.00001", ONE("bad_abi"), "");
+	th_run(NULL, "sed -i 's|^plugin_dir: .*|plugin_dir: %s|' %s", tp, path);
+	char *out;
+	cr_assert_eq(th_run(&out, "%s -c %s --replay", th_bin("traderd"), path), 1);
+	cr_assert(strstr(out, "strategy s1: plugin") && strstr(out, "bad_abi.so was "
+		  "built for plugin ABI 2.0; this traderd provides 1.0"), "%s", out);
+	free(out);
+
+	th_run(NULL, "sed -i 's|plugin: bad_abi|plugin: no_entry|' %s", path);
+	cr_assert_eq(th_run(&out, "%s -c %s --replay", th_bin("traderd"), path), 1);
+	cr_assert(strstr(out, "no_entry.so has no entry point trd_plugin_entry()"),
+		  "%s", out);
+	free(out);
+
+	th_run(NULL, "sed -i 's|plugin: no_entry|plugin: init_fails|' %s", path);
+	cr_assert_eq(th_run(&out, "%s -c %s --replay", th_bin("traderd"), path), 1);
+	cr_assert(strstr(out, "strategy s1: init of") &&
+		  strstr(out, "failed: the model file is missing"), "%s", out);
+	free(out);
+
+	/* A file that is not a shared object. */
+	th_run(NULL, "mkdir -p %s/p && echo 'not an ELF' > %s/p/text.so && "
+	       "sed -i 's|^plugin_dir: .*|plugin_dir: %s/p|; s|plugin: init_fails|plugin: text|' %s",
+	       dir, dir, dir, path);
+	cr_assert_eq(th_run(&out, "%s -c %s --replay", th_bin("traderd"), path), 1);
+	cr_assert(strstr(out, "strategy s1: cannot load plugin") &&
+		  strstr(out, "text.so"), "%s", out);
+	free(out);
+
+	/* A missing one. */
+	th_run(NULL, "sed -i 's|plugin: text|plugin: nope|' %s", path);
+	cr_assert_eq(th_run(&out, "%s -c %s --replay", th_bin("traderd"), path), 1);
+	cr_assert(strstr(out, "nope.so: No such file or directory"), "%s", out);
+	free(out);
+	free(tp);
+	(void)strat;
+}
+
+Test(backtest, bad_sma_cross_params)
+{
+	cr_assert_eq(th_run(NULL, "%s --data-dir %s/db import --symbol BTCUSDT "
+			    "--timeframe 1m tests/data/BTCUSDT-1m-2020-01-01.csv",
+			    th_bin("traderctl"), dir), 0);
+#define SMA(params) "  - name: s1\n    plugin: sma_cross\n    symbols: [BTCUSDT]\n" \
+		    "    params: " params "\n"
+	bad_start(SMA("{ fast: 30, slow: 10 }"), "fast (30) must be less than slow (10)");
+	bad_start(SMA("{ fast: 10, slow: 10 }"), "fast (10) must be less than slow (10)");
+	bad_start(SMA("{ fast: -1, slow: 10 }"), "fast and slow must be integers");
+	bad_start(SMA("{ fast: 0, slow: 10 }"), "fast and slow must be integers");
+	bad_start(SMA("{ fast: 5, slow: 10, speed: 3 }"), "unknown param 'speed'");
+	bad_start(SMA("{ fast: 5, slow: 10, sizing: yolo }"), "sizing must be all_in, fixed or fraction");
+	bad_start(SMA("{ fast: 5, slow: 10, sizing: fixed }"), "sizing fixed needs qty");
+	bad_start(SMA("{ fast: 5, slow: 10, sizing: fixed, qty: 0.000001 }"),
+		  "must be a positive multiple of BTCUSDT's lot size");
+	bad_start(SMA("{ fast: 5, slow: 10, sizing: fraction, fraction: 1.5 }"),
+		  "fraction in (0, 1]");
+	bad_start(SMA("{ fast: 5, slow: 10, qty: 1 }"), "qty is only for sizing fixed");
+}
+
+Test(backtest, hostile_plugin_cannot_crash_or_bypass)
+{
+	char *out, path[4200], *orders;
+
+	cr_assert_eq(th_run(NULL, "%s --data-dir %s/db import --symbol BTCUSDT "
+			    "--timeframe 1m tests/data/BTCUSDT-1m-2020-01-01.csv",
+			    th_bin("traderctl"), dir), 0);
+	write_conf("h.yaml", "BTCUSDT", "0.00001",
+		   "  - name: evil\n    plugin: hostile\n    symbols: [BTCUSDT]\n", "");
+	snprintf(path, sizeof(path), "%s/h.yaml", dir);
+	th_run(NULL, "sed -i 's|^plugin_dir: .*|plugin_dir: %s|' %s",
+	       th_bin("tests/plugins"), path);
+	cr_assert_eq(th_run(&out, "%s -c %s --replay", th_bin("traderd"), path), 0,
+		     "%s", out);
+	cr_assert(strstr(out, "replay: 1440 bars"), "%s", out);
+	free(out);
+	snprintf(path, sizeof(path), "%s/report/orders.csv", dir);
+	orders = th_read_file(path, NULL);
+	cr_assert_not_null(orders);
+	cr_assert(strstr(orders, "rejected,price must be positive"), "no price reject");
+	cr_assert(strstr(orders, "rejected,quantity must be positive"), "no qty reject");
+	cr_assert(strstr(orders, "rejected,symbol is not one of the strategy's"),
+		  "no symbol reject");
+	cr_assert(strstr(orders, "rejected,insufficient position"), "no position reject");
+	cr_assert(strstr(orders, "rejected,\"insufficient cash: needs"), "no cash reject");
+	cr_assert(strstr(orders, ",filled,") == NULL,
+		  "a hostile order must never fill here");
+	free(orders);
+}

@@ -1,0 +1,506 @@
+/*
+ * report: the files a backtest leaves behind, checked against figures
+ * worked out here from the definitions in README.md; determinism; bounded
+ * charts; a directory that cannot be created; a write that fails.
+ */
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "decimal.h"
+#include "helpers.h"
+#include "report.h"
+#include "timefmt.h"
+#include "traderd/types.h"
+
+#define SEC  TRD_NS_PER_SEC
+#define CASH 100000000LL /* one unit of cash */
+#define DAY  86400
+#define T0   1577836800LL /* 2020-01-01 */
+
+static const char *files[] = { "equity.csv", "fills.csv", "trades.csv",
+			       "orders.csv", "report.json", "report.html" };
+#define NFILES (sizeof(files) / sizeof(files[0]))
+
+static const struct trd_report_instr instr[] = {
+	{ "BTCUSDT", 2, 6 },
+	{ "ETHUSDT", 2, 4 },
+};
+static const char *const strats[] = { "sma", "rsi, fast" };
+
+static struct trd_report_meta
+meta(const char *dir)
+{
+	return (struct trd_report_meta){
+		.dir = dir, .initial_cash = 100 * CASH, .tf_s = DAY,
+		.instr = instr, .ninstr = 2, .strategies = strats, .nstrat = 2,
+	};
+}
+
+static char *
+path(const char *dir, const char *name)
+{
+	static char buf[4][4096];
+	static int i;
+
+	i = (i + 1) % 4;
+	snprintf(buf[i], sizeof(buf[i]), "%s/%s", dir, name);
+	return buf[i];
+}
+
+static char *
+slurp(const char *dir, const char *name)
+{
+	char *s = th_read_file(path(dir, name), NULL);
+
+	cr_assert_not_null(s, "missing %s", name);
+	return s;
+}
+
+static struct trd_order
+order(uint64_t id, uint32_t strat, uint32_t ins, int side, int type,
+      int64_t qty, int64_t price, int status, const char *reason)
+{
+	struct trd_order o = {
+		.id = id, .strat = strat, .ins = ins, .side = (uint8_t)side,
+		.type = (uint8_t)type, .status = (uint8_t)status, .qty = qty,
+		.price = price, .submit_ns = (T0 + DAY) * SEC + (int64_t)id,
+	};
+
+	snprintf(o.reason, sizeof(o.reason), "%s", reason);
+	return o;
+}
+
+/*
+ * The hand-made run: equity 100, 110, 99, 121 on four daily closes from an
+ * initial 100; two fills, a winning and a losing trade, four orders.
+ */
+static void
+feed(const char *dir)
+{
+	static const int64_t eq[] = { 100, 110, 99, 121 };
+	static const int64_t cash[] = { 100, 50, 40, 121 };
+	struct trd_order ord[4] = {
+		order(1, 0, 0, TRD_SIDE_BUY, TRD_ORDER_MARKET, 1500000, 0,
+		      TRD_ORDER_FILLED, ""),
+		order(2, 1, 1, TRD_SIDE_SELL, TRD_ORDER_LIMIT, 20000, 123450,
+		      TRD_ORDER_REJECTED, "price, out of band"),
+		order(3, 0, 0, TRD_SIDE_SELL, TRD_ORDER_STOP, 1500000, 990000,
+		      TRD_ORDER_CANCELED, "said \"stop\""),
+		order(4, 1, 1, TRD_SIDE_BUY, TRD_ORDER_LIMIT, 10000, 100,
+		      TRD_ORDER_PARTIALLY_FILLED, ""),
+	};
+	struct trd_oms oms = { .orders = ord, .n = 4, .cap = 4 };
+	struct trd_trade_rec win = {
+		.strat = 0, .ins = 0, .side = TRD_SIDE_BUY, .qty = 1500000,
+		.entry_ns = (T0 + DAY) * SEC, .exit_ns = (T0 + 2 * DAY) * SEC,
+		.entry_price = 720050, .exit_price = 730000,
+		.pnl = 16 * CASH, .fees = CASH,
+	};
+	struct trd_trade_rec loss = {
+		.strat = 1, .ins = 1, .side = TRD_SIDE_SELL, .qty = 10000,
+		.entry_ns = (T0 + 2 * DAY) * SEC + SEC / 2,
+		.exit_ns = (T0 + 3 * DAY) * SEC, .entry_price = 100,
+		.exit_price = 150, .pnl = -4 * CASH, .fees = CASH,
+	};
+	struct trd_report_meta m = meta(dir);
+	struct trd_report *r;
+
+	cr_assert_eq(trd_report_open(&r, &m), 0);
+	for (int i = 0; i < 4; i++) {
+		trd_report_sample(r, (T0 + (i + 1) * DAY) * SEC, eq[i] * CASH,
+				  cash[i] * CASH + (i == 1 ? CASH / 2 : 0),
+				  i == 1 || i == 2, 2);
+		if (i == 0)
+			trd_report_fill(r, &ord[0], 1500000, 720050, 35000000,
+					(T0 + DAY) * SEC);
+		if (i == 1)
+			trd_report_fill(r, &ord[3], 5000, 100, 1,
+					(T0 + 2 * DAY) * SEC + SEC / 4);
+	}
+	trd_report_trade(r, &win);
+	trd_report_trade(r, &loss);
+	cr_assert_eq(trd_report_finish(r, &oms, 35000001), 0);
+}
+
+/* The only entries are the six final files: no temporary is left. */
+static void
+assert_clean_dir(const char *dir, size_t want)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	size_t n = 0;
+
+	cr_assert_not_null(d);
+	while ((e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		cr_assert_neq(e->d_name[0], '.', "left behind: %s", e->d_name);
+		n++;
+	}
+	closedir(d);
+	cr_assert_eq(n, want);
+}
+
+/* The text after "key": on its line, up to the trailing comma. */
+static char *
+json_value(const char *key, const char **after)
+{
+	static char val[256];
+	char pat[128];
+	const char *p, *e;
+
+	snprintf(pat, sizeof(pat), "\n  \"%s\": ", key);
+	p = strstr(*after, pat);
+	cr_assert_not_null(p, "key %s missing or out of order", key);
+	p += strlen(pat);
+	e = strchr(p, '\n');
+	cr_assert_not_null(e);
+	if (e[-1] == ',')
+		e--;
+	snprintf(val, sizeof(val), "%.*s", (int)(e - p), p);
+	*after = p;
+	return val;
+}
+
+static void
+assert_near(const char *got, double want, const char *key)
+{
+	double v = strtod(got, NULL);
+
+	cr_assert(fabs(v - want) <= 1e-9 * fabs(want) + 1e-15,
+		  "%s: got %s, want %.17g", key, got, want);
+}
+
+Test(report, files_and_metrics)
+{
+	char *dir = th_tmpdir(), *json, *s;
+	const char *at;
+	double ret[4] = { 0, 0.1, 99.0 / 110 - 1, 121.0 / 99 - 1 };
+	double mean = 0, var = 0, down = 0, P = 365.25, years;
+
+	feed(dir);
+	for (size_t i = 0; i < NFILES; i++)
+		cr_assert_eq(access(path(dir, files[i]), R_OK), 0, "%s",
+			     files[i]);
+	assert_clean_dir(dir, NFILES);
+
+	for (int i = 0; i < 4; i++)
+		mean += ret[i] / 4;
+	for (int i = 0; i < 4; i++) {
+		var += (ret[i] - mean) * (ret[i] - mean) / 3;
+		down += ret[i] < 0 ? ret[i] * ret[i] / 4 : 0;
+	}
+	years = (3.0 * DAY + DAY) / (365.25 * DAY);
+
+	json = slurp(dir, "report.json");
+	at = json;
+	cr_assert_eq(json[0], '{');
+	cr_assert_str_eq(json_value("bars", &at), "8");
+	cr_assert_str_eq(json_value("orders_submitted", &at), "4");
+	cr_assert_str_eq(json_value("orders_filled", &at), "1");
+	cr_assert_str_eq(json_value("orders_rejected", &at), "1");
+	cr_assert_str_eq(json_value("trades", &at), "2");
+	cr_assert_str_eq(json_value("initial_cash", &at), "100");
+	cr_assert_str_eq(json_value("final_equity", &at), "121");
+	assert_near(json_value("total_return", &at), 0.21,
+		    "total_return");
+	assert_near(json_value("cagr", &at), pow(1.21, 1 / years) - 1,
+		    "cagr");
+	assert_near(json_value("sharpe", &at),
+		    mean / sqrt(var) * sqrt(P), "sharpe");
+	assert_near(json_value("sortino", &at),
+		    mean / sqrt(down) * sqrt(P), "sortino");
+	cr_assert_str_eq(json_value("max_drawdown", &at), "0.1");
+	/* Peak 110 on day 2, regained on day 4. */
+	cr_assert_str_eq(json_value("max_drawdown_duration_s", &at),
+			 "172800");
+	cr_assert_str_eq(json_value("win_rate", &at), "0.5");
+	cr_assert_str_eq(json_value("profit_factor", &at), "3");
+	cr_assert_str_eq(json_value("fees_paid", &at), "0.35000001");
+	cr_assert_str_eq(json_value("exposure", &at), "0.5");
+	cr_assert_str_eq(json_value("start", &at),
+			 "\"2020-01-02T00:00:00Z\"");
+	cr_assert_str_eq(json_value("end", &at),
+			 "\"2020-01-05T00:00:00Z\"");
+	cr_assert_str_eq(json_value("timeframe_s", &at), "86400");
+	cr_assert_not_null(strstr(at, "\n  \"strategies\": [\n    \"sma\",\n"
+				      "    \"rsi, fast\"\n  ],\n"
+				      "  \"instruments\": [\n"
+				      "    \"BTCUSDT\",\n    \"ETHUSDT\"\n"
+				      "  ]\n}\n"),
+			   "%s", json);
+	free(json);
+
+	s = slurp(dir, "equity.csv");
+	cr_assert_str_eq(s, "ts,equity,cash,drawdown\n"
+			    "1577923200,100,100,0\n"
+			    "1578009600,110,50.5,0\n"
+			    "1578096000,99,40,0.1\n"
+			    "1578182400,121,121,0\n");
+	free(s);
+
+	s = slurp(dir, "orders.csv");
+	cr_assert_str_eq(s, "id,strategy,symbol,side,type,quantity,price,"
+			    "submit_ts,status,reason\n"
+			    "1,sma,BTCUSDT,buy,market,1.5,,"
+			    "1577923200.000000001,filled,\n"
+			    "2,\"rsi, fast\",ETHUSDT,sell,limit,2,1234.5,"
+			    "1577923200.000000002,rejected,"
+			    "\"price, out of band\"\n"
+			    "3,sma,BTCUSDT,sell,stop,1.5,9900,"
+			    "1577923200.000000003,canceled,"
+			    "\"said \"\"stop\"\"\"\n"
+			    "4,\"rsi, fast\",ETHUSDT,buy,limit,1,1,"
+			    "1577923200.000000004,partially_filled,\n");
+	free(s);
+
+	s = slurp(dir, "fills.csv");
+	cr_assert_str_eq(s, "order_id,strategy,symbol,side,quantity,price,"
+			    "fee,ts\n"
+			    "1,sma,BTCUSDT,buy,1.5,7200.5,0.35,1577923200\n"
+			    "4,\"rsi, fast\",ETHUSDT,buy,0.5,1,0.00000001,"
+			    "1578009600.25\n");
+	free(s);
+
+	s = slurp(dir, "trades.csv");
+	cr_assert_str_eq(s, "strategy,symbol,side,quantity,entry_ts,"
+			    "entry_price,exit_ts,exit_price,pnl,fees,"
+			    "net_pnl\n"
+			    "sma,BTCUSDT,long,1.5,1577923200,7200.5,"
+			    "1578009600,7300,16,1,15\n"
+			    "\"rsi, fast\",ETHUSDT,short,1,1578009600.5,1,"
+			    "1578096000,1.5,-4,1,-5\n");
+	free(s);
+
+	s = slurp(dir, "report.html");
+	cr_assert_not_null(strstr(s, "<svg"));
+	cr_assert_not_null(strstr(s, "<polyline"));
+	cr_assert_not_null(strstr(s, "class=\"win\""));
+	cr_assert_not_null(strstr(s, "class=\"loss\""));
+	cr_assert_not_null(strstr(s, "2020-01-02T00:00:00Z"));
+	cr_assert_not_null(strstr(s, "rsi, fast"));
+	cr_assert_null(strstr(s, "http"));
+	cr_assert_null(strstr(s, "<script"));
+	free(s);
+	th_rmtree(dir);
+	free(dir);
+}
+
+Test(report, deterministic)
+{
+	char *a = th_tmpdir(), *b = th_tmpdir();
+
+	feed(a);
+	feed(b);
+	for (size_t i = 0; i < NFILES; i++) {
+		size_t la, lb;
+		char *x = th_read_file(path(a, files[i]), &la);
+		char *y = th_read_file(path(b, files[i]), &lb);
+
+		cr_assert(x && y && la == lb && memcmp(x, y, la) == 0,
+			  "%s differs between runs", files[i]);
+		free(x);
+		free(y);
+	}
+	th_rmtree(a);
+	th_rmtree(b);
+	free(a);
+	free(b);
+}
+
+/* The hand formatting of the hot path prints what the library's
+ * formatters print, over awkward values. */
+Test(report, equity_lines_match_formatters)
+{
+	char *dir = th_tmpdir(), *s, *line, *save = NULL;
+	struct trd_report_meta m = meta(dir);
+	struct trd_report *r;
+	int64_t ts[2000], eq[2000], cash[2000];
+	uint64_t x = 88172645463325252ULL;
+	int n = 0;
+
+	cr_assert_eq(trd_report_open(&r, &m), 0);
+	for (int i = 0; i < 2000; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		ts[i] = (int64_t)(x % 4000000000ULL) * SEC / 2 - 1000 * SEC +
+			(i % 3 ? (int64_t)(x % 1000000000) : 0);
+		eq[i] = (int64_t)(x >> 20) % (1000000 * CASH) + 1;
+		cash[i] = i == 0 ? INT64_MIN : i == 1 ? INT64_MAX
+				 : (int64_t)(x >> 3) - (int64_t)(x >> 4) * 2;
+		trd_report_sample(r, ts[i], eq[i], cash[i], 0, 1);
+	}
+	cr_assert_eq(trd_report_finish(r, NULL, 0), 0);
+
+	s = slurp(dir, "equity.csv");
+	for (line = strtok_r(s, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save), n++) {
+		char want[128], t[TRD_TIME_BUFSZ], e[32], c[32];
+		double dd;
+
+		if (n == 0)
+			continue;
+		trd_time_format_unix(ts[n - 1], t);
+		trd_dec_format_short(eq[n - 1], TRD_CASH_DP, e);
+		trd_dec_format_short(cash[n - 1], TRD_CASH_DP, c);
+		snprintf(want, sizeof(want), "%s,%s,%s,", t, e, c);
+		cr_assert(strncmp(line, want, strlen(want)) == 0,
+			  "line %d: %s, want %s...", n, line, want);
+		dd = strtod(line + strlen(want), NULL);
+		cr_assert(dd >= 0 && dd < 1, "line %d: %s", n, line);
+	}
+	cr_assert_eq(n, 2001);
+	free(s);
+	th_rmtree(dir);
+	free(dir);
+}
+
+Test(report, chart_stays_bounded)
+{
+	char *dir = th_tmpdir(), *s, *p, *e;
+	struct trd_report_meta m = meta(dir);
+	struct trd_report *r;
+	size_t len, pts = 1;
+	const int n = 1000000;
+	char last[TRD_TIME_BUFSZ];
+
+	m.tf_s = 60;
+	cr_assert_eq(trd_report_open(&r, &m), 0);
+	for (int i = 0; i < n; i++)
+		trd_report_sample(r, (T0 + 60 * (int64_t)i) * SEC,
+				  (100 + i % 1000 - (i / 1000) % 7) * CASH,
+				  0, i % 2, 1);
+	cr_assert_eq(trd_report_finish(r, NULL, 0), 0);
+
+	s = th_read_file(path(dir, "report.html"), &len);
+	cr_assert_not_null(s);
+	cr_assert_lt(len, 200000, "html is %zu bytes", len);
+	p = strstr(s, "<polyline class=\"eq\" points=\"");
+	cr_assert_not_null(p);
+	e = strchr(p + 30, '"');
+	for (; p < e; p++)
+		pts += *p == ' ';
+	/* One space inside the tag before the points attribute... */
+	pts -= 2;
+	cr_assert(pts > 1000 && pts <= 2048, "%zu points", pts);
+	/* ...and the last sample is drawn. */
+	cr_assert_not_null(strstr(s, trd_time_format((T0 + 60 *
+			(int64_t)(n - 1)) * SEC, last)));
+	free(s);
+
+	s = th_read_file(path(dir, "equity.csv"), &len);
+	cr_assert_eq(th_count_lines(s), (size_t)n + 1);
+	free(s);
+	th_rmtree(dir);
+	free(dir);
+}
+
+Test(report, empty_run)
+{
+	char *dir = th_tmpdir(), *s;
+	struct trd_report_meta m = meta(dir);
+	struct trd_report *r;
+	const char *at;
+
+	m.nstrat = 0;
+	cr_assert_eq(trd_report_open(&r, &m), 0);
+	cr_assert_eq(trd_report_finish(r, NULL, 0), 0);
+	assert_clean_dir(dir, NFILES);
+	s = slurp(dir, "report.json");
+	at = s;
+	cr_assert_str_eq(json_value("final_equity", &at), "100");
+	cr_assert_str_eq(json_value("total_return", &at), "0");
+	cr_assert_str_eq(json_value("cagr", &at), "null");
+	cr_assert_str_eq(json_value("sharpe", &at), "null");
+	cr_assert_str_eq(json_value("sortino", &at), "null");
+	cr_assert_str_eq(json_value("win_rate", &at), "null");
+	cr_assert_str_eq(json_value("profit_factor", &at), "null");
+	cr_assert_str_eq(json_value("exposure", &at), "null");
+	cr_assert_str_eq(json_value("start", &at), "null");
+	cr_assert_str_eq(json_value("end", &at), "null");
+	cr_assert_not_null(strstr(s, "\"strategies\": [],\n"));
+	free(s);
+	s = slurp(dir, "report.html");
+	cr_assert_null(strstr(s, "<svg"));
+	free(s);
+	s = slurp(dir, "orders.csv");
+	cr_assert_str_eq(s, "id,strategy,symbol,side,type,quantity,price,"
+			    "submit_ts,status,reason\n");
+	free(s);
+	th_rmtree(dir);
+	free(dir);
+}
+
+/* Never regained: the drawdown lasts until the last sample. */
+Test(report, drawdown_never_regained)
+{
+	char *dir = th_tmpdir(), *s;
+	struct trd_report_meta m = meta(dir);
+	struct trd_report *r;
+	const char *at;
+
+	cr_assert_eq(trd_report_open(&r, &m), 0);
+	trd_report_sample(r, (T0 + DAY) * SEC, 90 * CASH, 0, 1, 1);
+	trd_report_sample(r, (T0 + 2 * DAY) * SEC, 80 * CASH, 0, 1, 1);
+	trd_report_sample(r, (T0 + 3 * DAY) * SEC, 95 * CASH, 0, 1, 1);
+	cr_assert_eq(trd_report_finish(r, NULL, 0), 0);
+	s = slurp(dir, "report.json");
+	at = s;
+	/* The initial 100 stands one bar before the first sample. */
+	cr_assert_str_eq(json_value("max_drawdown", &at), "0.2");
+	cr_assert_str_eq(json_value("max_drawdown_duration_s", &at),
+			 "259200");
+	free(s);
+	th_rmtree(dir);
+	free(dir);
+}
+
+Test(report, unwritable_dir)
+{
+	char *dir = th_tmpdir(), sub[4200];
+	struct trd_report_meta m;
+	struct trd_report *r = (struct trd_report *)1;
+
+	cr_assert_eq(th_write_file(path(dir, "file"), "x"), 0);
+	snprintf(sub, sizeof(sub), "%s/file/sub", dir);
+	m = meta(sub);
+	cr_assert_eq(trd_report_open(&r, &m), -ENOTDIR);
+	cr_assert_null(r);
+	snprintf(sub, sizeof(sub), "%s/file", dir);
+	m = meta(sub);
+	cr_assert_eq(trd_report_open(&r, &m), -ENOTDIR);
+	cr_assert_null(r);
+	th_rmtree(dir);
+	free(dir);
+}
+
+/* A full disk, played by a file size limit: the error comes back from
+ * finish and nothing of the report is left, final or temporary. */
+Test(report, write_failure_removes_everything)
+{
+	char *dir = th_tmpdir();
+	struct trd_report_meta m = meta(dir);
+	struct rlimit rl = { 64 * 1024, 64 * 1024 };
+	struct trd_report *r;
+
+	signal(SIGXFSZ, SIG_IGN);
+	cr_assert_eq(setrlimit(RLIMIT_FSIZE, &rl), 0);
+	cr_assert_eq(trd_report_open(&r, &m), 0);
+	for (int i = 0; i < 100000; i++)
+		trd_report_sample(r, (T0 + (int64_t)i * 60) * SEC,
+				  (100 + i % 10) * CASH, 0, 0, 1);
+	cr_assert_eq(trd_report_finish(r, NULL, 0), -EFBIG);
+	assert_clean_dir(dir, 0);
+	th_rmtree(dir);
+	free(dir);
+}
