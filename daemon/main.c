@@ -165,7 +165,10 @@ replay_done_cb(struct trd_engine *e, int status)
 		struct trd_trading *t = &d->trading;
 		int64_t eq = trd_portfolio_equity(&t->pf), ret;
 		char a1[32], a2[32], a3[32];
-		uint64_t filled = t->oms.nfilled, rejected = t->oms.nrejected;
+		uint64_t filled = 0, rejected = t->oms.nrejected;
+
+		for (size_t i = 0; i < t->oms.n; i++)
+			filled += t->oms.orders[i].filled > 0;
 
 		d->trading_init = 0;
 		if (trd_trading_finish(t) != 0)

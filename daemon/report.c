@@ -263,8 +263,10 @@ json_str(struct wfile *w, const char *s)
 {
 	wf_write(w, "\"", 1);
 	for (; *s; s++) {
-		if (*s == '"' || *s == '\\' || (unsigned char)*s < 0x20)
+		if ((unsigned char)*s < 0x20)
 			wf_printf(w, "\\u%04x", (unsigned char)*s);
+		else if (*s == '"' || *s == '\\')
+			wf_printf(w, "\\%c", *s);
 		else
 			wf_write(w, s, 1);
 	}
@@ -414,7 +416,7 @@ put_dd(char *p, double dd)
  * ins, t a time, _ an empty column. */
 static void
 put_row(struct wfile *w, const struct trd_report *r, uint32_t ins,
-	const char *spec, char end, ...)
+	const char *spec, int end, ...)
 {
 	int qdp = instr_dp(r, ins, 1), pdp = instr_dp(r, ins, 0);
 	va_list ap;
@@ -431,7 +433,7 @@ put_row(struct wfile *w, const struct trd_report *r, uint32_t ins,
 		case 'p': p = put_dec(p, v, pdp); break;
 		case 't': p = put_unix(p, v); break;
 		}
-		*p++ = spec[1] ? ',' : end;
+		*p++ = spec[1] ? ',' : (char)end;
 	}
 	va_end(ap);
 	w->len = (size_t)(p - w->buf);
@@ -680,7 +682,10 @@ compute(struct trd_report *r, const struct trd_oms *oms, int64_t fees,
 	if (r->under && r->last_ns - r->peak_ns > r->maxdur_ns)
 		r->maxdur_ns = r->last_ns - r->peak_ns;
 	for (size_t i = 0; i < norders; i++) {
-		filled += oms->orders[i].status == TRD_ORDER_FILLED;
+		/* An order counts as filled when it traded at all: a buy
+		 * the cash covered only in part is filled, its rest
+		 * canceled, and its reason says so. */
+		filled += oms->orders[i].filled > 0;
 		rejected += oms->orders[i].status == TRD_ORDER_REJECTED;
 	}
 	growth = r->initial > 0 ? (double)final / (double)r->initial : undef;
@@ -965,7 +970,7 @@ write_html(struct trd_report *r, struct wfile *w, const struct field *f)
 		   ".frame{fill:#fafafa;stroke:#bbb}\n"
 		   ".eq{fill:none;stroke:#1f5fa8;stroke-width:1.5}\n"
 		   ".dd{fill:#d9534f;fill-opacity:0.35;stroke:#c9302c}\n"
-		   ".win{fill:#2e9e44}\n.loss{fill:#c9302c}\n"
+		   ".win{fill:#2e9e44;fill-opacity:.8}\n.loss{fill:#c9302c;fill-opacity:.8}\n"
 		   "</style>\n</head>\n<body>\n<h1>Backtest report</h1>\n");
 	html_names(r, w, "Strategies", r->nstrat, strat_name);
 	html_names(r, w, "Instruments", r->ninstr, instr_name);

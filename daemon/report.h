@@ -58,8 +58,10 @@ void trd_report_trade(struct trd_report *r, const struct trd_trade_rec *t);
 /*
  * Write every file.  oms holds every order of the run (orders.csv lists
  * each with its final state); fees is the portfolio's total.  Returns 0 or
- * a negative error (logged; what could be written is left in place under
- * temporary names only).  The report is freed either way.
+ * a negative error (logged; the temporary files are removed, so the
+ * directory never holds a partial report).  The report is freed either
+ * way.  orders_filled counts orders that traded at all (a partly filled
+ * order whose rest was canceled included).
  */
 int trd_report_finish(struct trd_report *r, const struct trd_oms *oms,
 		      int64_t fees);

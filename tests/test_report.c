@@ -98,6 +98,10 @@ feed(const char *dir)
 		order(4, 1, 1, TRD_SIDE_BUY, TRD_ORDER_LIMIT, 10000, 100,
 		      TRD_ORDER_PARTIALLY_FILLED, ""),
 	};
+
+	/* Filled in full, and in part: both count as filled orders. */
+	ord[0].filled = ord[0].qty;
+	ord[3].filled = 5000;
 	struct trd_oms oms = { .orders = ord, .n = 4, .cap = 4 };
 	struct trd_trade_rec win = {
 		.strat = 0, .ins = 0, .side = TRD_SIDE_BUY, .qty = 1500000,
@@ -206,7 +210,7 @@ Test(report, files_and_metrics)
 	cr_assert_eq(json[0], '{');
 	cr_assert_str_eq(json_value("bars", &at), "8");
 	cr_assert_str_eq(json_value("orders_submitted", &at), "4");
-	cr_assert_str_eq(json_value("orders_filled", &at), "1");
+	cr_assert_str_eq(json_value("orders_filled", &at), "2");
 	cr_assert_str_eq(json_value("orders_rejected", &at), "1");
 	cr_assert_str_eq(json_value("trades", &at), "2");
 	cr_assert_str_eq(json_value("initial_cash", &at), "100");

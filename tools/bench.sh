@@ -20,15 +20,46 @@ mkdir -p "$work"
 
 median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
-conf() { # conf NAME DATA_DIR
+conf() { # conf NAME DATA_DIR [with-strategy]
 	cat > "$work/$1.yaml" <<YAML
 data_dir: $2
 report_dir: $work/report
+plugin_dir: $bin/plugins
 log_level: warn
 instruments:
   - { symbol: SYN, tick_size: 0.01, lot_size: 0.001 }
 replay: { speed: max, timeframe: 1m }
+account: { cash: 100000 }
+venue: { kind: sim, fee_bps: 10, slippage_bps: 0 }
 YAML
+	[ -n "${3:-}" ] && cat >> "$work/$1.yaml" <<YAML
+strategies:
+  - name: demo
+    plugin: sma_cross
+    symbols: [SYN]
+    params: { fast: 10, slow: 30, sizing: all_in }
+YAML
+	return 0
+}
+
+# run_replay LABEL CONF TARGET: median bars/s, RSS and process time.
+run_replay() {
+	rates=""; rss=""; procs=""
+	for i in $(seq "$runs"); do
+		t0=$(date +%s.%N)
+		out=$($pin "$bin/traderd" -c "$2" --replay --speed max)
+		t1=$(date +%s.%N)
+		rates="$rates $(echo "$out" | sed -n 's/.* \([0-9]*\) bars\/s.*/\1/p')"
+		rss="$rss $(echo "$out" | sed -n 's/.*peak RSS \([0-9.]*\) MiB.*/\1/p')"
+		procs="$procs $(awk "BEGIN { print $t1 - $t0 }")"
+	done
+	bars=$(echo "$out" | sed -n 's/^replay: \([0-9]*\) bars.*/\1/p')
+	printf "replay   %-8s %-14s %12.0f bars/s   (target >= %s)\n" \
+		"$bars" "$1" "$(echo $rates | tr ' ' '\n' | median)" "$3"
+	printf "replay   %-8s %-14s %12s MiB peak RSS\n" "$bars" "$1" \
+		"$(echo $rss | tr ' ' '\n' | median)"
+	printf "replay   %-8s %-14s %12.3f s whole process\n" "$bars" "$1" \
+		"$(echo $procs | tr ' ' '\n' | median)"
 }
 
 echo "traderd benchmark: $(uname -m), $(nproc) cores, $(date -u +%Y-%m-%d)"
@@ -49,23 +80,10 @@ printf "import   1M rows generic CSV   %12.0f rows/s   (target >= 3000000)\n" "$
 
 for n in 1m 10m; do
 	"$bin/traderctl" --data-dir "$work/db$n" import --symbol SYN \
-		--timeframe 1m "$work/$n.csv" > /dev/null
+		--timeframe 1m "$work/$n.csv" > /dev/null 2>&1
 	conf "r$n" "$work/db$n"
-	rates=""; rss=""; procs=""
-	for i in $(seq "$runs"); do
-		t0=$(date +%s.%N)
-		out=$($pin "$bin/traderd" -c "$work/r$n.yaml" --replay --speed max)
-		t1=$(date +%s.%N)
-		rates="$rates $(echo "$out" | sed -n 's/.* \([0-9]*\) bars\/s.*/\1/p')"
-		rss="$rss $(echo "$out" | sed -n 's/.*peak RSS \([0-9.]*\) MiB.*/\1/p')"
-		procs="$procs $(awk "BEGIN { print $t1 - $t0 }")"
-	done
-	bars=$(echo "$out" | sed -n 's/^replay: \([0-9]*\) bars.*/\1/p')
-	printf "replay   %-8s bare           %12.0f bars/s   (target >= 30000000)\n" \
-		"$bars" "$(echo $rates | tr ' ' '\n' | median)"
-	printf "replay   %-8s peak RSS       %12s MiB\n" "$bars" \
-		"$(echo $rss | tr ' ' '\n' | median)"
-	printf "replay   %-8s whole process  %12.3f s\n" "$bars" \
-		"$(echo $procs | tr ' ' '\n' | median)"
+	conf "s$n" "$work/db$n" strategy
+	run_replay bare "$work/r$n.yaml" 30000000
+	run_replay sma_cross "$work/s$n.yaml" 20000000
 done
 rm -rf "$work"
