@@ -330,14 +330,7 @@ start_replay(struct daemon *d)
 	for (size_t i = 0; i < c->ninstruments; i++) {
 		struct trd_instrument in;
 		const struct trd_instrument_conf *ic = &c->instruments[i];
-		rc = trd_store_instrument_get(d->store, ic->symbol, &in);
-		if (rc != 0) {
-			log_error("instrument %s: %s in data store '%s' "
-				  "(import it with traderctl import)",
-				  ic->symbol,
-				  rc == TRD_ENOTFOUND ? "no data"
-						      : trd_strerror(rc),
-				  c->data_dir);
+		if (trd_store_instrument_need(d->store, ic->symbol, &in) != 0) {
 			free(ids);
 			return -1;
 		}

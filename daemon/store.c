@@ -453,6 +453,20 @@ trd_store_instrument_get(struct trd_store *s, const char *sym,
 }
 
 int
+trd_store_instrument_need(struct trd_store *s, const char *sym,
+			  struct trd_instrument *out)
+{
+	int rc = trd_store_instrument_get(s, sym, out);
+
+	if (rc != 0)
+		log_error("instrument %s: %s in data store '%s' (import it "
+			  "with traderctl import)", sym,
+			  rc == TRD_ENOTFOUND ? "no data" : trd_strerror(rc),
+			  s->dir);
+	return rc;
+}
+
+int
 trd_store_instruments(struct trd_store *s, struct trd_instrument **out,
 		      size_t *n)
 {

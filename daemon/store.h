@@ -82,6 +82,11 @@ int trd_store_instrument_get(struct trd_store *s, const char *sym,
 			     struct trd_instrument *out);
 int trd_store_instrument_by_id(struct trd_store *s, uint32_t id,
 			       struct trd_instrument *out);
+/* trd_store_instrument_get for a configured instrument that must have
+ * data: logs "instrument SYM: no data in data store DIR (import it ...)"
+ * or the store error when it fails. */
+int trd_store_instrument_need(struct trd_store *s, const char *sym,
+			      struct trd_instrument *out);
 /*
  * Return the stored instrument for in->symbol, creating it with in's scales
  * when absent.  An existing instrument keeps its scales (changing them would

@@ -107,16 +107,8 @@ setup_instruments(struct trd_trading *t, const struct trd_config *c,
 	for (size_t i = 0; i < t->ninstr; i++) {
 		const struct trd_instrument_conf *ic = &c->instruments[i];
 		struct trd_instrument st;
-		int rc = trd_store_instrument_get(store, ic->symbol, &st);
-		if (rc != 0) {
-			log_error("instrument %s: %s in data store '%s' "
-				  "(import it with traderctl import)",
-				  ic->symbol,
-				  rc == TRD_ENOTFOUND ? "no data"
-						      : trd_strerror(rc),
-				  c->data_dir);
+		if (trd_store_instrument_need(store, ic->symbol, &st) != 0)
 			return -1;
-		}
 		if (st.price_dp != ic->price_dp || st.qty_dp != ic->qty_dp) {
 			log_error("instrument %s: the store holds it with "
 				  "price_dp %u, qty_dp %u but the config says "
