@@ -223,6 +223,19 @@ host_name(struct trd_strategy *s)
 	return s->name;
 }
 
+static int64_t
+host_max_buy_qty(struct trd_strategy *s, uint32_t sym, int64_t price,
+		 int64_t money)
+{
+	struct trd_trading *t = s->trading;
+	size_t ins;
+
+	if (strategy_ins(s, sym, &ins) != 0)
+		return 0;
+	return trd_affordable_qty(&t->pf, ins, money, price, t->venue.fee_bps,
+				  t->ins[ins].lot, INT64_MAX);
+}
+
 const struct trd_host_api trd_host_api = {
 	.size = sizeof(struct trd_host_api),
 	.abi_major = TRD_PLUGIN_ABI_MAJOR,
@@ -240,6 +253,7 @@ const struct trd_host_api trd_host_api = {
 	.state = host_state,
 	.instrument = host_instrument,
 	.name = host_name,
+	.max_buy_qty = host_max_buy_qty,
 };
 
 int

@@ -223,7 +223,12 @@ trd_portfolio_fill(struct trd_portfolio *pf, size_t strat, size_t ins,
 			p->trip.fees = fee - fee_close;
 		}
 	}
+	/* Kept here so the per-bar exposure question is O(1). */
+	if (pf->ins[ins].net_qty == 0)
+		pf->nexposed++;
 	pf->ins[ins].net_qty += d;
+	if (pf->ins[ins].net_qty == 0)
+		pf->nexposed--;
 	if (pf->ins[ins].last == 0)
 		pf->ins[ins].last = price;
 	remark(pf, ins);

@@ -64,6 +64,7 @@ struct trd_portfolio {
 	int64_t              cash;
 	int64_t              fees;
 	int64_t              mtm_sum;   /* sum of instruments' mtm */
+	size_t               nexposed;  /* instruments with net_qty != 0 */
 	size_t               nstrat, ninstr;
 	struct trd_position *pos;       /* [strat * ninstr + ins] */
 	struct trd_pf_instr *ins;

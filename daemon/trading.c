@@ -48,20 +48,12 @@ trade_cb(void *arg, const struct trd_trade_rec *tr)
 	trd_report_trade(t->report, tr);
 }
 
-static int
-any_exposure(const struct trd_trading *t)
-{
-	for (size_t i = 0; i < t->ninstr; i++)
-		if (t->pf.ins[i].net_qty != 0)
-			return 1;
-	return 0;
-}
-
 static void
 sample(struct trd_trading *t)
 {
 	trd_report_sample(t->report, t->sample_ts, trd_portfolio_equity(&t->pf),
-			  t->pf.cash, any_exposure(t), t->bars_since_sample);
+			  t->pf.cash, t->pf.nexposed != 0,
+			  t->bars_since_sample);
 	t->bars_since_sample = 0;
 }
 

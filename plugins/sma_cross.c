@@ -258,47 +258,25 @@ find(struct state *st, uint32_t sym)
 	return NULL;
 }
 
-/* Quantity to buy at price, per the sizing rule, on the lot. */
+/* Quantity to buy at price, per the sizing rule, on the lot.  The host
+ * sizes against the venue's own rounding of notional and fee, so an
+ * all_in order is never refused for a unit of rounding. */
 static int64_t
 buy_qty(struct trd_strategy *s, struct state *st, struct sym_state *ss,
 	int64_t price)
 {
 	struct trd_account_info a = { .size = sizeof(a) };
-	const struct trd_instrument_info *in = &ss->info;
-	int shift = in->price_dp + in->qty_dp - TRD_CASH_DP;
-	__int128 num, den, q;
+	int64_t money;
 
 	if (st->sizing == FIXED)
 		return ss->fixed_qty;
-	if (host->account(s, &a) != 0 || price <= 0)
+	if (host->account(s, &a) != 0)
 		return 0;
-	/* money * 10^shift / (price * (1 + fee)), fee = fee_bps / 10^8 */
-	num = (__int128)(st->sizing == ALL_IN ? a.cash : a.equity) * 100000000;
-	if (st->sizing == FRACTION)
-		num = num * st->fraction_ppm / 1000000;
-	den = (__int128)price * (100000000 + a.fee_bps);
-	for (int i = 0; i < shift; i++)
-		num *= 10;
-	for (int i = shift; i < 0; i++)
-		den *= 10;
-	q = num / den;
-	if (q > INT64_MAX)
-		q = INT64_MAX;
-	q -= q % in->lot_size;
-	/* The venue rounds the notional and the fee up: step down a lot
-	 * until the order fits the cash exactly, or it would be refused. */
-	while (st->sizing == ALL_IN && q > 0) {
-		__int128 n = (__int128)price * q, fee;
-		for (int i = 0; i < shift; i++)
-			n = (n + 9) / 10;
-		for (int i = shift; i < 0; i++)
-			n *= 10;
-		fee = (n * a.fee_bps + 99999999) / 100000000;
-		if (n + fee <= a.cash)
-			break;
-		q -= in->lot_size;
-	}
-	return (int64_t)q;
+	money = st->sizing == ALL_IN
+			? a.cash
+			: (int64_t)((__int128)a.equity * st->fraction_ppm /
+				    1000000);
+	return host->max_buy_qty(s, ss->info.sym, price, money);
 }
 
 static void

@@ -36,7 +36,8 @@
  *   1.0  2026-11-20  first version: init/on_bar/on_quote/on_trade/on_order/
  *                    on_fill/on_timer/on_reload/fini; submit, cancel,
  *                    position, account, open orders, now, timers, log,
- *                    per-strategy state, instrument info, params.
+ *                    per-strategy state, instrument info, params,
+ *                    max_buy_qty (sizing with the venue's rounding).
  */
 #ifndef TRADERD_PLUGIN_H
 #define TRADERD_PLUGIN_H
@@ -211,6 +212,11 @@ struct trd_host_api {
 							size_t i);
 	/* The strategy's configured name.  Valid until fini. */
 	const char *(*name)(struct trd_strategy *s);
+	/* Largest quantity (a lot multiple) of sym whose cost at price plus
+	 * the venue fee fits in money (cash scale), rounded exactly as the
+	 * venue rounds; 0 for an unknown symbol or non-positive inputs. */
+	int64_t (*max_buy_qty)(struct trd_strategy *s, uint32_t sym,
+			       int64_t price, int64_t money);
 };
 
 /*

@@ -52,6 +52,8 @@ on_bar(struct trd_strategy *s, const struct trd_bar *bar)
 	host->position(s, 424242);
 	host->open_orders(s, NULL, 0);
 	host->log(s, 99, "%s", "odd level");
+	host->max_buy_qty(s, 424242, 100, 100);  /* not its symbol */
+	host->max_buy_qty(s, bar->sym, -1, -1);  /* nonsense inputs */
 }
 
 static void
