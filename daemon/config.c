@@ -90,6 +90,7 @@ enum ftype {
 #define F_RELOAD   0x2 /* may differ between generations (SIGHUP) */
 #define F_POSITIVE 0x4 /* T_DECIMAL: must be > 0 */
 #define F_RANGE    0x8 /* T_DECIMAL: in [.min, .max] (whole units) */
+#define F_BAR      0x10 /* T_TIMEFRAME: also "bar", stored as 0 */
 
 struct enumval {
 	const char *name;
@@ -211,6 +212,16 @@ static const struct schema store_schema = {
 	store_fields, NELEM(store_fields), 0, check_store, NULL,
 };
 
+static const struct field report_fields[] = {
+	{ .key = "equity_interval", .type = T_TIMEFRAME,
+	  .flags = F_BAR, .def = "1h",
+	  AT(struct trd_config, report.equity_interval_s) },
+};
+
+static const struct schema report_schema = {
+	report_fields, NELEM(report_fields), 0, NULL, NULL,
+};
+
 static const struct enumval venue_names[] = {
 	{ "sim", TRD_VENUE_SIM },
 	{ NULL, 0 },
@@ -272,6 +283,7 @@ static const struct field config_fields[] = {
 	  AT(struct trd_config, data_dir) },
 	{ .key = "report_dir", .type = T_STRING, .flags = F_RELOAD,
 	  .def = "var/report", AT(struct trd_config, report_dir) },
+	{ .key = "report", .type = T_MAP, .sub = &report_schema },
 	{ .key = "log_level", .type = T_ENUM, .flags = F_RELOAD,
 	  .def = "info", .names = level_names,
 	  AT(struct trd_config, log_level) },
@@ -301,6 +313,7 @@ _Static_assert(NELEM(replay_fields) <= CONF_MAX_FIELDS, "replay_fields");
 _Static_assert(NELEM(store_fields) <= CONF_MAX_FIELDS, "store_fields");
 _Static_assert(NELEM(account_fields) <= CONF_MAX_FIELDS, "account_fields");
 _Static_assert(NELEM(venue_fields) <= CONF_MAX_FIELDS, "venue_fields");
+_Static_assert(NELEM(report_fields) <= CONF_MAX_FIELDS, "report_fields");
 _Static_assert(NELEM(strategy_fields) <= CONF_MAX_FIELDS, "strategies");
 
 /*
@@ -470,7 +483,8 @@ describe(char *buf, size_t len, const struct field *f, const void *base)
 			 "(2020-01-01T00:00:00Z) or Unix seconds");
 		break;
 	case T_TIMEFRAME:
-		snprintf(buf, len, "a timeframe such as 1m, 15m, 4h or 1d");
+		snprintf(buf, len, "a timeframe such as 1m, 15m, 4h or 1d%s",
+			 f->flags & F_BAR ? ", or bar" : "");
 		break;
 	case T_SPEED:
 		snprintf(buf, len, "a number > %.15g and <= %.15g, or max",
@@ -646,7 +660,9 @@ set_scalar(const struct field *f, void *base, const char *s)
 		memcpy(p, &i64, sizeof(i64));
 		return 0;
 	case T_TIMEFRAME:
-		if (trd_timeframe_parse(s, &u32) != 0)
+		if ((f->flags & F_BAR) && strcmp(s, "bar") == 0)
+			u32 = 0;
+		else if (trd_timeframe_parse(s, &u32) != 0)
 			return -1;
 		memcpy(p, &u32, sizeof(u32));
 		return 0;

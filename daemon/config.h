@@ -71,6 +71,11 @@ struct trd_config {
 	enum trd_mode      mode;
 	char              *data_dir;
 	char              *report_dir;
+	struct {
+		/* equity.csv: one row per interval of bar time (the last
+		 * sample in it); 0 = every sample.  Metrics use every bar. */
+		uint32_t equity_interval_s;
+	} report;
 	enum trd_log_level log_level;
 
 	struct trd_instrument_conf *instruments;

@@ -119,8 +119,8 @@ vwap_price(const struct trd_pf_instr *in, int64_t value, int64_t qty)
 	return sat64(div_round(v, qty, TRD_ROUND_NEAREST));
 }
 
-static void
-remark(struct trd_portfolio *pf, size_t ins)
+void
+trd_portfolio_remark(struct trd_portfolio *pf, size_t ins)
 {
 	struct trd_pf_instr *in = &pf->ins[ins];
 	int64_t mtm = in->net_qty == 0
@@ -133,13 +133,6 @@ remark(struct trd_portfolio *pf, size_t ins)
 	in->mtm = mtm;
 }
 
-void
-trd_portfolio_mark(struct trd_portfolio *pf, size_t ins, int64_t price)
-{
-	pf->ins[ins].last = price;
-	if (pf->ins[ins].net_qty != 0)
-		remark(pf, ins);
-}
 
 static void
 trip_close(struct trd_portfolio *pf, size_t strat, size_t ins,
@@ -231,7 +224,7 @@ trd_portfolio_fill(struct trd_portfolio *pf, size_t strat, size_t ins,
 		pf->nexposed--;
 	if (pf->ins[ins].last == 0)
 		pf->ins[ins].last = price;
-	remark(pf, ins);
+	trd_portfolio_remark(pf, ins);
 }
 
 void

@@ -95,8 +95,16 @@ int64_t trd_fee(int64_t notional, int64_t fee_bps);
 void trd_portfolio_fill(struct trd_portfolio *pf, size_t strat, size_t ins,
 			int side, int64_t qty, int64_t price, int64_t fee,
 			int64_t ts_ns);
-/* Mark instrument ins at price (its latest close). */
-void trd_portfolio_mark(struct trd_portfolio *pf, size_t ins, int64_t price);
+/* Mark instrument ins at price (its latest close); remark recomputes its
+ * marked value from the last price. */
+void trd_portfolio_remark(struct trd_portfolio *pf, size_t ins);
+static inline void
+trd_portfolio_mark(struct trd_portfolio *pf, size_t ins, int64_t price)
+{
+	pf->ins[ins].last = price;
+	if (pf->ins[ins].net_qty != 0)
+		trd_portfolio_remark(pf, ins);
+}
 
 static inline int64_t
 trd_portfolio_equity(const struct trd_portfolio *pf)

@@ -60,12 +60,18 @@ struct trd_report {
 	const char             **strat;
 	size_t                   nstrat;
 	struct wfile             eq, fills, trades;
+	/* equity.csv: the last sample (last, last_cash) is the row of its
+	 * interval, ending at eq_end; it is written when a sample falls
+	 * past eq_end, or at finish. */
+	int64_t                  eq_every_ns, eq_end, last_cash;
 
 	/* Online statistics over the equity samples. */
 	uint64_t                 n, nexposed, bars, nret, nneg;
-	double                   mean, m2, down2, maxdd;
-	int64_t                  prev, peak, peak_ns, first_ns, last_ns;
-	int64_t                  last_eq, maxdur_ns;
+	/* Returns as sums shifted by the first return (stable, and no
+	 * division in the per-bar dependency chain, unlike Welford). */
+	double                   shift, s1, s2, down2, maxdd;
+	int64_t                  prev, peak, peak_ns, first_ns;
+	int64_t                  maxdur_ns;
 	int                      under;
 
 	/* Chart: every stride-th sample; skip counts down to the next. */
@@ -503,6 +509,11 @@ trd_report_open(struct trd_report **out, const struct trd_report_meta *m)
 	r->nstrat = m->nstrat;
 	r->initial = r->prev = r->peak = m->initial_cash;
 	r->tf_s = m->tf_s;
+	/* Never finer than a bar; 0 writes every sample. */
+	if (m->equity_interval_s)
+		r->eq_every_ns = (int64_t)(m->equity_interval_s > m->tf_s
+						   ? m->equity_interval_s
+						   : m->tf_s) * TRD_NS_PER_SEC;
 	r->stride = r->skip = 1;
 	if ((rc = wf_open(&r->eq, r->dir, "equity.csv", EQ_BUFSZ)) != 0 ||
 	    (rc = wf_open(&r->fills, r->dir, "fills.csv", CSV_BUFSZ)) != 0 ||
@@ -520,13 +531,44 @@ fail:
 	return rc;
 }
 
+static void
+eq_row_write(struct trd_report *r)
+{
+	char *p;
+
+	if ((p = wf_reserve(&r->eq, LINE_MAX_B)) == NULL)
+		return;
+	p = put_unix(p, r->last.ts);
+	*p++ = ',';
+	p = put_dec(p, r->last.eq, TRD_CASH_DP);
+	*p++ = ',';
+	p = put_dec(p, r->last_cash, TRD_CASH_DP);
+	*p++ = ',';
+	p = put_dd(p, r->last.dd);
+	*p++ = '\n';
+	r->eq.len = (size_t)(p - r->eq.buf);
+}
+
 void
 trd_report_sample(struct trd_report *r, int64_t ts_ns, int64_t equity,
 		  int64_t cash, int exposed, uint64_t bars)
 {
 	double dd = 0;
-	char *p;
 
+	/* The previous sample ends its equity.csv interval. */
+	if (r->eq_every_ns == 0) {
+		if (r->n)
+			eq_row_write(r);
+	} else if (r->n == 0 || ts_ns > r->eq_end) {
+		if (r->n)
+			eq_row_write(r);
+		/* Samples are at bar closes: the interval is
+		 * ((k-1)*every, k*every], so rows fall on round times. */
+		int64_t m = ts_ns % r->eq_every_ns;
+		if (m < 0)
+			m += r->eq_every_ns;
+		r->eq_end = m ? ts_ns + r->eq_every_ns - m : ts_ns;
+	}
 	if (r->n++ == 0) {
 		r->first_ns = ts_ns;
 		/* The initial cash stands as a sample one bar before the
@@ -535,16 +577,19 @@ trd_report_sample(struct trd_report *r, int64_t ts_ns, int64_t equity,
 	}
 	r->nexposed += exposed != 0;
 	r->bars += bars;
-	r->last_ns = ts_ns;
-	r->last_eq = equity;
 
 	/* A return from a non-positive equity has no meaning. */
 	if (r->prev > 0) {
-		double x = (double)equity / (double)r->prev - 1, d = x - r->mean;
+		/* Flat books are common: no division for them. */
+		double x = equity == r->prev
+				   ? 0 : (double)equity / (double)r->prev - 1;
+		double d;
 
-		r->nret++;
-		r->mean += d / (double)r->nret;
-		r->m2 += d * (x - r->mean);
+		if (r->nret++ == 0)
+			r->shift = x;
+		d = x - r->shift;
+		r->s1 += d;
+		r->s2 += d * d;
 		if (x < 0) {
 			r->nneg++;
 			r->down2 += x * x;
@@ -582,17 +627,7 @@ trd_report_sample(struct trd_report *r, int64_t ts_ns, int64_t equity,
 		}
 	}
 
-	if ((p = wf_reserve(&r->eq, LINE_MAX_B)) == NULL)
-		return;
-	p = put_unix(p, ts_ns);
-	*p++ = ',';
-	p = put_dec(p, equity, TRD_CASH_DP);
-	*p++ = ',';
-	p = put_dec(p, cash, TRD_CASH_DP);
-	*p++ = ',';
-	p = put_dd(p, dd);
-	*p++ = '\n';
-	r->eq.len = (size_t)(p - r->eq.buf);
+	r->last_cash = cash;
 }
 
 void
@@ -676,11 +711,16 @@ compute(struct trd_report *r, const struct trd_oms *oms, int64_t fees,
 	struct field *f)
 {
 	double P = YEAR_S / r->tf_s, years, growth, undef = NAN;
-	int64_t final = r->n ? r->last_eq : r->initial;
+	int64_t final = r->n ? r->last.eq : r->initial;
 	uint64_t filled = 0, rejected = 0, norders = oms ? oms->n : 0;
+	double n = (double)r->nret, mean = 0, m2 = 0;
 
-	if (r->under && r->last_ns - r->peak_ns > r->maxdur_ns)
-		r->maxdur_ns = r->last_ns - r->peak_ns;
+	if (r->nret) {
+		mean = r->shift + r->s1 / n;
+		m2 = r->s2 - r->s1 * r->s1 / n;
+	}
+	if (r->under && r->last.ts - r->peak_ns > r->maxdur_ns)
+		r->maxdur_ns = r->last.ts - r->peak_ns;
 	for (size_t i = 0; i < norders; i++) {
 		/* An order counts as filled when it traded at all: a buy
 		 * the cash covered only in part is filled, its rest
@@ -689,7 +729,7 @@ compute(struct trd_report *r, const struct trd_oms *oms, int64_t fees,
 		rejected += oms->orders[i].status == TRD_ORDER_REJECTED;
 	}
 	growth = r->initial > 0 ? (double)final / (double)r->initial : undef;
-	years = ((double)(r->last_ns - r->first_ns) / TRD_NS_PER_SEC +
+	years = ((double)(r->last.ts - r->first_ns) / TRD_NS_PER_SEC +
 		 r->tf_s) / YEAR_S;
 	struct field t[NFIELDS] = {
 		{ "bars", "Bars", F_UINT, .u = r->bars },
@@ -703,12 +743,12 @@ compute(struct trd_report *r, const struct trd_oms *oms, int64_t fees,
 		{ "cagr", "CAGR", F_PCT,
 		  .d = r->n && years > 0 ? pow(growth, 1 / years) - 1 : undef },
 		{ "sharpe", "Sharpe ratio", F_RATIO,
-		  .d = r->nret >= 2 && r->m2 > 0
-			       ? r->mean / sqrt(r->m2 / (double)(r->nret - 1)) *
+		  .d = r->nret >= 2 && m2 > 0
+			       ? mean / sqrt(m2 / (double)(r->nret - 1)) *
 					 sqrt(P)
 			       : undef },
 		{ "sortino", "Sortino ratio", F_RATIO,
-		  .d = r->nneg ? r->mean / sqrt(r->down2 / (double)r->nret) *
+		  .d = r->nneg ? mean / sqrt(r->down2 / (double)r->nret) *
 					 sqrt(P)
 			       : undef },
 		{ "max_drawdown", "Max drawdown", F_PCT, .d = r->maxdd },
@@ -725,7 +765,7 @@ compute(struct trd_report *r, const struct trd_oms *oms, int64_t fees,
 		{ "exposure", "Exposure", F_PCT,
 		  .d = r->n ? (double)r->nexposed / (double)r->n : undef },
 		{ "start", "Start", F_TIME, .i = r->first_ns, .none = !r->n },
-		{ "end", "End", F_TIME, .i = r->last_ns, .none = !r->n },
+		{ "end", "End", F_TIME, .i = r->last.ts, .none = !r->n },
 		{ "timeframe_s", "Timeframe (s)", F_UINT, .u = r->tf_s },
 	};
 
@@ -1010,6 +1050,8 @@ trd_report_finish(struct trd_report *r, const struct trd_oms *oms,
 	struct field f[NFIELDS];
 	int rc = 0;
 
+	if (r->n)
+		eq_row_write(r);
 	compute(r, oms, fees, f);
 	for (size_t i = 0; i < 3 && rc == 0; i++)
 		rc = wf_close(all[i]);

@@ -4,7 +4,8 @@
  * The engine feeds it as the replay runs: one equity sample per distinct
  * event time (after every event at that time has been processed), each
  * fill, each closed round trip.  Nothing grows with the number of bars:
- * equity.csv is streamed to a temporary file, the metrics are accumulated
+ * equity.csv is streamed to a temporary file (one row per equity_interval_s
+ * of bar time: the last sample in it), the metrics are accumulated
  * online (returns, drawdown, exposure), and the chart keeps a bounded,
  * evenly thinned series.  trd_report_finish() writes report.json,
  * orders.csv, fills.csv, trades.csv and report.html, each to a temporary
@@ -31,6 +32,7 @@ struct trd_report_meta {
 	const char                    *dir;         /* created if missing */
 	int64_t                        initial_cash; /* cash scale */
 	uint32_t                       tf_s;        /* bar timeframe: annualisation */
+	uint32_t                       equity_interval_s; /* equity.csv rows; 0: all */
 	const struct trd_report_instr *instr;       /* indexed like orders' ins */
 	size_t                         ninstr;
 	const char *const             *strategies;  /* names, by strategy index */

@@ -76,14 +76,12 @@ event_cb(void *arg, const struct trd_event *ev)
 	t->have_sample = 1;
 	t->bars++;
 	t->bars_since_sample++;
-	trd_venue_bar(&t->venue, ins, bar);
+	if (t->oms.open[ins].n != 0)
+		trd_venue_bar(&t->venue, ins, bar);
 	trd_portfolio_mark(&t->pf, ins, bar->close);
 	in = &t->ins[ins];
-	for (size_t i = 0; i < in->nstrats; i++) {
-		struct trd_strategy *s = &t->strats[in->strats[i]];
-		if (s->p->on_bar)
-			s->p->on_bar(s, bar);
-	}
+	for (size_t i = 0; i < in->nbar_subs; i++)
+		in->bar_subs[i].fn(in->bar_subs[i].s, bar);
 }
 
 static int
@@ -159,6 +157,8 @@ setup_strategy(struct trd_trading *t, const struct trd_config *c, size_t k)
 	    trd_params_dup(sc->params, sc->nparams, &s->params) != 0)
 		return -1;
 	s->nparams = sc->nparams;
+	if (trd_plugin_load(s) != 0)
+		return -1;
 	for (size_t j = 0; j < sc->nsymbols; j++) {
 		size_t i = instr_index(t, sc->symbols[j]);
 		struct trd_session_instr *in;
@@ -177,9 +177,17 @@ setup_strategy(struct trd_trading *t, const struct trd_config *c, size_t k)
 			return -1;
 		in->strats = subs;
 		in->strats[in->nstrats++] = k;
+		if (s->p->on_bar != NULL) {
+			struct trd_bar_sub *b = realloc(
+				in->bar_subs,
+				(in->nbar_subs + 1) * sizeof(*b));
+			if (b == NULL)
+				return -1;
+			in->bar_subs = b;
+			b[in->nbar_subs++] = (struct trd_bar_sub){
+				s->p->on_bar, s };
+		}
 	}
-	if (trd_plugin_load(s) != 0)
-		return -1;
 	return 0;
 }
 
@@ -240,7 +248,9 @@ trd_trading_init(struct trd_trading *t, struct trd_engine *e,
 	{
 		struct trd_report_meta m = {
 			.dir = t->report_dir, .initial_cash = c->account.cash,
-			.tf_s = t->tf_s, .instr = ri, .ninstr = t->ninstr,
+			.tf_s = t->tf_s,
+			.equity_interval_s = c->report.equity_interval_s,
+			.instr = ri, .ninstr = t->ninstr,
 			.strategies = names, .nstrat = t->nstrat };
 		if (trd_report_open(&t->report, &m) != 0)
 			goto out;
@@ -328,7 +338,7 @@ trd_trading_free(struct trd_trading *t)
 	if (t->report)
 		trd_report_abort(t->report);
 	for (size_t i = 0; t->ins && i < t->ninstr; i++)
-		free(t->ins[i].strats);
+		free(t->ins[i].strats), free(t->ins[i].bar_subs);
 	free(t->ins);
 	free(t->vins);
 	free(t->ids);

@@ -31,6 +31,13 @@ struct trd_session_instr {
 	int64_t  tick, lot;
 	size_t  *strats;  /* strategies trading it, config order */
 	size_t   nstrats;
+	/* Their on_bar callbacks, resolved once at load (NULL ones left
+	 * out): the per-bar loop chases no pointers. */
+	struct trd_bar_sub {
+		void (*fn)(struct trd_strategy *, const struct trd_bar *);
+		struct trd_strategy *s;
+	}       *bar_subs;
+	size_t   nbar_subs;
 };
 
 struct trd_trading {

@@ -61,16 +61,23 @@ window_init(struct window *w, int n)
 	return w->buf ? 0 : -1;
 }
 
-static void
+static inline void
 window_push(struct window *w, int64_t v)
 {
+	/* The sum stays in registers: read-modify-write of a 128-bit
+	 * member in memory chains store forwarding across bars. */
+	__int128 sum = w->sum + v;
+	int next = w->next;
+
 	if (w->filled == w->n)
-		w->sum -= w->buf[w->next];
+		sum -= w->buf[next];
 	else
 		w->filled++;
-	w->buf[w->next] = v;
-	w->sum += v;
-	w->next = (w->next + 1) % w->n;
+	w->buf[next] = v;
+	w->sum = sum;
+	if (++next == w->n) /* not %: a division per bar */
+		next = 0;
+	w->next = next;
 }
 
 /* Parse a positive integer param; -1 if it is not one. */

@@ -230,6 +230,20 @@ Test(config, full_file)
 	trd_config_free(c);
 }
 
+Test(config, equity_interval)
+{
+	struct trd_config *c = load_ok(INSTR "report: { equity_interval: bar }\n");
+
+	cr_assert_eq(c->report.equity_interval_s, 0);
+	trd_config_free(c);
+	c = load_ok(INSTR "report: { equity_interval: 1d }\n");
+	cr_assert_eq(c->report.equity_interval_s, 86400);
+	trd_config_free(c);
+	load_bad(INSTR "report: { equity_interval: hourly }\n", 1);
+	has(3, 28, "report.equity_interval", "expected a timeframe such as "
+	    "1m, 15m, 4h or 1d, or bar, found");
+}
+
 Test(config, defaults)
 {
 	struct trd_config *c = load_ok(INSTR);
@@ -254,6 +268,7 @@ Test(config, defaults)
 	cr_assert_eq(c->venue.fee_bps, 0);
 	cr_assert_eq(c->venue.slippage_bps, 0);
 	cr_assert_eq(c->venue.seed, 1);
+	cr_assert_eq(c->report.equity_interval_s, 3600);
 	cr_assert_eq(c->nstrategies, 0);
 	cr_assert_null(c->strategies);
 	trd_config_free(c);
@@ -346,7 +361,7 @@ Test(config, unknown_keys)
 {
 	load_bad(INSTR "modee: live\nreplay:\n  spede: 10\n", 2);
 	has(3, 1, "modee", "unknown key (expected one of mode, data_dir, "
-	    "report_dir, log_level, instruments, replay, store, plugin_dir, "
+	    "report_dir, report, log_level, instruments, replay, store, plugin_dir, "
 	    "account, venue, strategies)");
 	has(5, 3, "replay.spede", "unknown key (expected one of from, to, "
 	    "speed, timeframe)");

@@ -321,6 +321,40 @@ Test(report, deterministic)
 	free(b);
 }
 
+/* equity.csv at an interval: one row per interval of bar time, the last
+ * sample in it, on round times; metrics still see every sample. */
+Test(report, equity_interval)
+{
+	char *dir = th_tmpdir(), *s, *json;
+	struct trd_report_meta m = meta(dir);
+	struct trd_report *r;
+
+	m.tf_s = 60;
+	m.equity_interval_s = 3600;
+	cr_assert_eq(trd_report_open(&r, &m), 0);
+	/* Bars close at 00:01 .. 02:30: rows at 01:00, 02:00 and 02:30.
+	 * Equity peaks at 106 and falls to 100 (a 6/106 drawdown) between
+	 * rows, which only the metrics see. */
+	for (int i = 1; i <= 150; i++)
+		trd_report_sample(r, (T0 + 60 * i) * SEC,
+				  (100 + (i == 60 ? 5 : i % 7)) * CASH,
+				  100 * CASH, 0, 1);
+	cr_assert_eq(trd_report_finish(r, NULL, 0), 0);
+	s = slurp(dir, "equity.csv");
+	cr_assert_str_eq(s, "ts,equity,cash,drawdown\n"
+			 "1577840400,105,100,0.0094339623\n"
+			 "1577844000,101,100,0.0471698113\n"
+			 "1577845800,103,100,0.0283018868\n");
+	json = slurp(dir, "report.json");
+	cr_assert(strstr(json, "\"bars\": 150,") != NULL, "%s", json);
+	cr_assert(strstr(json, "\"max_drawdown\": 0.05660377358") != NULL,
+		  "%s", json);
+	free(s);
+	free(json);
+	th_rmtree(dir);
+	free(dir);
+}
+
 /* The hand formatting of the hot path prints what the library's
  * formatters print, over awkward values. */
 Test(report, equity_lines_match_formatters)
