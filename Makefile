@@ -44,7 +44,8 @@ TPLUGINS   := $(TPLUGIN_SRC:tests/plugins/%.c=$(BUILD)/tests/plugins/%.so)
 TRADERD    := $(BUILD)/traderd
 TRADERCTL  := $(BUILD)/traderctl
 GEN_BARS   := $(BUILD)/gen_bars
-BINS       := $(TRADERD) $(TRADERCTL) $(GEN_BARS)
+BENCH_FEAT := $(BUILD)/bench_features
+BINS       := $(TRADERD) $(TRADERCTL) $(GEN_BARS) $(BENCH_FEAT)
 
 TEST_SRC   := $(wildcard tests/test_*.c)
 TEST_BINS  := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
@@ -78,6 +79,9 @@ $(TRADERD): $(BUILD)/daemon/main.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(TRADERCTL): $(BUILD)/tools/traderctl.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BENCH_FEAT): $(BUILD)/tools/bench_features.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(GEN_BARS): $(BUILD)/tools/gen_bars.o
@@ -117,4 +121,4 @@ format-check:
 clean:
 	rm -rf build
 
--include $(shell find build -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

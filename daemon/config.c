@@ -24,6 +24,7 @@
 #include <yaml.h>
 
 #include "config.h"
+#include "feature.h"
 #include "decimal.h"
 #include "errors.h"
 #include "store.h"
@@ -82,6 +83,7 @@ enum ftype {
 		      * follow their own F_RELOAD. */
 	T_SYMLIST,   /* char ** at .off, size_t at .count_off: .min to .max
 		      * distinct symbols */
+	T_FEATLIST,  /* like T_SYMLIST, of feature names (feature.h) */
 	T_PARAMS,    /* struct trd_param_kv * at .off, size_t at .count_off:
 		      * a map of names to scalars, kept as text */
 };
@@ -160,6 +162,12 @@ static const struct enumval level_names[] = {
 
 /* The dp keys come before the decimals that are scaled by them: fields are
  * applied in table order. */
+static const struct enumval bool_names[] = {
+	{ "false", 0 },
+	{ "true", 1 },
+	{ NULL, 0 },
+};
+
 static const struct field instrument_fields[] = {
 	{ .key = "symbol", .type = T_SYMBOL, .flags = F_REQUIRED,
 	  AT(struct trd_instrument_conf, symbol) },
@@ -179,6 +187,8 @@ static const struct field instrument_fields[] = {
 	  AT(struct trd_instrument_conf, lot_size),
 	  .dp_off = offsetof(struct trd_instrument_conf, qty_dp),
 	  .dp_key = "qty_dp" },
+	{ .key = "shortable", .type = T_ENUM, .def = "false",
+	  .names = bool_names, AT(struct trd_instrument_conf, shortable) },
 };
 
 static const struct schema instrument_schema = {
@@ -210,6 +220,15 @@ static const struct field store_fields[] = {
 
 static const struct schema store_schema = {
 	store_fields, NELEM(store_fields), 0, check_store, NULL,
+};
+
+static const struct field features_fields[] = {
+	{ .key = "history", .type = T_UINT, .def = "512", .min = 1,
+	  .max = 1000000, AT(struct trd_config, features.history) },
+};
+
+static const struct schema features_schema = {
+	features_fields, NELEM(features_fields), 0, NULL, NULL,
 };
 
 static const struct field report_fields[] = {
@@ -264,6 +283,9 @@ static const struct field strategy_fields[] = {
 	{ .key = "symbols", .type = T_SYMLIST, .flags = F_REQUIRED,
 	  .min = 1, .max = 4096, AT(struct trd_strategy_conf, symbols),
 	  .count_off = offsetof(struct trd_strategy_conf, nsymbols) },
+	{ .key = "features", .type = T_FEATLIST, .min = 0, .max = 256,
+	  AT(struct trd_strategy_conf, features),
+	  .count_off = offsetof(struct trd_strategy_conf, nfeatures) },
 	{ .key = "params", .type = T_PARAMS, .flags = F_RELOAD,
 	  AT(struct trd_strategy_conf, params),
 	  .count_off = offsetof(struct trd_strategy_conf, nparams) },
@@ -297,6 +319,7 @@ static const struct field config_fields[] = {
 	  AT(struct trd_config, plugin_dir) },
 	{ .key = "account", .type = T_MAP, .sub = &account_schema },
 	{ .key = "venue", .type = T_MAP, .sub = &venue_schema },
+	{ .key = "features", .type = T_MAP, .sub = &features_schema },
 	{ .key = "strategies", .type = T_LIST, .min = 0, .max = 256,
 	  .sub = &strategy_schema, AT(struct trd_config, strategies),
 	  .count_off = offsetof(struct trd_config, nstrategies) },
@@ -314,6 +337,7 @@ _Static_assert(NELEM(store_fields) <= CONF_MAX_FIELDS, "store_fields");
 _Static_assert(NELEM(account_fields) <= CONF_MAX_FIELDS, "account_fields");
 _Static_assert(NELEM(venue_fields) <= CONF_MAX_FIELDS, "venue_fields");
 _Static_assert(NELEM(report_fields) <= CONF_MAX_FIELDS, "report_fields");
+_Static_assert(NELEM(features_fields) <= CONF_MAX_FIELDS, "features");
 _Static_assert(NELEM(strategy_fields) <= CONF_MAX_FIELDS, "strategies");
 
 /*
@@ -516,10 +540,12 @@ describe(char *buf, size_t len, const struct field *f, const void *base)
 		break;
 	case T_LIST:
 	case T_SYMLIST:
+	case T_FEATLIST:
 		snprintf(buf, len, "a list of %llu to %llu %s",
 			 (unsigned long long)f->min,
 			 (unsigned long long)f->max,
-			 f->type == T_LIST ? "maps" : "symbols");
+			 f->type == T_LIST ? "maps"
+			 : f->type == T_FEATLIST ? "feature names" : "symbols");
 		break;
 	case T_PARAMS:
 		snprintf(buf, len, "a map of parameter names to scalar values");
@@ -692,6 +718,7 @@ set_scalar(const struct field *f, void *base, const char *s)
 	case T_MAP:
 	case T_LIST:
 	case T_SYMLIST:
+	case T_FEATLIST:
 	case T_PARAMS:
 		break;
 	}
@@ -805,7 +832,21 @@ parse_symlist(struct ctx *c, const struct field *f, yaml_node_t *seq,
 		const char *v = (const char *)e->data.scalar.value;
 
 		snprintf(sub, sizeof(sub), "%s[%zu]", path, i);
-		if (e->type != YAML_SCALAR_NODE || is_null(e) ||
+		if (f->type == T_FEATLIST) {
+			char ferr[256];
+			if (e->type != YAML_SCALAR_NODE || is_null(e) ||
+			    strlen(v) != e->data.scalar.length) {
+				err_at(c, &e->start_mark, sub, "expected a "
+				       "feature name such as rsi(14), found %s",
+				       found(q, e));
+				continue;
+			}
+			if (trd_feature_expand(v, NULL, 0, ferr,
+					       sizeof(ferr)) < 0) {
+				err_at(c, &e->start_mark, sub, "%s", ferr);
+				continue;
+			}
+		} else if (e->type != YAML_SCALAR_NODE || is_null(e) ||
 		    strlen(v) != e->data.scalar.length ||
 		    !trd_symbol_valid(v)) {
 			err_at(c, &e->start_mark, sub, "expected a symbol of 1 "
@@ -817,8 +858,9 @@ parse_symlist(struct ctx *c, const struct field *f, yaml_node_t *seq,
 			if (syms[j] && strcmp(syms[j], v) == 0)
 				break;
 		if (j < i)
-			err_at(c, &e->start_mark, sub, "duplicate symbol %s, "
-			       "already given at line %zu (%s[%zu])", v,
+			err_at(c, &e->start_mark, sub, "duplicate %s %s, "
+			       "already given at line %zu (%s[%zu])",
+			       f->type == T_FEATLIST ? "feature" : "symbol", v,
 			       node(c, it[j])->start_mark.line + 1, path, j);
 		else if ((syms[i] = strdup(v)) == NULL)
 			err_at(c, &e->start_mark, sub, "out of memory");
@@ -926,12 +968,12 @@ parse_value(struct ctx *c, const struct field *f, yaml_node_t *k,
 		return;
 	}
 	if (f->type == T_LIST || f->type == T_SYMLIST ||
-	    f->type == T_PARAMS) {
+	    f->type == T_FEATLIST || f->type == T_PARAMS) {
 		if (v == NULL)
 			return;
 		if (f->type == T_LIST)
 			parse_list(c, f, v, base, path);
-		else if (f->type == T_SYMLIST)
+		else if (f->type == T_SYMLIST || f->type == T_FEATLIST)
 			parse_symlist(c, f, v, base, path);
 		else
 			parse_params(c, f, v, base, path);
@@ -1370,7 +1412,8 @@ free_fields(const struct schema *s, void *base)
 			*p = NULL;
 		} else if (f->type == T_MAP) {
 			free_fields(f->sub, base);
-		} else if (f->type == T_SYMLIST && *p != NULL) {
+		} else if ((f->type == T_SYMLIST || f->type == T_FEATLIST) &&
+			   *p != NULL) {
 			size_t *n = (size_t *)((char *)base + f->count_off);
 			char **syms = *(char ***)p;
 			for (size_t j = 0; j < *n; j++)
@@ -1444,7 +1487,8 @@ differs(const struct schema *s, const char *a, const char *b,
 		case T_NAME:
 			d = strcmp(pa, pb) != 0;
 			break;
-		case T_SYMLIST: {
+		case T_SYMLIST:
+		case T_FEATLIST: {
 			size_t na = *(const size_t *)(a + f->count_off);
 			char *const *xa = *(char **const *)pa;
 			char *const *xb = *(char **const *)pb;

@@ -33,6 +33,7 @@ struct trd_instrument_conf {
 	uint8_t  qty_dp;    /* decimals stored for quantities (default 8) */
 	int64_t  tick_size; /* scaled by 10^price_dp; > 0 */
 	int64_t  lot_size;  /* scaled by 10^qty_dp; > 0 */
+	int      shortable; /* the venue lets positions go below zero */
 };
 
 /* Basis-point settings (fees, slippage) are stored scaled by 10^4. */
@@ -55,6 +56,8 @@ struct trd_strategy_conf {
 	char                 plugin[64]; /* loads <plugin_dir>/<plugin>.so */
 	char               **symbols;    /* each one of instruments[] */
 	size_t               nsymbols;
+	char               **features;   /* computed on each of its symbols */
+	size_t               nfeatures;
 	struct trd_param_kv *params;
 	size_t               nparams;
 	int                  line;       /* of the list element */
@@ -105,6 +108,10 @@ struct trd_config {
 		int64_t  slippage_bps; /* scaled by 10^TRD_BPS_DP; 0..10000 bps */
 		uint64_t seed;         /* for anything random in the venue */
 	} venue;
+
+	struct {
+		uint32_t history; /* recent bars kept per instrument */
+	} features;
 
 	struct trd_strategy_conf *strategies;
 	size_t                    nstrategies;

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "config.h"
+#include "feature.h"
 #include "log.h"
 #include "plugin.h"
 #include "trading.h"
@@ -230,10 +231,48 @@ host_max_buy_qty(struct trd_strategy *s, uint32_t sym, int64_t price,
 	struct trd_trading *t = s->trading;
 	size_t ins;
 
-	if (strategy_ins(s, sym, &ins) != 0)
+	if (strategy_ins(s, sym, &ins) != 0 || price <= 0)
 		return 0;
+	/* A market buy is checked, and fills, at the slipped price: size
+	 * at it too, or an all-in order is refused whenever slippage > 0. */
+	price = trd_venue_slipped(&t->venue, ins, TRD_SIDE_BUY, price);
 	return trd_affordable_qty(&t->pf, ins, money, price, t->venue.fee_bps,
 				  t->ins[ins].lot, INT64_MAX);
+}
+
+static const double *
+host_feature(struct trd_strategy *s, uint32_t sym, const char *name,
+	     char *err, size_t errlen)
+{
+	struct trd_trading *t = s->trading;
+	char tmp[1];
+	size_t ins;
+
+	if (err == NULL || errlen == 0) {
+		err = tmp;
+		errlen = sizeof(tmp);
+	}
+	if (strategy_ins(s, sym, &ins) != 0) {
+		snprintf(err, errlen, "symbol id %u is not one of strategy "
+			 "%s's symbols", sym, s->name);
+		return NULL;
+	}
+	if (name == NULL) {
+		snprintf(err, errlen, "no feature name");
+		return NULL;
+	}
+	return trd_fset_add(t->ins[ins].fs, name, err, errlen);
+}
+
+static int
+host_bar_at(struct trd_strategy *s, uint32_t sym, size_t k,
+	    struct trd_bar *out)
+{
+	size_t ins;
+
+	if (out == NULL || strategy_ins(s, sym, &ins) != 0)
+		return -ENOENT;
+	return trd_fset_bar_at(s->trading->ins[ins].fs, k, out);
 }
 
 const struct trd_host_api trd_host_api = {
@@ -254,6 +293,8 @@ const struct trd_host_api trd_host_api = {
 	.instrument = host_instrument,
 	.name = host_name,
 	.max_buy_qty = host_max_buy_qty,
+	.feature = host_feature,
+	.bar_at = host_bar_at,
 };
 
 int

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "errors.h"
+#include "feature.h"
 #include "log.h"
 #include "trading.h"
 
@@ -80,6 +81,8 @@ event_cb(void *arg, const struct trd_event *ev)
 		trd_venue_bar(&t->venue, ins, bar);
 	trd_portfolio_mark(&t->pf, ins, bar->close);
 	in = &t->ins[ins];
+	/* Features first: strategies read them in on_bar. */
+	trd_fset_bar(in->fs, bar);
 	for (size_t i = 0; i < in->nbar_subs; i++)
 		in->bar_subs[i].fn(in->bar_subs[i].s, bar);
 }
@@ -112,8 +115,13 @@ setup_instruments(struct trd_trading *t, const struct trd_config *c,
 		t->ins[i].qty_dp = ic->qty_dp;
 		t->ins[i].tick = ic->tick_size;
 		t->ins[i].lot = ic->lot_size;
+		t->ins[i].shortable = ic->shortable;
 		t->vins[i].tick = ic->tick_size;
 		t->vins[i].lot = ic->lot_size;
+		t->vins[i].allow_short = ic->shortable;
+		if (trd_fset_new(&t->ins[i].fs, ic->price_dp, ic->qty_dp,
+				 c->features.history) != 0)
+			return -1;
 		t->ids[i] = st.id;
 		if (st.id > t->max_id)
 			t->max_id = st.id;
@@ -171,7 +179,18 @@ setup_strategy(struct trd_trading *t, const struct trd_config *c, size_t k)
 			.size = sizeof(s->instr[j]), .sym = in->store_id,
 			.symbol = in->symbol, .price_dp = in->price_dp,
 			.qty_dp = in->qty_dp, .tick_size = in->tick,
-			.lot_size = in->lot };
+			.lot_size = in->lot, .shortable = (uint8_t)in->shortable };
+		/* The strategy's configured features, on each of its
+		 * symbols; shared with any other strategy asking. */
+		for (size_t f = 0; f < sc->nfeatures; f++) {
+			char err[256];
+			if (trd_fset_add(in->fs, sc->features[f], err,
+					 sizeof(err)) == NULL) {
+				log_error("strategy %s (line %d): %s", s->name,
+					  sc->line, err);
+				return -1;
+			}
+		}
 		subs = realloc(in->strats, (in->nstrats + 1) * sizeof(*subs));
 		if (subs == NULL)
 			return -1;
@@ -338,7 +357,8 @@ trd_trading_free(struct trd_trading *t)
 	if (t->report)
 		trd_report_abort(t->report);
 	for (size_t i = 0; t->ins && i < t->ninstr; i++)
-		free(t->ins[i].strats), free(t->ins[i].bar_subs);
+		free(t->ins[i].strats), free(t->ins[i].bar_subs),
+		trd_fset_free(t->ins[i].fs);
 	free(t->ins);
 	free(t->vins);
 	free(t->ids);

@@ -26,9 +26,11 @@
 
 struct trd_session_instr {
 	char     symbol[TRD_SYMBOL_MAX + 1];
+	struct trd_fset *fs; /* its features and recent bars */
 	uint32_t store_id;
 	uint8_t  price_dp, qty_dp;
 	int64_t  tick, lot;
+	int      shortable;
 	size_t  *strats;  /* strategies trading it, config order */
 	size_t   nstrats;
 	/* Their on_bar callbacks, resolved once at load (NULL ones left

@@ -4,7 +4,8 @@
  *
  * Orders are checked on submission (quantity rounded down to the lot size,
  * limit and stop prices rounded to the tick away from the trader's favour,
- * cash for buys at the reference price, position for sells) and then
+ * collateral for what opens a position, see below; position for sells
+ * where shorting is not allowed) and then
  * matched against the bars of their instrument that open at or after the
  * submission time, oldest order first:
  *
@@ -15,12 +16,60 @@
  *               if it opens beyond it, else at the stop price
  *
  * Market and stop fills pay slippage (slippage_bps, against the trader,
- * rounded to the tick); every fill pays fee_bps of its notional.  A buy
- * that the cash no longer covers at the fill price fills the largest lot
- * multiple it covers and cancels the rest ("insufficient cash"); a sell
- * larger than the position fills the position and cancels the rest.  There
- * is no randomness in this model; the venue seed is kept for the ones to
- * come (latency, partial fills).
+ * rounded to the tick); every fill pays fee_bps of its notional.  There is
+ * no randomness in this model; the venue seed is kept for the ones to come
+ * (latency, partial fills).
+ *
+ * Money: no leverage.  The account's free collateral is
+ *
+ *   free = cash - 2 * S
+ *
+ * where S is the value (rounded up) of every short position in the
+ * portfolio, whichever strategy holds it, at the last close; for the
+ * instrument an order trades, at the higher of the last close and the
+ * price the order is checked at, so that in a bar that gaps up the
+ * proceeds of one short cannot back the next at the stale close.  Short
+ * proceeds are credited to cash, so free is the equity less the gross
+ * exposure (long value plus short value): it stays >= 0 while the longs
+ * and shorts together are worth no more than the equity.  Without shorts
+ * it is the cash.  (cash - S would not do: it is the equity less the
+ * longs, which opening a short leaves unchanged, so each short's proceeds
+ * would back the next one without end.)
+ *
+ * An order splits into the part that closes the strategy's position (a
+ * sell of a long, a buy covering a short: never checked) and the part that
+ * opens or adds to one (a buy going long; a sell going short, only on
+ * instruments with allow_short).  The opening part, valued at px, the
+ * price the order is checked at, must satisfy
+ *
+ *   n_o + fee <= free + freed
+ *
+ * with n_o its notional (rounded up), fee the whole order's fee, and freed
+ * what the closing part frees: the proceeds n_c of a sale, or for a cover
+ * the collateral it releases, twice its value as S counts it, less what it
+ * costs (2 m_c - n_c).  So a flip spends what its closing part frees, and
+ * once an order passes, the equity still covers the new position valued
+ * at px and the others as S values them.
+ *
+ * The rule is checked on submission at the reference price (the limit
+ * price, else the last close with slippage; not before the first close),
+ * splitting the order against the position less the strategy's other open
+ * orders on the same side.  A refusal rejects the order with "insufficient
+ * cash: needs N, has H" (a buy) or "insufficient collateral to short:
+ * needs N, has H" (a sell), H being free + freed.  Open orders reserve
+ * nothing: the rule is checked again on each fill, at the fill price,
+ * against the position then, and a fill it no longer covers takes the
+ * closing part and the largest lot multiple of the opening part that fits
+ * and cancels the rest with "rest canceled: insufficient cash at the fill
+ * price" or "rest canceled: insufficient collateral to short at the fill
+ * price".
+ *
+ * Sells on an instrument without allow_short may not exceed the position
+ * (less open sells): such an order is rejected, and one that finds the
+ * position smaller at fill time fills the position and cancels the rest.
+ * Covering is never refused, even when free is negative (the shorts have
+ * lost more than their margin): it only lowers the exposure.  Nothing
+ * liquidates a position; a strategy sees its equity and decides.
  */
 #ifndef TRD_VENUE_H
 #define TRD_VENUE_H
@@ -33,7 +82,7 @@
 
 struct trd_venue_instr {
 	int64_t tick, lot;    /* price and quantity scales */
-	int     allow_short;
+	int     allow_short;  /* sells may take a position below zero */
 };
 
 struct trd_venue {
@@ -64,10 +113,20 @@ int trd_venue_cancel(struct trd_venue *v, struct trd_order *o, int64_t now);
  * with the bar's open time. */
 void trd_venue_bar(struct trd_venue *v, size_t ins, const struct trd_bar *bar);
 
+/* The account's free collateral, cash - 2 * S with every short at its last
+ * close (see above), in cash scale; negative when the shorts have lost more
+ * than their margin. */
+int64_t trd_venue_free_collateral(const struct trd_venue *v);
+
 /* Largest multiple of lot (<= max_qty) whose cost plus fee at price fits in
  * cash (fee_bps scaled 10^4).  Exposed for strategies' sizing and tests. */
 int64_t trd_affordable_qty(const struct trd_portfolio *pf, size_t ins,
 			   int64_t cash, int64_t price, int64_t fee_bps,
 			   int64_t lot, int64_t max_qty);
+
+/* px moved against a side by the venue's slippage, on the tick (the price
+ * a market or stop order of that side fills at when the bar opens at px). */
+int64_t trd_venue_slipped(const struct trd_venue *v, size_t ins, int side,
+			  int64_t px);
 
 #endif

@@ -314,7 +314,7 @@ Test(backtest, bad_plugins_stop_startup_with_the_reason)
 	char *out;
 	cr_assert_eq(th_run(&out, "%s -c %s --replay", th_bin("traderd"), path), 1);
 	cr_assert(strstr(out, "strategy s1: plugin") && strstr(out, "bad_abi.so was "
-		  "built for plugin ABI 2.0; this traderd provides 1.0"), "%s", out);
+		  "built for plugin ABI 2.0; this traderd provides 1.1"), "%s", out);
 	free(out);
 
 	th_run(NULL, "sed -i 's|plugin: bad_abi|plugin: no_entry|' %s", path);

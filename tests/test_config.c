@@ -362,7 +362,7 @@ Test(config, unknown_keys)
 	load_bad(INSTR "modee: live\nreplay:\n  spede: 10\n", 2);
 	has(3, 1, "modee", "unknown key (expected one of mode, data_dir, "
 	    "report_dir, report, log_level, instruments, replay, store, plugin_dir, "
-	    "account, venue, strategies)");
+	    "account, venue, features, strategies)");
 	has(5, 3, "replay.spede", "unknown key (expected one of from, to, "
 	    "speed, timeframe)");
 
@@ -752,6 +752,47 @@ Test(config, strategy_unknown_symbol)
 	load_bad("strategies:\n"
 		 "  - { name: a, plugin: p, symbols: [BTCUSDT] }\n", 1);
 	has(1, 1, "instruments", "required key missing");
+}
+
+Test(config, strategy_features)
+{
+	struct trd_config *c = load_ok(
+		"instruments:\n"
+		"  - { symbol: BTCUSDT, tick_size: 0.01, lot_size: 0.00001,"
+		" shortable: true }\n"
+		"features: { history: 64 }\n"
+		"strategies:\n"
+		"  - { name: a, plugin: p, symbols: [BTCUSDT],"
+		" features: [\"rsi(14)\", \"bb(20, 2)\"] }\n");
+
+	cr_assert_eq(c->instruments[0].shortable, 1);
+	cr_assert_eq(c->features.history, 64);
+	cr_assert_eq(c->strategies[0].nfeatures, 2);
+	cr_assert_str_eq(c->strategies[0].features[1], "bb(20, 2)");
+	trd_config_free(c);
+
+	c = load_ok(INSTR);
+	cr_assert_eq(c->instruments[0].shortable, 0);
+	cr_assert_eq(c->features.history, 512);
+	trd_config_free(c);
+
+	/* Each bad name is reported with its place and the reason. */
+	load_bad(STRAT1
+		 "  - name: a\n"
+		 "    plugin: p\n"
+		 "    symbols: [BTCUSDT]\n"
+		 "    features: [ \"rsi(0)\", \"bb(20)\", \"sma(a)\","
+		 " \"rsi(14)\", \"rsi(14)\", 7 ]\n", 5);
+	has(7, 17, "strategies[0].features[0]", "feature \"rsi(0)\": "
+	    "parameter 1 of rsi (n) must be an integer from 1 to 100000, "
+	    "found '0'");
+	has(7, 27, "strategies[0].features[1]", "feature \"bb(20)\": bb "
+	    "takes 2 parameters (n,k), found 1");
+	has(7, 37, "strategies[0].features[2]", "feature \"sma(a)\": "
+	    "parameter 1 of sma (n) must be an integer");
+	has(7, 58, "strategies[0].features[4]", "duplicate feature rsi(14)");
+	has(7, 69, "strategies[0].features[5]", "feature \"7\": not a "
+	    "feature name (expected name(params)[.field]");
 }
 
 Test(config, strategy_duplicate_names)

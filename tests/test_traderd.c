@@ -189,3 +189,63 @@ Test(traderd, bad_command_lines)
 	cr_assert(strstr(out, "/nonexistent.yaml"), "%s", out);
 	free(out);
 }
+
+/* traderctl features over the sample data: one column per output, empty
+ * until warm, values equal to a plain recomputation from `traderctl bars`,
+ * and bad names refused with the reason. */
+Test(traderd, traderctl_features_from_stored_bars)
+{
+	char *bars = NULL, *feat = NULL, *out = NULL, *save1 = NULL,
+	     *save2 = NULL, *lb, *lf;
+	double closes[4320];
+	int n = 0;
+
+	cr_assert_eq(th_run(NULL, "%s --data-dir %s/db import --symbol BTCUSDT "
+			    "--timeframe 1m tests/data/BTCUSDT-1m-2020-01-01.csv",
+			    th_bin("traderctl"), dir), 0);
+	cr_assert_eq(th_run(&bars, "%s --data-dir %s/db bars --symbol BTCUSDT "
+			    "--timeframe 1m", th_bin("traderctl"), dir), 0);
+	cr_assert_eq(th_run(&feat, "%s --data-dir %s/db features --symbol "
+			    "BTCUSDT --timeframe 1m --set 'sma(3), bb(20, 2.0),"
+			    "rsi(14)'", th_bin("traderctl"), dir), 0, "%s", feat);
+	lb = strtok_r(bars, "\n", &save1);
+	lf = strtok_r(feat, "\n", &save2);
+	cr_assert_str_eq(lf, "ts,sma(3),bb(20,2).mid,bb(20,2).upper,"
+			 "bb(20,2).lower,bb(20,2).pctb,bb(20,2).width,rsi(14)");
+	while ((lb = strtok_r(NULL, "\n", &save1)) != NULL) {
+		char ts[32], fts[32];
+		double o, h, l, c, v, sma;
+
+		lf = strtok_r(NULL, "\n", &save2);
+		cr_assert_not_null(lf, "features stopped at row %d", n);
+		cr_assert_eq(sscanf(lb, "%31[^,],%lf,%lf,%lf,%lf,%lf", ts, &o, &h,
+				    &l, &c, &v), 6);
+		closes[n] = c;
+		cr_assert_eq(sscanf(lf, "%31[^,],", fts), 1);
+		cr_assert_str_eq(ts, fts);
+		if (n < 2) {
+			cr_assert_eq(strncmp(lf + strlen(fts), ",,", 2), 0,
+				     "row %d: %s", n, lf);
+		} else {
+			cr_assert_eq(sscanf(lf + strlen(fts), ",%lf", &sma), 1);
+			cr_assert_float_eq(sma, (closes[n] + closes[n - 1] +
+						 closes[n - 2]) / 3, 1e-9,
+					   "row %d", n);
+		}
+		/* rsi(14) is empty for 14 rows, then set. */
+		cr_assert_eq(lf[strlen(lf) - 1] == ',', n < 14, "row %d: %s", n,
+			     lf);
+		n++;
+	}
+	cr_assert_eq(n, 1440);
+
+	cr_assert_eq(th_run(&out, "%s --data-dir %s/db features --symbol "
+			    "BTCUSDT --timeframe 1m --set 'sma(20),rsi(0)' 2>&1",
+			    th_bin("traderctl"), dir), 1);
+	cr_assert(strstr(out, "--set item 2: feature \"rsi(0)\": parameter 1 of "
+			 "rsi (n) must be an integer from 1 to 100000") != NULL,
+		  "%s", out);
+	free(bars);
+	free(feat);
+	free(out);
+}

@@ -1,9 +1,10 @@
 /*
  * venue, oms and portfolio without the engine: the fill rules of each order
- * type, rounding, cash and position checks, and the accounting identity
- * after every fill.
+ * type, rounding, cash, collateral and position checks, short selling, and
+ * the accounting identity after every fill.
  */
 #include <criterion/criterion.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "oms.h"
@@ -11,51 +12,21 @@
 #include "venue.h"
 
 #define E8 100000000LL
+#define NSTRAT 2
+#define NINS   2
 
 struct rig {
 	struct trd_portfolio   pf;
 	struct trd_oms         oms;
 	struct trd_venue       v;
-	struct trd_venue_instr vi;
+	struct trd_venue_instr vi[NINS];
 	int                    fills;
+	struct trd_trade_rec   trades[16]; /* the first 16 closed trips */
+	int                    ntrades;
+	/* Optional extra check of each fill (the random test's). */
+	void (*check)(struct rig *r, const struct trd_order *o, int64_t qty,
+		      int64_t price);
 };
-
-static void
-fill_cb(void *arg, const struct trd_order *o, int64_t qty, int64_t price,
-	int64_t fee, int64_t ts)
-{
-	struct rig *r = arg;
-
-	(void)o;
-	(void)qty;
-	(void)price;
-	(void)fee;
-	(void)ts;
-	r->fills++;
-}
-
-/* Price and qty with 2 and 3 decimals; tick 0.01, lot 0.001. */
-static void
-rig_init(struct rig *r, int64_t cash, int64_t fee_bps, int64_t slip_bps)
-{
-	uint8_t pdp = 2, qdp = 3;
-
-	memset(r, 0, sizeof(*r));
-	r->vi = (struct trd_venue_instr){ .tick = 1, .lot = 1 };
-	cr_assert_eq(trd_portfolio_init(&r->pf, cash, 1, 1, &pdp, &qdp), 0);
-	cr_assert_eq(trd_oms_init(&r->oms, 1), 0);
-	trd_venue_init(&r->v, &r->oms, &r->pf, &r->vi, 1, fee_bps, slip_bps);
-	r->v.on_fill = fill_cb;
-	r->v.arg = r;
-}
-
-static void
-rig_free(struct rig *r)
-{
-	trd_venue_free(&r->v);
-	trd_oms_free(&r->oms);
-	trd_portfolio_free(&r->pf);
-}
 
 /* cash + marked positions == initial + realized + unrealized - fees */
 static void
@@ -69,14 +40,74 @@ check_books(const struct rig *r)
 		     "accounting identity broken");
 }
 
+static void
+fill_cb(void *arg, const struct trd_order *o, int64_t qty, int64_t price,
+	int64_t fee, int64_t ts)
+{
+	struct rig *r = arg;
+
+	(void)fee;
+	(void)ts;
+	r->fills++;
+	check_books(r);
+	if (r->check)
+		r->check(r, o, qty, price);
+}
+
+static void
+trade_cb(void *arg, const struct trd_trade_rec *t)
+{
+	struct rig *r = arg;
+
+	if (r->ntrades < 16)
+		r->trades[r->ntrades] = *t;
+	r->ntrades++;
+}
+
+/* Two strategies and two instruments, prices and quantities with 2 and 3
+ * decimals; tick 0.01, lot 0.001, no shorting: the tests on instrument 0
+ * and strategy 0 see a one-instrument venue. */
+static void
+rig_init(struct rig *r, int64_t cash, int64_t fee_bps, int64_t slip_bps)
+{
+	uint8_t pdp[NINS] = { 2, 2 }, qdp[NINS] = { 3, 3 };
+
+	memset(r, 0, sizeof(*r));
+	for (int i = 0; i < NINS; i++)
+		r->vi[i] = (struct trd_venue_instr){ .tick = 1, .lot = 1 };
+	cr_assert_eq(trd_portfolio_init(&r->pf, cash, NSTRAT, NINS, pdp, qdp),
+		     0);
+	cr_assert_eq(trd_oms_init(&r->oms, NINS), 0);
+	trd_venue_init(&r->v, &r->oms, &r->pf, r->vi, NINS, fee_bps, slip_bps);
+	r->v.on_fill = fill_cb;
+	r->v.arg = r;
+	r->pf.on_trade = trade_cb;
+	r->pf.arg = r;
+}
+
+static void
+rig_free(struct rig *r)
+{
+	trd_venue_free(&r->v);
+	trd_oms_free(&r->oms);
+	trd_portfolio_free(&r->pf);
+}
+
+static struct trd_order *
+submit_to(struct rig *r, uint32_t strat, uint32_t ins, int side, int type,
+	  int64_t qty, int64_t price, int64_t now)
+{
+	struct trd_order *o = trd_oms_create(&r->oms, strat, ins, side, type,
+					     qty, price, 0, now);
+	trd_venue_submit(&r->v, o, now);
+	return trd_oms_get(&r->oms, o->id);
+}
+
 static struct trd_order *
 submit(struct rig *r, int side, int type, int64_t qty, int64_t price,
        int64_t now)
 {
-	struct trd_order *o = trd_oms_create(&r->oms, 0, 0, side, type, qty,
-					     price, 0, now);
-	trd_venue_submit(&r->v, o, now);
-	return trd_oms_get(&r->oms, o->id);
+	return submit_to(r, 0, 0, side, type, qty, price, now);
 }
 
 static struct trd_bar
@@ -86,12 +117,32 @@ bar(int64_t ts, int64_t o, int64_t h, int64_t l, int64_t c)
 				 .close = c, .tf_s = 60 };
 }
 
+/* A bar of instrument ins, as the engine delivers it: match, then mark. */
+static void
+feed_ins(struct rig *r, size_t ins, struct trd_bar b)
+{
+	trd_venue_bar(&r->v, ins, &b);
+	trd_portfolio_mark(&r->pf, ins, b.close);
+	check_books(r);
+}
+
 static void
 feed(struct rig *r, struct trd_bar b)
 {
-	trd_venue_bar(&r->v, 0, &b);
-	trd_portfolio_mark(&r->pf, 0, b.close);
-	check_books(r);
+	feed_ins(r, 0, b);
+}
+
+/* A flat bar at price p: fills market orders at p and marks at p. */
+static void
+flat(struct rig *r, size_t ins, int64_t ts, int64_t p)
+{
+	feed_ins(r, ins, bar(ts, p, p, p, p));
+}
+
+static const struct trd_position *
+pos(const struct rig *r, size_t strat, size_t ins)
+{
+	return trd_portfolio_pos(&r->pf, strat, ins);
 }
 
 Test(venue, market_fills_at_next_open_never_the_same_bar)
@@ -161,7 +212,7 @@ Test(venue, fees_slippage_and_tick_rounding)
 
 	/* 10 bps fee (100000 at 1e4), 5 bps slippage, tick 0.05 (5). */
 	rig_init(&r, 1000000 * E8, 100000, 50000);
-	r.vi.tick = 5;
+	r.vi[0].tick = 5;
 	submit(&r, TRD_SIDE_BUY, TRD_ORDER_MARKET, 1000, 0, 0);
 	feed(&r, bar(0, 10000, 10100, 9900, 10000));
 	/* 100.00 * 1.0005 = 100.05 -> on the 0.05 tick already. */
@@ -183,7 +234,7 @@ Test(venue, rejects_with_reasons)
 	struct trd_order *o;
 
 	rig_init(&r, 100 * E8, 0, 0);
-	r.vi.lot = 10;
+	r.vi[0].lot = 10;
 	o = submit(&r, TRD_SIDE_BUY, TRD_ORDER_MARKET, 0, 0, 0);
 	cr_assert_str_eq(o->reason, "quantity must be positive");
 	o = submit(&r, TRD_SIDE_BUY, TRD_ORDER_MARKET, 5, 0, 0);
@@ -273,4 +324,519 @@ Test(portfolio, rounding_against_the_trader_keeps_the_identity)
 			     "identity broken at fill %d", i);
 	}
 	trd_portfolio_free(&pf);
+}
+
+/* --- short selling --- */
+
+Test(venue, short_open_add_partial_and_full_cover)
+{
+	struct rig r;
+	struct trd_order *o;
+	int64_t realized, unrealized;
+
+	rig_init(&r, 1000 * E8, 0, 0);
+	r.vi[0].allow_short = 1;
+	flat(&r, 0, 0, 10000);
+	/* Open: sell 2.000 from flat at 100.00. */
+	o = submit(&r, TRD_SIDE_SELL, TRD_ORDER_MARKET, 2000, 0, 60);
+	cr_assert_eq(o->status, TRD_ORDER_ACCEPTED, "%s", o->reason);
+	flat(&r, 0, 60, 10000);
+	cr_assert_eq(pos(&r, 0, 0)->qty, -2000);
+	cr_assert_eq(pos(&r, 0, 0)->cost, -200 * E8);
+	cr_assert_eq(r.pf.cash, 1200 * E8); /* the proceeds are cash */
+	cr_assert_eq(trd_venue_free_collateral(&r.v), 800 * E8);
+	cr_assert(pos(&r, 0, 0)->trip.open);
+	cr_assert_eq(pos(&r, 0, 0)->trip.side, TRD_SIDE_SELL);
+	/* Add: 3.000 more at 110.00; average entry (200 + 330) / 5 = 106. */
+	submit(&r, TRD_SIDE_SELL, TRD_ORDER_MARKET, 3000, 0, 120);
+	flat(&r, 0, 120, 11000);
+	cr_assert_eq(pos(&r, 0, 0)->qty, -5000);
+	cr_assert_eq(pos(&r, 0, 0)->cost, -530 * E8);
+	cr_assert_eq(pos(&r, 0, 0)->trip.entry_qty, 5000);
+	cr_assert_eq(pos(&r, 0, 0)->trip.entry_value, 530 * E8);
+	/* Marked at 110.00: the short of 5 from 106 is 20 down. */
+	trd_portfolio_pnl(&r.pf, &realized, &unrealized);
+	cr_assert_eq(unrealized, -20 * E8);
+	cr_assert_eq(trd_portfolio_equity(&r.pf), 980 * E8);
+	cr_assert_eq(r.ntrades, 0);
+	/* Partial cover: 1.000 at 100.00 against 106.00 gains 6. */
+	submit(&r, TRD_SIDE_BUY, TRD_ORDER_MARKET, 1000, 0, 180);
+	flat(&r, 0, 180, 10000);
+	cr_assert_eq(pos(&r, 0, 0)->qty, -4000);
+	cr_assert_eq(pos(&r, 0, 0)->realized, 6 * E8);
+	cr_assert_eq(pos(&r, 0, 0)->cost, -424 * E8);
+	cr_assert_eq(r.ntrades, 0, "a partial cover does not close the trip");
+	/* Full cover: 4.000 at 120.00 against 106.00 loses 56. */
+	submit(&r, TRD_SIDE_BUY, TRD_ORDER_MARKET, 4000, 0, 240);
+	flat(&r, 0, 240, 12000);
+	cr_assert_eq(pos(&r, 0, 0)->qty, 0);
+	cr_assert_eq(pos(&r, 0, 0)->cost, 0);
+	cr_assert_eq(pos(&r, 0, 0)->realized, -50 * E8);
+	cr_assert_eq(r.pf.cash, 950 * E8);
+	cr_assert_eq(r.pf.nexposed, 0);
+	cr_assert_eq(r.ntrades, 1);
+	cr_assert_eq(r.trades[0].side, TRD_SIDE_SELL);
+	cr_assert_eq(r.trades[0].qty, 5000);
+	cr_assert_eq(r.trades[0].entry_price, 10600);
+	cr_assert_eq(r.trades[0].exit_price, 11600); /* (100 + 480) / 5 */
+	cr_assert_eq(r.trades[0].pnl, -50 * E8);
+	cr_assert_eq(r.trades[0].entry_ns, 60);
+	cr_assert_eq(r.trades[0].exit_ns, 240);
+	rig_free(&r);
+}
+
+Test(venue, short_cover_with_gain_and_with_loss_pays_fees)
+{
+	struct rig r;
+
+	/* 10 bps: 1.00 on a notional of 1000. */
+	rig_init(&r, 2000 * E8, 100000, 0);
+	r.vi[0].allow_short = 1;
+	flat(&r, 0, 0, 10000);
+	submit(&r, TRD_SIDE_SELL, TRD_ORDER_MARKET, 10000, 0, 60);
+	flat(&r, 0, 60, 10000);
+	cr_assert_eq(r.pf.cash, 2999 * E8);
+	submit(&r, TRD_SIDE_BUY, TRD_ORDER_MARKET, 10000, 0, 120);
+	flat(&r, 0, 120, 9000);
+	cr_assert_eq(r.ntrades, 1);
+	cr_assert_eq(r.trades[0].side, TRD_SIDE_SELL);
+	cr_assert_eq(r.trades[0].pnl, 100 * E8);
+	cr_assert_eq(r.trades[0].fees, 190000000); /* 1.00 + 0.90 */
+	cr_assert_eq(r.pf.cash, 2000 * E8 + 100 * E8 - 190000000);
+	/* Again from 100.00, covered at 110.00: a loss of 100. */
+	flat(&r, 0, 180, 10000);
+	submit(&r, TRD_SIDE_SELL, TRD_ORDER_MARKET, 10000, 0, 240);
+	flat(&r, 0, 240, 10000);
+	submit(&r, TRD_SIDE_BUY, TRD_ORDER_MARKET, 10000, 0, 300);
+	flat(&r, 0, 300, 11000);
+	cr_assert_eq(r.ntrades, 2);
+	cr_assert_eq(r.trades[1].pnl, -100 * E8);
+	cr_assert_eq(r.trades[1].fees, 210000000); /* 1.00 + 1.10 */
+	cr_assert_eq(pos(&r, 0, 0)->realized, 0);
+	cr_assert_eq(r.pf.cash, 2000 * E8 - 400000000);
+	cr_assert_eq(r.pf.fees, 400000000);
+	rig_free(&r);
+}
+
+Test(venue, flip_spends_what_the_closing_part_frees)
+{
+	struct rig r;
+	struct trd_order *o;
+
+	rig_init(&r, 1000 * E8, 0, 0);
+	r.vi[0].allow_short = 1;
+	flat(&r, 0, 0, 10000);
+	submit(&r, TRD_SIDE_BUY, TRD_ORDER_MARKET, 10000, 0, 60);
+	flat(&r, 0, 60, 10000);
+	cr_assert_eq(r.pf.cash, 0);
+	/* Long 10 with no cash left: the sale of the 10 frees 1000, which
+	 * backs a short of 10, not of 15. */
+	o = submit(&r, TRD_SIDE_SELL, TRD_ORDER_MARKET, 25000, 0, 120);
+	cr_assert_eq(o->status, TRD_ORDER_REJECTED);
+	cr_assert_str_eq(o->reason, "insufficient collateral to short: needs "
+			 "1500, has 1000");
+	o = submit(&r, TRD_SIDE_SELL, TRD_ORDER_MARKET, 20000, 0, 120);
+	cr_assert_eq(o->status, TRD_ORDER_ACCEPTED, "%s", o->reason);
+	flat(&r, 0, 120, 10500);
+	cr_assert_eq(pos(&r, 0, 0)->qty, -10000);
+	cr_assert_eq(pos(&r, 0, 0)->cost, -1050 * E8);
+	cr_assert_eq(pos(&r, 0, 0)->realized, 50 * E8);
+	cr_assert_eq(r.pf.cash, 2100 * E8);
+	cr_assert_eq(r.ntrades, 1, "the long trip closes at the flip");
+	cr_assert_eq(r.trades[0].side, TRD_SIDE_BUY);
+	cr_assert_eq(r.trades[0].pnl, 50 * E8);
+	cr_assert_eq(pos(&r, 0, 0)->trip.side, TRD_SIDE_SELL);
+	cr_assert_eq(pos(&r, 0, 0)->trip.entry_qty, 10000);
+	cr_assert_eq(trd_venue_free_collateral(&r.v), 0);
+	/* Back to long: covering 10 at 105 releases 2100 and costs 1050,
+	 * which buys 10 more, not 11. */
+	o = submit(&r, TRD_SIDE_BUY, TRD_ORDER_MARKET, 21000, 0, 180);
+	cr_assert_eq(o->status, TRD_ORDER_REJECTED);
+	cr_assert_str_eq(o->reason, "insufficient cash: needs 1155, has 1050");
+	o = submit(&r, TRD_SIDE_BUY, TRD_ORDER_MARKET, 20000, 0, 180);
+	cr_assert_eq(o->status, TRD_ORDER_ACCEPTED, "%s", o->reason);
+	flat(&r, 0, 180, 10500);
+	cr_assert_eq(pos(&r, 0, 0)->qty, 10000);
+	cr_assert_eq(pos(&r, 0, 0)->cost, 1050 * E8);
+	cr_assert_eq(r.pf.cash, 0);
+	cr_assert_eq(r.ntrades, 2);
+	cr_assert_eq(r.trades[1].side, TRD_SIDE_SELL);
+	cr_assert_eq(r.trades[1].pnl, 0);
+	cr_assert_eq(r.trades[1].entry_price, 10500);
+	cr_assert_eq(pos(&r, 0, 0)->trip.side, TRD_SIDE_BUY);
+	cr_assert_eq(pos(&r, 0, 0)->trip.entry_ns, 180);
+	rig_free(&r);
+}
+
+Test(venue, short_collateral_is_checked_on_the_whole_portfolio)
+{
+	struct rig r;
+	struct trd_order *o;
+
+	rig_init(&r, 1000 * E8, 100000, 0);
+	r.vi[0].allow_short = r.vi[1].allow_short = 1;
+	flat(&r, 0, 0, 10000);
+	flat(&r, 1, 0, 10000);
+	/* 1000 of short needs 1000 plus its fee of 1. */
+	o = submit(&r, TRD_SIDE_SELL, TRD_ORDER_MARKET, 10000, 0, 60);
+	cr_assert_eq(o->status, TRD_ORDER_REJECTED);
+	cr_assert_str_eq(o->reason, "insufficient collateral to short: needs "
+			 "1001, has 1000");
+	o = submit(&r, TRD_SIDE_SELL, TRD_ORDER_LIMIT, 9990, 10000, 60);
+	cr_assert_eq(o->status, TRD_ORDER_ACCEPTED, "%s", o->reason);
+	feed(&r, bar(60, 9990, 10010, 9980, 10000)); /* through the limit */
+	cr_assert_eq(pos(&r, 0, 0)->qty, -9990);
+	/* 1000 + 999 - 0.999 of cash, 999 of short. */
+	cr_assert_eq(r.pf.cash, 1998001 * E8 / 1000);
+	cr_assert_eq(trd_venue_free_collateral(&r.v), E8 / 1000);
+	/* What is left backs nothing more: not another short, of either
+	 * strategy or instrument, and not a long: the short's proceeds are
+	 * not free cash. */
+	o = submit_to(&r, 0, 1, TRD_SIDE_SELL, TRD_ORDER_MARKET, 1000, 0, 120);
+	cr_assert_str_eq(o->reason, "insufficient collateral to short: needs "
+			 "100.1, has 0.001");
+	o = submit_to(&r, 1, 0, TRD_SIDE_SELL, TRD_ORDER_MARKET, 1000, 0, 120);
+	cr_assert_eq(o->status, TRD_ORDER_REJECTED);
+	o = submit_to(&r, 1, 1, TRD_SIDE_BUY, TRD_ORDER_MARKET, 1000, 0, 120);
+	cr_assert_str_eq(o->reason, "insufficient cash: needs 100.1, has "
+			 "0.001");
+	/* Covering is never refused, even once the shorts have lost more
+	 * than the margin: at 300 the equity is negative. */
+	flat(&r, 0, 120, 30000);
+	cr_assert_lt(trd_venue_free_collateral(&r.v), 0);
+	cr_assert_lt(trd_portfolio_equity(&r.pf), 0);
+	o = submit(&r, TRD_SIDE_BUY, TRD_ORDER_MARKET, 10000, 0, 180);
+	cr_assert_eq(o->status, TRD_ORDER_REJECTED, "only the cover part");
+	o = submit(&r, TRD_SIDE_BUY, TRD_ORDER_MARKET, 9990, 0, 180);
+	cr_assert_eq(o->status, TRD_ORDER_ACCEPTED, "%s", o->reason);
+	flat(&r, 0, 180, 30000);
+	cr_assert_eq(pos(&r, 0, 0)->qty, 0);
+	cr_assert_eq(r.ntrades, 1);
+	cr_assert_eq(r.trades[0].pnl, -(2997 - 999) * E8);
+	cr_assert_eq(r.pf.cash, r.pf.initial_cash - 1998 * E8 - r.pf.fees);
+	rig_free(&r);
+}
+
+Test(venue, open_orders_on_the_same_side_count_against_the_position)
+{
+	struct rig r;
+	struct trd_order *o;
+
+	rig_init(&r, 1000 * E8, 0, 0);
+	r.vi[0].allow_short = 1;
+	flat(&r, 0, 0, 10000);
+	submit(&r, TRD_SIDE_BUY, TRD_ORDER_MARKET, 5000, 0, 60);
+	flat(&r, 0, 60, 10000);
+	cr_assert_eq(r.pf.cash, 500 * E8);
+	/* A resting sell of the whole long: the next sell closes nothing,
+	 * so all of it is a short and needs collateral. */
+	o = submit(&r, TRD_SIDE_SELL, TRD_ORDER_LIMIT, 5000, 20000, 120);
+	cr_assert_eq(o->status, TRD_ORDER_ACCEPTED);
+	o = submit(&r, TRD_SIDE_SELL, TRD_ORDER_MARKET, 6000, 0, 120);
+	cr_assert_str_eq(o->reason, "insufficient collateral to short: needs "
+			 "600, has 500");
+	o = submit(&r, TRD_SIDE_SELL, TRD_ORDER_MARKET, 5000, 0, 120);
+	cr_assert_eq(o->status, TRD_ORDER_ACCEPTED, "%s", o->reason);
+	rig_free(&r);
+}
+
+Test(venue, sells_without_shorting_are_limited_to_the_position)
+{
+	struct rig r;
+	struct trd_order *o;
+
+	rig_init(&r, 1000 * E8, 0, 0);
+	r.vi[1].allow_short = 1; /* instrument 0 still may not go short */
+	flat(&r, 0, 0, 10000);
+	o = submit(&r, TRD_SIDE_SELL, TRD_ORDER_MARKET, 1000, 0, 60);
+	cr_assert_eq(o->status, TRD_ORDER_REJECTED);
+	cr_assert_str_eq(o->reason, "insufficient position (short selling is "
+			 "not enabled)");
+	submit(&r, TRD_SIDE_BUY, TRD_ORDER_MARKET, 5000, 0, 60);
+	flat(&r, 0, 60, 10000);
+	o = submit(&r, TRD_SIDE_SELL, TRD_ORDER_MARKET, 5001, 0, 120);
+	cr_assert_str_eq(o->reason, "insufficient position (short selling is "
+			 "not enabled)");
+	o = submit(&r, TRD_SIDE_SELL, TRD_ORDER_MARKET, 3000, 0, 120);
+	cr_assert_eq(o->status, TRD_ORDER_ACCEPTED);
+	o = submit(&r, TRD_SIDE_SELL, TRD_ORDER_MARKET, 3000, 0, 120);
+	cr_assert_eq(o->status, TRD_ORDER_REJECTED, "3 of 5 already sold");
+	/* Another strategy's long is not this one's to sell. */
+	o = submit_to(&r, 1, 0, TRD_SIDE_SELL, TRD_ORDER_MARKET, 1000, 0, 120);
+	cr_assert_eq(o->status, TRD_ORDER_REJECTED);
+	flat(&r, 0, 120, 10000);
+	cr_assert_eq(pos(&r, 0, 0)->qty, 2000);
+	rig_free(&r);
+}
+
+Test(venue, short_fill_is_capped_by_collateral_at_the_fill_price)
+{
+	struct rig r;
+	struct trd_order *o;
+
+	rig_init(&r, 1000 * E8, 0, 0);
+	r.vi[0].allow_short = 1;
+	flat(&r, 0, 0, 10000);
+	/* Covered at 100.00 when submitted; the next bar gaps to 125.00,
+	 * where 1000 covers 8.000. */
+	o = submit(&r, TRD_SIDE_SELL, TRD_ORDER_MARKET, 10000, 0, 60);
+	cr_assert_eq(o->status, TRD_ORDER_ACCEPTED);
+	/* Checked on submission, not reserved: a second one is accepted
+	 * and finds nothing left when it fills. */
+	o = submit(&r, TRD_SIDE_SELL, TRD_ORDER_MARKET, 1000, 0, 60);
+	cr_assert_eq(o->status, TRD_ORDER_ACCEPTED);
+	feed(&r, bar(60, 12500, 12500, 12400, 12500));
+	o = trd_oms_get(&r.oms, 1);
+	cr_assert_eq(o->filled, 8000);
+	cr_assert_eq(o->status, TRD_ORDER_CANCELED);
+	cr_assert_str_eq(o->reason, "rest canceled: insufficient collateral "
+			 "to short at the fill price");
+	o = trd_oms_get(&r.oms, 2);
+	cr_assert_eq(o->filled, 0);
+	cr_assert_eq(o->status, TRD_ORDER_CANCELED);
+	cr_assert_str_eq(o->reason, "insufficient collateral to short at the "
+			 "fill price");
+	cr_assert_eq(pos(&r, 0, 0)->qty, -8000);
+	cr_assert_eq(trd_venue_free_collateral(&r.v), 0);
+	rig_free(&r);
+}
+
+Test(venue, flip_fill_is_capped_at_the_fill_price)
+{
+	struct rig r;
+	struct trd_order *o;
+
+	rig_init(&r, 1000 * E8, 0, 0);
+	r.vi[0].allow_short = 1;
+	flat(&r, 0, 0, 10000);
+	submit(&r, TRD_SIDE_SELL, TRD_ORDER_MARKET, 10000, 0, 60);
+	flat(&r, 0, 60, 10000);
+	cr_assert_eq(r.pf.cash, 2000 * E8);
+	o = submit(&r, TRD_SIDE_BUY, TRD_ORDER_MARKET, 20000, 0, 120);
+	cr_assert_eq(o->status, TRD_ORDER_ACCEPTED, "%s", o->reason);
+	/* At 110.00 the short has lost 100: the equity of 900 buys 8.181
+	 * after the cover, not 10. */
+	feed(&r, bar(120, 11000, 11000, 11000, 11000));
+	o = trd_oms_get(&r.oms, 2);
+	cr_assert_eq(o->filled, 18181);
+	cr_assert_str_eq(o->reason, "rest canceled: insufficient cash at the "
+			 "fill price");
+	cr_assert_eq(pos(&r, 0, 0)->qty, 8181);
+	cr_assert_eq(r.pf.cash, 9 * E8 / 100); /* 2000 - 18.181 * 110 */
+	cr_assert_eq(r.trades[0].pnl, -100 * E8);
+	rig_free(&r);
+}
+
+Test(venue, flip_below_the_last_close_spends_the_short_gain)
+{
+	struct rig r;
+	struct trd_order *o;
+
+	rig_init(&r, 1000 * E8, 0, 0);
+	r.vi[0].allow_short = 1;
+	flat(&r, 0, 0, 10000);
+	submit(&r, TRD_SIDE_SELL, TRD_ORDER_MARKET, 10000, 0, 60);
+	flat(&r, 0, 60, 10000);
+	/* Covering 10 at 90.00 releases 2000 and costs 900: 1100 buys
+	 * 12.222 at 90.00 (the short's gain of 100 included). */
+	o = submit(&r, TRD_SIDE_BUY, TRD_ORDER_LIMIT, 22223, 9000, 120);
+	cr_assert_str_eq(o->reason, "insufficient cash: needs 1100.07, has "
+			 "1100");
+	o = submit(&r, TRD_SIDE_BUY, TRD_ORDER_LIMIT, 22222, 9000, 120);
+	cr_assert_eq(o->status, TRD_ORDER_ACCEPTED, "%s", o->reason);
+	feed(&r, bar(120, 9500, 9500, 8900, 9000));
+	o = trd_oms_get(&r.oms, 3);
+	cr_assert_eq(o->status, TRD_ORDER_FILLED);
+	cr_assert_eq(pos(&r, 0, 0)->qty, 12222);
+	cr_assert_eq(r.pf.cash, 2 * E8 / 100); /* 2000 - 22.222 * 90 */
+	rig_free(&r);
+}
+
+/* --- random long and short fills --- */
+
+static unsigned long long rng = 88172645463325252ULL;
+
+static unsigned long long
+xorshift(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return rng;
+}
+
+static struct {
+	int opens_short, covers, flips, rest_canceled, rejected;
+} seen;
+
+/*
+ * After a fill that opened or added to a position, the equity must still
+ * cover the gross exposure as venue.h values it: the part just opened at
+ * the fill price, the other shorts of the instrument at the higher of the
+ * fill price and the last close, the rest at the last close.  A few units
+ * of slack for the roundings.
+ */
+static void
+random_check(struct rig *r, const struct trd_order *o, int64_t qty,
+	     int64_t price)
+{
+	const struct trd_position *p = pos(r, o->strat, o->ins);
+	int64_t d = o->side == TRD_SIDE_BUY ? qty : -qty;
+	int64_t before = p->qty - d;
+	int64_t held = (before > 0) != (d > 0) && before != 0
+			       ? (before < 0 ? -before : before) : 0;
+	int64_t opened = qty > held ? qty - held : 0;
+	__int128 s = 0, free;
+
+	if (o->ins == 1)
+		cr_assert_geq(p->qty, 0, "short on a non-shortable instrument");
+	if (d < 0 && opened > 0)
+		seen.opens_short++;
+	if (d > 0 && held > 0)
+		seen.covers++;
+	if (held > 0 && opened > 0)
+		seen.flips++;
+	if (opened == 0)
+		return;
+	for (size_t i = 0; i < NINS; i++) {
+		int64_t q = 0;
+		for (size_t k = 0; k < NSTRAT; k++)
+			if (pos(r, k, i)->qty < 0)
+				q -= pos(r, k, i)->qty;
+		int64_t at = r->pf.ins[i].last;
+		if (i == o->ins && d < 0) {
+			q -= opened;
+			s += trd_portfolio_notional(&r->pf, i, price, opened,
+						    TRD_ROUND_UP);
+		}
+		if (i == o->ins && price > at)
+			at = price;
+		s += trd_portfolio_notional(&r->pf, i, at, q, TRD_ROUND_UP);
+	}
+	free = (__int128)r->pf.cash - 2 * s;
+	cr_assert_geq((long long)free, -4, "fill of order %llu left free "
+		      "collateral %lld", (unsigned long long)o->id,
+		      (long long)free);
+}
+
+Test(venue, random_long_short_fills_keep_the_books_and_the_rule)
+{
+	struct rig r;
+	int64_t px[NINS] = { 10000, 5000 };
+	int64_t ts = 0;
+
+	/* 7.5 bps of fee, 2 bps of slippage, tick 0.01, lot 0.001;
+	 * instrument 0 may go short, instrument 1 may not. */
+	rig_init(&r, 10000 * E8, 75000, 20000);
+	r.vi[0].allow_short = 1;
+	r.check = random_check;
+	memset(&seen, 0, sizeof(seen));
+	for (int k = 0; k < NINS; k++)
+		flat(&r, (size_t)k, 0, px[k]);
+	for (int i = 0; i < 12000; i++) {
+		size_t ins = xorshift() % NINS;
+		unsigned long long x = xorshift();
+		int64_t c = px[ins];
+		/* A 0.5% walk, now and then a 15% gap. */
+		int64_t open = c + (int64_t)(x % 101 - 50) * c / 10000;
+		if (x % 97 == 0)
+			open = x % 2 ? open * 115 / 100 : open * 85 / 100;
+		int64_t close = open + (int64_t)((x >> 8) % 101 - 50) * open / 10000;
+		int64_t hi = (open > close ? open : close) + (x >> 16) % 40;
+		int64_t lo = (open < close ? open : close) - (x >> 24) % 40;
+		if (lo < 1)
+			lo = 1;
+		if (close < 1)
+			close = 1;
+		ts += 60;
+		feed_ins(&r, ins, bar(ts, open, hi, lo, close));
+		px[ins] = close;
+
+		/* One order on a random strategy and instrument. */
+		x = xorshift();
+		uint32_t strat = (uint32_t)(x % NSTRAT);
+		ins = (x >> 4) % NINS;
+		int side = (x >> 8) & 1 ? TRD_SIDE_BUY : TRD_SIDE_SELL;
+		int type = (x >> 9) % 5 < 3 ? TRD_ORDER_MARKET
+			   : (x >> 9) % 5 == 3 ? TRD_ORDER_LIMIT
+					       : TRD_ORDER_STOP;
+		int64_t price = px[ins] + (int64_t)((x >> 12) % 61 - 30) *
+						  px[ins] / 1000;
+		int64_t held = pos(&r, strat, ins)->qty;
+		int64_t qty;
+		switch ((x >> 20) % 4) {
+		case 0: /* close or flip what is held */
+			qty = held < 0 ? -held : held;
+			if (qty == 0)
+				qty = 1 + (int64_t)((x >> 24) % 50000);
+			else if ((x >> 24) & 1)
+				qty *= 2;
+			break;
+		case 1: /* all of the free collateral at the last close */
+			qty = trd_affordable_qty(&r.pf, ins,
+						 trd_venue_free_collateral(&r.v),
+						 px[ins], r.v.fee_bps, 1,
+						 INT64_MAX);
+			if (qty == 0)
+				qty = 1000;
+			break;
+		default:
+			qty = 1 + (int64_t)((x >> 24) % 30000);
+		}
+		struct trd_order *o = submit_to(&r, strat, (uint32_t)ins, side,
+						type, qty, price, ts);
+		if (o->status == TRD_ORDER_REJECTED &&
+		    strncmp(o->reason, "insufficient c", 14) == 0)
+			seen.rejected++;
+		/* Now and then cancel the oldest open order. */
+		if ((x >> 40) % 7 == 0 && r.oms.open[ins].n > 0) {
+			struct trd_order *old = trd_oms_get(
+				&r.oms, r.oms.open[ins].ids[0]);
+			cr_assert_eq(trd_venue_cancel(&r.v, old, ts), 0);
+		}
+	}
+	for (size_t i = 0; i < r.oms.n; i++)
+		if (strncmp(r.oms.orders[i].reason, "rest canceled: insufficient "
+			    "c", 29) == 0)
+			seen.rest_canceled++;
+	check_books(&r);
+	cr_assert_gt(r.fills, 4000, "only %d fills", r.fills);
+	cr_assert_gt(seen.opens_short, 100, "%d", seen.opens_short);
+	cr_assert_gt(seen.covers, 100, "%d", seen.covers);
+	cr_assert_gt(seen.flips, 20, "%d", seen.flips);
+	cr_assert_gt(seen.rest_canceled, 5, "%d", seen.rest_canceled);
+	cr_assert_gt(seen.rejected, 50, "%d", seen.rejected);
+	cr_assert_gt(r.ntrades, 100, "%d", r.ntrades);
+	rig_free(&r);
+}
+
+Test(venue, huge_orders_before_the_first_close_do_not_overflow)
+{
+	struct rig r;
+
+	/* Before any close there is no reference price, so nothing is
+	 * checked on submission; what they add up to must not wrap. */
+	rig_init(&r, 1000 * E8, 0, 0);
+	r.vi[0].allow_short = 1;
+	for (int i = 0; i < 3; i++) {
+		cr_assert_eq(submit(&r, TRD_SIDE_SELL, TRD_ORDER_MARKET,
+				    INT64_MAX, 0, 0)->status,
+			     TRD_ORDER_ACCEPTED);
+		cr_assert_eq(submit(&r, TRD_SIDE_BUY, TRD_ORDER_MARKET,
+				    INT64_MAX, 0, 0)->status,
+			     TRD_ORDER_ACCEPTED);
+	}
+	/* The fills are capped by the collateral at the fill price: short
+	 * 10, then each order flips through zero to 10 on the other side. */
+	flat(&r, 0, 0, 10000);
+	cr_assert_eq(pos(&r, 0, 0)->qty, 10000);
+	cr_assert_eq(r.pf.cash, 0);
+	cr_assert_eq(r.fills, 6);
+	for (uint64_t id = 1; id <= 6; id++)
+		cr_assert_str_eq(trd_oms_get(&r.oms, id)->reason,
+				 id % 2 ? "rest canceled: insufficient "
+					  "collateral to short at the fill price"
+					: "rest canceled: insufficient cash at "
+					  "the fill price");
+	rig_free(&r);
 }

@@ -4,6 +4,7 @@
 #   import rows/s     1M-row generic CSV into a fresh store
 #   replay bars/s     bare replay (no strategy), 1M and 10M bars, --speed max
 #   peak RSS          of each replay process (must not grow with the bars)
+#   features          ns per bar for the default feature set and the full one
 #
 # Each figure is the median of RUNS runs (default 3), pinned to one core.
 # Work files go to BENCH_DIR (default /tmp/traderd-bench, ~2 GB for 10M).
@@ -77,6 +78,11 @@ for i in $(seq "$runs"); do
 done
 imp=$(echo $rates | tr ' ' '\n' | median)
 printf "import   1M rows generic CSV   %12.0f rows/s   (target >= 3000000)\n" "$imp"
+
+# Feature engine: per-bar cost of the default set (21 outputs) and of every
+# bar indicator (32 outputs), bars in memory.
+$pin "$bin/bench_features" "$work/1m.csv" "$runs" |
+	sed 's/$/   (target <= 200 ns per bar for >= 20 outputs)/'
 
 for n in 1m 10m; do
 	"$bin/traderctl" --data-dir "$work/db$n" import --symbol SYN \

@@ -13,6 +13,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,7 @@
 #include "config.h"
 #include "decimal.h"
 #include "errors.h"
+#include "feature.h"
 #include "import.h"
 #include "log.h"
 #include "store.h"
@@ -35,6 +37,7 @@ struct ctl {
 	uint32_t           tf_s;
 	int64_t            from_ns, to_ns;
 	enum trd_import_format fmt;
+	const char        *set;  /* features --set */
 };
 
 static void
@@ -48,6 +51,10 @@ usage(FILE *f)
 		"        import CSV bars (Binance klines or ts,open,high,low,close,volume)\n"
 		"  bars --symbol SYM --timeframe TF [--from T] [--to T]\n"
 		"        print stored bars as CSV (ts in Unix seconds)\n"
+		"  features --symbol SYM --timeframe TF --set 'sma(20),rsi(14),...'\n"
+		"           [--from T] [--to T]\n"
+		"        print features computed from stored bars as CSV, by the\n"
+		"        daemon's own code (empty: not warmed up yet)\n"
 		"  db stat\n"
 		"        bar count and first/last time per symbol and timeframe\n"
 		"\n"
@@ -237,6 +244,170 @@ cmd_bars(struct ctl *c)
 	return status;
 }
 
+/* The shortest decimal that reads back as v; empty for NaN. */
+static void
+put_double(double v, FILE *f)
+{
+	char b[40];
+
+	if (isnan(v))
+		return;
+	for (int p = 15; p <= 17; p++) {
+		snprintf(b, sizeof(b), "%.*g", p, v);
+		if (strtod(b, NULL) == v)
+			break;
+	}
+	fputs(b, f);
+}
+
+/* Split --set at the commas outside parentheses. */
+static int
+split_set(const char *set, char ***out, size_t *n)
+{
+	char **v = NULL;
+	size_t cnt = 0;
+	const char *p = set, *start = set;
+	int depth = 0;
+
+	for (;; p++) {
+		if (*p == '(')
+			depth++;
+		else if (*p == ')')
+			depth--;
+		if (*p == '\0' || (*p == ',' && depth == 0)) {
+			const char *a = start, *b = p;
+			char **t;
+			while (a < b && *a == ' ')
+				a++;
+			while (b > a && b[-1] == ' ')
+				b--;
+			if ((t = realloc(v, (cnt + 1) * sizeof(*v))) == NULL)
+				goto fail;
+			v = t;
+			if ((v[cnt] = strndup(a, (size_t)(b - a))) == NULL)
+				goto fail;
+			cnt++;
+			if (*p == '\0')
+				break;
+			start = p + 1;
+		}
+	}
+	*out = v;
+	*n = cnt;
+	return 0;
+fail:
+	for (size_t i = 0; i < cnt; i++)
+		free(v[i]);
+	free(v);
+	return -1;
+}
+
+static int
+cmd_features(struct ctl *c)
+{
+	struct trd_store *s = NULL;
+	struct trd_instrument in;
+	struct trd_bar_cursor cur;
+	struct trd_fset *fs = NULL;
+	static struct trd_bar buf[4096];
+	static char out[1 << 16];
+	char **items = NULL, (*names)[TRD_FEATURE_NAME_MAX] = NULL, err[256];
+	const double **vals = NULL;
+	size_t nitems = 0, nout = 0;
+	int n, rc, status = 1, cur_open = 0;
+
+	if (need_series(c, "features") != 0)
+		return 1;
+	if (c->set == NULL || *c->set == '\0') {
+		fprintf(stderr, "traderctl features: --set is required, e.g. "
+				"--set 'sma(20),rsi(14),macd(12,26,9)'\n");
+		return 1;
+	}
+	if (split_set(c->set, &items, &nitems) != 0) {
+		fprintf(stderr, "traderctl features: out of memory\n");
+		return 1;
+	}
+	/* Check every name before touching the store. */
+	for (size_t i = 0; i < nitems; i++) {
+		int k = trd_feature_expand(items[i], NULL, 0, err, sizeof(err));
+		if (k < 0) {
+			fprintf(stderr, "traderctl features: --set item %zu: "
+					"%s\n", i + 1, err);
+			goto out;
+		}
+		nout += (size_t)k;
+	}
+	names = calloc(nout ? nout : 1, sizeof(*names));
+	vals = calloc(nout ? nout : 1, sizeof(*vals));
+	if (names == NULL || vals == NULL) {
+		fprintf(stderr, "traderctl features: out of memory\n");
+		goto out;
+	}
+	nout = 0;
+	for (size_t i = 0; i < nitems; i++)
+		nout += (size_t)trd_feature_expand(items[i], names + nout,
+						   TRD_FEATURE_MAX_OUT, err,
+						   sizeof(err));
+	if (open_store(c, TRD_STORE_RDONLY, &s) != 0)
+		goto out;
+	if ((rc = trd_store_instrument_get(s, c->symbol, &in)) != 0) {
+		fprintf(stderr, "traderctl features: %s: %s\n", c->symbol,
+			rc == TRD_ENOTFOUND ? "no such symbol in the store"
+					    : trd_strerror(rc));
+		goto out;
+	}
+	if (trd_fset_new(&fs, in.price_dp, in.qty_dp, 1) != 0) {
+		fprintf(stderr, "traderctl features: out of memory\n");
+		goto out;
+	}
+	for (size_t i = 0; i < nout; i++)
+		if ((vals[i] = trd_fset_add(fs, names[i], err,
+					    sizeof(err))) == NULL) {
+			fprintf(stderr, "traderctl features: %s\n", err);
+			goto out;
+		}
+	if ((rc = trd_bar_cursor_open(&cur, s, in.id, c->tf_s, c->from_ns,
+				      c->to_ns)) != 0) {
+		fprintf(stderr, "traderctl features: %s\n", trd_strerror(rc));
+		goto out;
+	}
+	cur_open = 1;
+	setvbuf(stdout, out, _IOFBF, sizeof(out));
+	fputs("ts", stdout);
+	for (size_t i = 0; i < nout; i++)
+		printf(",%s", names[i]);
+	fputc('\n', stdout);
+	while ((n = trd_bar_cursor_read(&cur, buf, 4096)) > 0) {
+		for (int i = 0; i < n; i++) {
+			char t[TRD_TIME_BUFSZ];
+			trd_fset_bar(fs, &buf[i]);
+			fputs(trd_time_format_unix(buf[i].ts_ns, t), stdout);
+			for (size_t j = 0; j < nout; j++) {
+				fputc(',', stdout);
+				put_double(*vals[j], stdout);
+			}
+			fputc('\n', stdout);
+		}
+	}
+	if (n < 0) {
+		fprintf(stderr, "traderctl features: %s\n", trd_strerror(n));
+		goto out;
+	}
+	status = fflush(stdout) != 0;
+out:
+	if (cur_open)
+		trd_bar_cursor_close(&cur);
+	if (s)
+		trd_store_close(s);
+	trd_fset_free(fs);
+	for (size_t i = 0; i < nitems; i++)
+		free(items[i]);
+	free(items);
+	free(names);
+	free(vals);
+	return status;
+}
+
 static int
 cmd_db_stat(struct ctl *c)
 {
@@ -286,6 +457,7 @@ main(int argc, char **argv)
 		{ "format", required_argument, NULL, 'f' },
 		{ "from", required_argument, NULL, 'F' },
 		{ "to", required_argument, NULL, 'T' },
+		{ "set", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -316,6 +488,7 @@ main(int argc, char **argv)
 		case 'c': c.conf_path = optarg; break;
 		case 's': c.symbol = optarg; break;
 		case 't': c.timeframe = optarg; break;
+		case 'S': c.set = optarg; break;
 		case 'f':
 			if (trd_import_format_parse(optarg, &c.fmt) != 0) {
 				fprintf(stderr, "traderctl: --format must be "
@@ -359,6 +532,8 @@ main(int argc, char **argv)
 		rc = cmd_import(&c, argc - optind, argv + optind);
 	else if (strcmp(cmd, "bars") == 0)
 		rc = cmd_bars(&c);
+	else if (strcmp(cmd, "features") == 0)
+		rc = cmd_features(&c);
 	else if (strcmp(cmd, "db") == 0 && optind < argc &&
 		 strcmp(argv[optind], "stat") == 0)
 		rc = cmd_db_stat(&c);

@@ -38,6 +38,9 @@
  *                    position, account, open orders, now, timers, log,
  *                    per-strategy state, instrument info, params,
  *                    max_buy_qty (sizing with the venue's rounding).
+ *   1.1  2026-11-20  features: host->feature (indicator values by name,
+ *                    resolved once) and host->bar_at (recent bars);
+ *                    trd_instrument_info.shortable.
  */
 #ifndef TRADERD_PLUGIN_H
 #define TRADERD_PLUGIN_H
@@ -48,7 +51,7 @@
 #include "traderd/types.h"
 
 #define TRD_PLUGIN_ABI_MAJOR 1
-#define TRD_PLUGIN_ABI_MINOR 0
+#define TRD_PLUGIN_ABI_MINOR 1
 
 #define TRD_PLUGIN_ENTRY "trd_plugin_entry"
 
@@ -91,6 +94,8 @@ struct trd_instrument_info {
 	uint8_t     qty_dp;    /* quantities by 10^qty_dp */
 	int64_t     tick_size; /* price scale */
 	int64_t     lot_size;  /* quantity scale */
+	/* 1.1: whether the venue lets a position go below zero. */
+	uint8_t     shortable;
 };
 
 struct trd_order_req {
@@ -214,9 +219,28 @@ struct trd_host_api {
 	const char *(*name)(struct trd_strategy *s);
 	/* Largest quantity (a lot multiple) of sym whose cost at price plus
 	 * the venue fee fits in money (cash scale), rounded exactly as the
-	 * venue rounds; 0 for an unknown symbol or non-positive inputs. */
+	 * venue rounds; 0 for an unknown symbol or non-positive inputs.  The
+	 * price is first moved by the venue's slippage, as a market buy is
+	 * checked and filled (so a limit buy sized with it is conservative).
+	 * It sizes a short sale the same way. */
 	int64_t (*max_buy_qty)(struct trd_strategy *s, uint32_t sym,
 			       int64_t price, int64_t money);
+
+	/* ---- 1.1 ---- */
+	/* A feature of sym by name ("rsi(14)", "bb(20,2).upper"; the README
+	 * lists them): a pointer to its value, resolved once, so nothing is
+	 * looked up per bar.  The value is updated before each on_bar of sym
+	 * and is NaN until the indicator has warmed up (or when undefined at
+	 * that bar).  Features named in the strategy's config, and any asked
+	 * for by several strategies, are computed once per symbol.  The
+	 * pointer stays valid until fini.  NULL for an unknown symbol or a
+	 * bad name, with the reason in err. */
+	const double *(*feature)(struct trd_strategy *s, uint32_t sym,
+				 const char *name, char *err, size_t errlen);
+	/* The k-th most recent bar of sym (0: the latest delivered), from the
+	 * ring of config features.history bars.  0, or -ENOENT. */
+	int (*bar_at)(struct trd_strategy *s, uint32_t sym, size_t k,
+		      struct trd_bar *out);
 };
 
 /*

@@ -4,6 +4,7 @@
  * of range, and resubmitting from every rejection.  The daemon must refuse
  * each with a reason and keep running.
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "traderd/plugin.h"
@@ -54,6 +55,20 @@ on_bar(struct trd_strategy *s, const struct trd_bar *bar)
 	host->log(s, 99, "%s", "odd level");
 	host->max_buy_qty(s, 424242, 100, 100);  /* not its symbol */
 	host->max_buy_qty(s, bar->sym, -1, -1);  /* nonsense inputs */
+	if (host->size >= offsetof(struct trd_host_api, bar_at) +
+			     sizeof(host->bar_at)) {
+		char err[8];
+		struct trd_bar b;
+		host->feature(s, 424242, "rsi(14)", err, sizeof(err));
+		host->feature(s, bar->sym, NULL, NULL, 0);
+		host->feature(s, bar->sym, "bb(20)", err, 0);
+		host->feature(s, bar->sym, "rsi(99999999999999999999)", err,
+			      sizeof(err)); /* tiny err: truncated */
+		host->feature(s, bar->sym, "((((", NULL, 5);
+		host->bar_at(s, bar->sym, (size_t)-1, &b);
+		host->bar_at(s, bar->sym, 0, NULL);
+		host->bar_at(s, 424242, 0, &b);
+	}
 }
 
 static void
