@@ -385,6 +385,7 @@ struct ind {
 	int        first;    /* seed=first */
 	double     out[TRD_FEATURE_MAX_OUT];
 	uint64_t   nin;      /* inputs seen */
+	struct ind *dep;     /* the shared instance this one reads, or NULL */
 	double     ps, qs;   /* 10^price_dp, 10^qty_dp */
 	void      *st;
 };
@@ -428,6 +429,9 @@ struct kind {
 	 * the same params (vwap_z(n) is out[1] of vwap(n)): computed once. */
 	const char        *alias;
 	int                alias_out;
+	/* A derived kind reads the shared instance dep(n) (n its first
+	 * param), created and updated before it. */
+	const char        *dep;
 };
 
 static void
@@ -437,7 +441,9 @@ set_nan(struct ind *x, int k)
 		x->out[i] = NAN;
 }
 
-/* sma, zscore, bb share the exact window. */
+/* _win(n): the exact window of n closes that sma(n), zscore(n) and every
+ * bb(n,k) share.  out[0] mean, out[1] population sd (prices), out[2]
+ * z-score of the close. */
 struct st_xw {
 	struct xwin w;
 };
@@ -457,34 +463,27 @@ xw_free(struct ind *x)
 }
 
 static void
-sma_upd(struct ind *x, const void *in)
+win_upd(struct ind *x, const void *in)
 {
 	const struct trd_bar_in *b = in;
 	struct st_xw *s = x->st;
-
-	xwin_push(&s->w, b->b->close);
-	if (s->w.filled == s->w.n)
-		x->out[0] = xwin_mean(&s->w) / x->ps;
-}
-
-static void
-zscore_upd(struct ind *x, const void *in)
-{
-	const struct trd_bar_in *b = in;
-	struct st_xw *s = x->st;
-	i128 num, den;
+	i128 num, e;
 
 	xwin_push(&s->w, b->b->close);
 	if (s->w.filled < s->w.n)
 		return;
-	/* (c - mean) / sd = (n dc - s1) / sqrt(n^2 var), exact up to the
-	 * last two roundings when n^2 var fits. */
+	x->out[0] = xwin_mean(&s->w) / x->ps;
+	/* z = (c - mean) / sd = (n dc - s1) / sqrt(n^2 var), exact up to
+	 * the last roundings when n^2 var fits 127 bits. */
 	num = (i128)s->w.n * ((i128)b->b->close - s->w.anchor) - s->w.s1;
-	if (xwin_n2var(&s->w, &den)) {
-		x->out[0] = den > 0 ? (double)num / sqrt((double)den) : NAN;
+	if (xwin_n2var(&s->w, &e)) {
+		double r = sqrt((double)e);
+		x->out[1] = r / s->w.n / x->ps;
+		x->out[2] = e > 0 ? (double)num / r : NAN;
 	} else {
 		long double v = xwin_var(&s->w);
-		x->out[0] = v > 0 ? (double)((long double)num / s->w.n /
+		x->out[1] = (double)sqrtl(v) / x->ps;
+		x->out[2] = v > 0 ? (double)((long double)num / s->w.n /
 					     sqrtl(v))
 				  : NAN;
 	}
@@ -493,23 +492,16 @@ zscore_upd(struct ind *x, const void *in)
 static const char *const bb_fields[] = { "mid", "upper", "lower", "pctb",
 					 "width", NULL };
 
+/* bb(n,k) reads its _win(n), updated just before it. */
 static void
 bb_upd(struct ind *x, const void *in)
 {
 	const struct trd_bar_in *b = in;
-	struct st_xw *s = x->st;
-	double mid, sd, up, lo;
+	const struct ind *w = x->dep;
+	double mid = w->out[0], sd = w->out[1], up, lo;
 
-	xwin_push(&s->w, b->b->close);
-	if (s->w.filled < s->w.n)
+	if (isnan(mid))
 		return;
-	mid = xwin_mean(&s->w) / x->ps;
-	{
-		i128 e;
-		sd = xwin_n2var(&s->w, &e)
-			     ? sqrt((double)e) / s->w.n / x->ps
-			     : (double)sqrtl(xwin_var(&s->w)) / x->ps;
-	}
 	up = mid + x->kf * sd;
 	lo = mid - x->kf * sd;
 	x->out[0] = mid;
@@ -943,10 +935,12 @@ keep:
 	s->pc = b->b->close;
 }
 
-/* Rolling highest high and lowest low. */
+/* _hl(n): the rolling highest high and lowest low that donchian(n),
+ * stoch(n,d) and willr(n) share. */
 struct st_hl {
 	struct mono hi, lo;
-	struct dwin d;     /* stoch's %D */
+	int64_t     hh, ll;
+	int         ready;
 };
 
 static int
@@ -955,9 +949,7 @@ hl_init(struct ind *x)
 	struct st_hl *s = x->st;
 	uint32_t n = (uint32_t)x->p[0];
 
-	if (mono_init(&s->hi, n, 1) || mono_init(&s->lo, n, -1))
-		return -1;
-	return x->p[1] > 0 ? dwin_init(&s->d, (uint32_t)x->p[1]) : 0;
+	return mono_init(&s->hi, n, 1) || mono_init(&s->lo, n, -1) ? -1 : 0;
 }
 
 static void
@@ -966,7 +958,17 @@ hl_free(struct ind *x)
 	struct st_hl *s = x->st;
 	mono_free(&s->hi);
 	mono_free(&s->lo);
-	free(s->d.x);
+}
+
+static void
+hl_upd(struct ind *x, const void *in)
+{
+	const struct trd_bar_in *b = in;
+	struct st_hl *s = x->st;
+
+	s->hh = mono_push(&s->hi, b->b->high, x->nin);
+	s->ll = mono_push(&s->lo, b->b->low, x->nin);
+	s->ready = x->nin + 1 >= (uint64_t)x->p[0];
 }
 
 static const char *const dc_fields[] = { "upper", "lower", "mid", NULL };
@@ -974,33 +976,49 @@ static const char *const dc_fields[] = { "upper", "lower", "mid", NULL };
 static void
 donchian_upd(struct ind *x, const void *in)
 {
-	const struct trd_bar_in *b = in;
-	struct st_hl *s = x->st;
-	int64_t hh = mono_push(&s->hi, b->b->high, x->nin),
-		ll = mono_push(&s->lo, b->b->low, x->nin);
+	const struct st_hl *s = x->dep->st;
 
-	if (x->nin + 1 < (uint64_t)x->p[0])
+	(void)in;
+	if (!s->ready)
 		return;
-	x->out[0] = (double)hh / x->ps;
-	x->out[1] = (double)ll / x->ps;
-	x->out[2] = ((double)hh + (double)ll) / 2 / x->ps;
+	x->out[0] = (double)s->hh / x->ps;
+	x->out[1] = (double)s->ll / x->ps;
+	x->out[2] = ((double)s->hh + (double)s->ll) / 2 / x->ps;
 }
 
 static const char *const stoch_fields[] = { "k", "d", NULL };
+
+struct st_stoch {
+	struct dwin d; /* %D */
+};
+
+static int
+stoch_init(struct ind *x)
+{
+	struct st_stoch *s = x->st;
+	return dwin_init(&s->d, (uint32_t)x->p[1]);
+}
+
+static void
+stoch_free(struct ind *x)
+{
+	struct st_stoch *s = x->st;
+	free(s->d.x);
+}
 
 static void
 stoch_upd(struct ind *x, const void *in)
 {
 	const struct trd_bar_in *b = in;
-	struct st_hl *s = x->st;
-	int64_t hh = mono_push(&s->hi, b->b->high, x->nin),
-		ll = mono_push(&s->lo, b->b->low, x->nin);
+	const struct st_hl *h = x->dep->st;
+	struct st_stoch *s = x->st;
 	double k;
 
-	if (x->nin + 1 < (uint64_t)x->p[0])
+	if (!h->ready)
 		return;
-	k = hh > ll ? 100.0 * (double)(b->b->close - ll) / (double)(hh - ll)
-		    : NAN;
+	k = h->hh > h->ll ? 100.0 * (double)(b->b->close - h->ll) /
+				    (double)(h->hh - h->ll)
+			  : NAN;
 	x->out[0] = k;
 	dwin_push(&s->d, k);
 	if (s->d.filled == s->d.n)
@@ -1011,15 +1029,13 @@ static void
 willr_upd(struct ind *x, const void *in)
 {
 	const struct trd_bar_in *b = in;
-	struct st_hl *s = x->st;
-	int64_t hh = mono_push(&s->hi, b->b->high, x->nin),
-		ll = mono_push(&s->lo, b->b->low, x->nin);
+	const struct st_hl *h = x->dep->st;
 
-	if (x->nin + 1 < (uint64_t)x->p[0])
+	if (!h->ready)
 		return;
-	x->out[0] = hh > ll ? -100.0 * (double)(hh - b->b->close) /
-				      (double)(hh - ll)
-			    : NAN;
+	x->out[0] = h->hh > h->ll ? -100.0 * (double)(h->hh - b->b->close) /
+					    (double)(h->hh - h->ll)
+				  : NAN;
 }
 
 /* vol: sample standard deviation of the last n log returns. */
@@ -1358,15 +1374,20 @@ ofi_upd(struct ind *x, const void *in)
 /* ---- the kinds ---- */
 
 #define K(nm, pr, op, pn, sd, src, f, st, in, fi, up)                      \
-	{ nm, pr, op, pn, sd, src, f, sizeof(st), in, fi, up, NULL, 0 }
+	{ nm, pr, op, pn, sd, src, f, sizeof(st), in, fi, up, NULL, 0, NULL }
 
 struct st_none {
 	char unused;
 };
 
 static const struct kind kinds[] = {
-	K("sma", "n", "", "n", 0, SRC_BAR, NULL, struct st_xw, xw_init,
-	  xw_free, sma_upd),
+	/* Shared internal instances: not names users can write. */
+	K("_win", "n", "", "n", 0, SRC_BAR, NULL, struct st_xw, xw_init,
+	  xw_free, win_upd),
+	K("_hl", "n", "", "n", 0, SRC_BAR, NULL, struct st_hl, hl_init,
+	  hl_free, hl_upd),
+	{ "sma", "n", "", "n", 0, SRC_BAR, NULL, sizeof(struct st_xw), xw_init,
+	  xw_free, win_upd, "_win", 0, NULL },
 	K("ema", "n", "", "n", 1, SRC_BAR, NULL, struct st_ema, ema_init_ind,
 	  NULL, ema_upd),
 	K("wma", "n", "", "n", 0, SRC_BAR, NULL, struct st_wma, wma_init,
@@ -1379,26 +1400,27 @@ static const struct kind kinds[] = {
 	  roc_free, roc_upd),
 	K("cci", "n", "", "n", 0, SRC_BAR, NULL, struct st_cci, cci_init,
 	  cci_free, cci_upd),
-	K("bb", "nk", "", "n,k", 0, SRC_BAR, bb_fields, struct st_xw, xw_init,
-	  xw_free, bb_upd),
+	{ "bb", "nk", "", "n,k", 0, SRC_BAR, bb_fields, sizeof(struct st_none),
+	  NULL, NULL, bb_upd, NULL, 0, "_win" },
 	K("atr", "n", "", "n", 0, SRC_BAR, NULL, struct st_atr, atr_init, NULL,
 	  atr_upd),
 	K("adx", "n", "", "n", 0, SRC_BAR, adx_fields, struct st_adx, adx_init,
 	  NULL, adx_upd),
-	K("stoch", "nn", "", "n,d", 0, SRC_BAR, stoch_fields, struct st_hl,
-	  hl_init, hl_free, stoch_upd),
-	K("willr", "n", "", "n", 0, SRC_BAR, NULL, struct st_hl, hl_init,
-	  hl_free, willr_upd),
+	{ "stoch", "nn", "", "n,d", 0, SRC_BAR, stoch_fields,
+	  sizeof(struct st_stoch), stoch_init, stoch_free, stoch_upd, NULL, 0,
+	  "_hl" },
+	{ "willr", "n", "", "n", 0, SRC_BAR, NULL, sizeof(struct st_none), NULL,
+	  NULL, willr_upd, NULL, 0, "_hl" },
 	K("vol", "n", "", "n", 0, SRC_BAR, NULL, struct st_vol, vol_init,
 	  vol_free, vol_upd),
-	K("zscore", "n", "", "n", 0, SRC_BAR, NULL, struct st_xw, xw_init,
-	  xw_free, zscore_upd),
+	{ "zscore", "n", "", "n", 0, SRC_BAR, NULL, sizeof(struct st_xw),
+	  xw_init, xw_free, win_upd, "_win", 2, NULL },
 	K("vwap", "n", "", "n", 0, SRC_BAR, NULL, struct st_vwap, vwap_init,
 	  vwap_free, vwap_upd),
 	{ "vwap_z", "n", "", "n", 0, SRC_BAR, NULL, sizeof(struct st_vwap),
-	  vwap_init, vwap_free, vwap_upd, "vwap", 1 },
-	K("donchian", "n", "", "n", 0, SRC_BAR, dc_fields, struct st_hl,
-	  hl_init, hl_free, donchian_upd),
+	  vwap_init, vwap_free, vwap_upd, "vwap", 1, NULL },
+	{ "donchian", "n", "", "n", 0, SRC_BAR, dc_fields,
+	  sizeof(struct st_none), NULL, NULL, donchian_upd, NULL, 0, "_hl" },
 	K("keltner", "nk", "n", "n,k[,m]", 1, SRC_BAR, kc_fields, struct st_kc,
 	  kc_init, NULL, kc_upd),
 	K("obv", "", "", "", 0, SRC_BAR, NULL, struct st_obv, NULL, NULL,
@@ -1525,15 +1547,17 @@ parse_name(const char *name, struct spec *sp, char *err, size_t errlen)
 		FAIL("not a feature name (expected name(params)[.field], "
 		     "e.g. rsi(14) or bb(20,2).upper)");
 	for (size_t i = 0; i < NKINDS; i++)
-		if (strlen(kinds[i].name) == len &&
+		if (kinds[i].name[0] != '_' && strlen(kinds[i].name) == len &&
 		    memcmp(kinds[i].name, s, len) == 0)
 			sp->k = &kinds[i];
 	if (sp->k == NULL) {
 		size_t ko = 0;
 		for (size_t i = 0; i < NKINDS && ko < sizeof(known); i++)
-			ko += (size_t)snprintf(known + ko, sizeof(known) - ko,
-					       "%s%s", i ? ", " : "",
-					       kinds[i].name);
+			if (kinds[i].name[0] != '_')
+				ko += (size_t)snprintf(known + ko,
+						       sizeof(known) - ko,
+						       "%s%s", ko ? ", " : "",
+						       kinds[i].name);
 		FAIL("unknown feature '%.*s' (known: %s)", (int)len, s, known);
 	}
 	nreq = strlen(sp->k->params);
@@ -1798,12 +1822,63 @@ ind_new(struct trd_fset *fs, const struct spec *sp)
 	return x;
 }
 
+/* The instance sp names: found, or created (after the shared instance it
+ * reads, if any, so that one updates first). */
+static struct ind *
+inst_get(struct trd_fset *fs, const struct spec *sp, struct ind *dep,
+	 const char *name, char *err, size_t errlen)
+{
+	struct ind *x, **a, **b;
+	size_t src = sp->ik->src;
+
+	for (size_t i = 0; i < fs->nall; i++)
+		if (strcmp(fs->all[i]->name, sp->inst) == 0)
+			return fs->all[i];
+	if (sp->ik->dep && dep == NULL) {
+		struct spec ds = { .p = { sp->p[0] }, .field = -1 };
+		for (size_t i = 0; i < NKINDS; i++)
+			if (strcmp(kinds[i].name, sp->ik->dep) == 0)
+				ds.k = ds.ik = &kinds[i];
+		snprintf(ds.inst, sizeof(ds.inst), "%s(%lld)", ds.k->name,
+			 (long long)sp->p[0]);
+		memcpy(ds.base, ds.inst, sizeof(ds.base));
+		if ((dep = inst_get(fs, &ds, NULL, name, err, errlen)) == NULL)
+			return NULL;
+	}
+	if (fs->nall >= TRD_FEATURE_MAX_SET) {
+		snprintf(err, errlen, "feature \"%s\": this instrument already "
+			 "has %d indicators, the most a set holds", name,
+			 TRD_FEATURE_MAX_SET);
+		return NULL;
+	}
+	if ((x = ind_new(fs, sp)) == NULL)
+		goto nomem;
+	x->dep = dep;
+	a = realloc(fs->all, (fs->nall + 1) * sizeof(*a));
+	if (a == NULL) {
+		ind_free(x);
+		goto nomem;
+	}
+	fs->all = a;
+	b = realloc(fs->on[src], (fs->non[src] + 1) * sizeof(*b));
+	if (b == NULL) {
+		ind_free(x);
+		goto nomem;
+	}
+	fs->on[src] = b;
+	fs->all[fs->nall++] = x;
+	fs->on[src][fs->non[src]++] = x;
+	return x;
+nomem:
+	snprintf(err, errlen, "feature \"%s\": out of memory", name);
+	return NULL;
+}
+
 const double *
 trd_fset_add(struct trd_fset *fs, const char *name, char *err, size_t errlen)
 {
 	struct spec sp;
-	struct ind *x = NULL;
-	size_t src;
+	struct ind *x;
 
 	if (parse_name(name, &sp, err, errlen) != 0)
 		return NULL;
@@ -1817,39 +1892,9 @@ trd_fset_add(struct trd_fset *fs, const char *name, char *err, size_t errlen)
 			 "outputs; name one of %s", name, sp.k->name, f);
 		return NULL;
 	}
-	for (size_t i = 0; i < fs->nall && x == NULL; i++)
-		if (strcmp(fs->all[i]->name, sp.inst) == 0)
-			x = fs->all[i];
-	if (x == NULL && fs->nall >= TRD_FEATURE_MAX_SET) {
-		snprintf(err, errlen, "feature \"%s\": this instrument already "
-			 "has %d indicators, the most a set holds", name,
-			 TRD_FEATURE_MAX_SET);
+	if ((x = inst_get(fs, &sp, NULL, name, err, errlen)) == NULL)
 		return NULL;
-	}
-	if (x == NULL) {
-		struct ind **a, **b;
-		src = sp.ik->src;
-		if ((x = ind_new(fs, &sp)) == NULL)
-			goto nomem;
-		a = realloc(fs->all, (fs->nall + 1) * sizeof(*a));
-		if (a == NULL) {
-			ind_free(x);
-			goto nomem;
-		}
-		fs->all = a;
-		b = realloc(fs->on[src], (fs->non[src] + 1) * sizeof(*b));
-		if (b == NULL) {
-			ind_free(x);
-			goto nomem;
-		}
-		fs->on[src] = b;
-		fs->all[fs->nall++] = x;
-		fs->on[src][fs->non[src]++] = x;
-	}
 	return &x->out[sp.out];
-nomem:
-	snprintf(err, errlen, "feature \"%s\": out of memory", name);
-	return NULL;
 }
 
 void

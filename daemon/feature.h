@@ -89,7 +89,10 @@ int trd_fset_quote_at(const struct trd_fset *fs, size_t k,
 int trd_fset_trade_at(const struct trd_fset *fs, size_t k,
 		      struct trd_trade *out);
 
-/* Indicator instances in the set (outputs of one share an instance). */
+/* Indicator instances in the set (outputs of one share an instance; so do
+ * sma(n), zscore(n) and bb(n,k), which read one shared window of n closes,
+ * and stoch(n,d), willr(n) and donchian(n), one rolling high/low: each
+ * shared window counts as an instance). */
 size_t trd_fset_count(const struct trd_fset *fs);
 
 #endif

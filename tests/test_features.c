@@ -2500,32 +2500,40 @@ Test(names, shared_instances)
 	cr_expect_eq(a, b);
 	ADD("bb(020,2.00).mid");
 	ADD("bb(20,2).width");
-	cr_expect_eq(trd_fset_count(fs), 1);
-	ADD("bb(20,2.5).mid"); /* another k */
+	/* bb(20,2) and the window of 20 closes it shares. */
 	cr_expect_eq(trd_fset_count(fs), 2);
+	ADD("bb(20,2.5).mid"); /* another k, the same window */
+	cr_expect_eq(trd_fset_count(fs), 3);
 	a = ADD("ema(20)");
 	b = ADD("ema(20,seed=sma)");
 	cr_expect_eq(a, b);
-	cr_expect_eq(trd_fset_count(fs), 3);
+	cr_expect_eq(trd_fset_count(fs), 4);
 	b = ADD("ema(20,seed=first)");
 	cr_expect_neq(a, b);
-	cr_expect_eq(trd_fset_count(fs), 4);
+	cr_expect_eq(trd_fset_count(fs), 5);
 	a = ADD("keltner(20,2).mid");
 	b = ADD("keltner(20,2,20).mid");
 	cr_expect_eq(a, b);
 	ADD("keltner(20,2,10).mid");
-	cr_expect_eq(trd_fset_count(fs), 6);
+	cr_expect_eq(trd_fset_count(fs), 7);
 	a = ADD("rsi(14)");
 	b = ADD("rsi( 14 )");
 	cr_expect_eq(a, b);
 	ADD("macd(12,26,9).line");
 	ADD("macd(12, 26, 9).hist");
-	ADD("sma(20)"); /* not ema(20) */
+	ADD("sma(20)"); /* not ema(20); bb(20,k)'s window */
+	ADD("zscore(20)"); /* the same window again */
 	cr_expect_eq(trd_fset_count(fs), 9);
+	/* stoch, willr and donchian of one n share a rolling high/low. */
+	ADD("stoch(14,3).k");
+	ADD("willr(14)");
+	ADD("donchian(14).upper");
+	cr_expect_eq(trd_fset_count(fs), 13);
 	/* Refused names leave the count alone. */
 	cr_expect_null(trd_fset_add(fs, "bb(20,2)", err, sizeof(err)));
 	cr_expect_null(trd_fset_add(fs, "rsi(0)", err, sizeof(err)));
-	cr_expect_eq(trd_fset_count(fs), 9);
+	cr_expect_null(trd_fset_add(fs, "_win(20)", err, sizeof(err)));
+	cr_expect_eq(trd_fset_count(fs), 13);
 #undef ADD
 	trd_fset_free(fs);
 }
