@@ -621,7 +621,8 @@ rsi_upd(struct ind *x, const void *in)
 		}
 		return;
 	}
-	ch = (double)(b->b->close - s->prev) / x->ps;
+	/* In scaled units: the ratio of the averages has no scale. */
+	ch = (double)(b->b->close - s->prev);
 	s->prev = b->b->close;
 	wilder_push(&s->g, ch > 0 ? ch : 0);
 	ready = wilder_push(&s->l, ch < 0 ? -ch : 0);
@@ -828,9 +829,9 @@ struct st_atr {
 	int64_t       prev;
 };
 
+/* True range in scaled units. */
 static double
-true_range(const struct ind *x, const struct trd_bar *b, int64_t prev,
-	   int have_prev)
+true_range_s(const struct trd_bar *b, int64_t prev, int have_prev)
 {
 	int64_t hi = b->high, lo = b->low;
 
@@ -840,7 +841,14 @@ true_range(const struct ind *x, const struct trd_bar *b, int64_t prev,
 		if (prev < lo)
 			lo = prev;
 	}
-	return (double)(hi - lo) / x->ps;
+	return (double)(hi - lo);
+}
+
+static double
+true_range(const struct ind *x, const struct trd_bar *b, int64_t prev,
+	   int have_prev)
+{
+	return true_range_s(b, prev, have_prev) / x->ps;
 }
 
 static int
@@ -894,9 +902,10 @@ adx_upd(struct ind *x, const void *in)
 
 	if (k == 0)
 		goto keep;
-	tr = true_range(x, b->b, s->pc, 1);
-	up = (double)(b->b->high - s->ph) / x->ps;
-	dn = (double)(s->pl - b->b->low) / x->ps;
+	/* Scaled units throughout: DI and DX are ratios. */
+	tr = true_range_s(b->b, s->pc, 1);
+	up = (double)(b->b->high - s->ph);
+	dn = (double)(s->pl - b->b->low);
 	pdm = up > dn && up > 0 ? up : 0;
 	mdm = dn > up && dn > 0 ? dn : 0;
 	if (k <= s->n) {
