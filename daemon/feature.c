@@ -1909,20 +1909,24 @@ trd_fset_add(struct trd_fset *fs, const char *name, char *err, size_t errlen)
 void
 trd_fset_bar(struct trd_fset *fs, const struct trd_bar *bar)
 {
-	struct trd_bar_in in = {
+	struct trd_bar_in in;
+	struct ind **on = fs->on[SRC_BAR];
+	size_t n = fs->non[SRC_BAR];
+
+	fs->bars[fs->ibar] = *bar;
+	if (++fs->ibar == fs->hist)
+		fs->ibar = 0;
+	fs->nbars++;
+	if (n == 0)
+		return; /* no conversions for a set without bar indicators */
+	in = (struct trd_bar_in){
 		.b = bar, .o = (double)bar->open / fs->ps,
 		.h = (double)bar->high / fs->ps,
 		.l = (double)bar->low / fs->ps,
 		.c = (double)bar->close / fs->ps,
 		.v = (double)bar->volume / fs->qs,
 	};
-	struct ind **on = fs->on[SRC_BAR];
-
-	fs->bars[fs->ibar] = *bar;
-	if (++fs->ibar == fs->hist)
-		fs->ibar = 0;
-	fs->nbars++;
-	for (size_t i = 0, n = fs->non[SRC_BAR]; i < n; i++) {
+	for (size_t i = 0; i < n; i++) {
 		on[i]->k->update(on[i], &in);
 		on[i]->nin++;
 	}
