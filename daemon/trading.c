@@ -356,9 +356,11 @@ trd_trading_free(struct trd_trading *t)
 	free(t->strats);
 	if (t->report)
 		trd_report_abort(t->report);
-	for (size_t i = 0; t->ins && i < t->ninstr; i++)
-		free(t->ins[i].strats), free(t->ins[i].bar_subs),
+	for (size_t i = 0; t->ins && i < t->ninstr; i++) {
+		free(t->ins[i].strats);
+		free(t->ins[i].bar_subs);
 		trd_fset_free(t->ins[i].fs);
+	}
 	free(t->ins);
 	free(t->vins);
 	free(t->ids);
