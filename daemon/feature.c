@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "decimal.h"
 #include "feature.h"
 
 typedef __int128 i128;
@@ -1453,7 +1454,7 @@ struct spec {
 	const struct kind *k;
 	int64_t            p[4];
 	double             kf;
-	char               ktext[24]; /* k as written, canonical */
+	char               ktext[32]; /* k, canonical (trd_dec_format_short) */
 	int                first;
 	int                field;     /* index, or -1 for none */
 	char               base[64];  /* name(params), canonical */
@@ -1486,50 +1487,20 @@ nfields(const struct kind *k)
 		return -1;                                                 \
 	} while (0)
 
-/* A canonical decimal: digits, an optional fraction, no exponent. */
+/* k: digits with an optional fraction (no sign, exponent, or bare point),
+ * at most 12 decimals, > 0; canon is its shortest spelling ("2.50" and
+ * "02.5" give "2.5"), so equal k name one instance. */
+#define K_DP 12
 static int
-parse_k(const char *s, size_t len, double *out, char *canon, size_t clen)
+parse_k(const char *s, size_t len, double *out, char *canon)
 {
-	size_t i = 0, ip, fp = 0, fe;
-	char buf[32];
+	int64_t v;
 
-	if (len == 0 || len >= sizeof(buf))
+	if (len == 0 || s[0] < '0' || s[0] > '9' || s[len - 1] < '0' ||
+	    s[len - 1] > '9' || trd_dec_parse(s, len, K_DP, &v) != 0 || v <= 0)
 		return -1;
-	while (i < len && s[i] >= '0' && s[i] <= '9')
-		i++;
-	ip = i;
-	if (i < len && s[i] == '.') {
-		fp = ++i;
-		while (i < len && s[i] >= '0' && s[i] <= '9')
-			i++;
-		if (i == fp)
-			return -1;
-	}
-	if (i != len || ip == 0)
-		return -1;
-	memcpy(buf, s, len);
-	buf[len] = '\0';
-	*out = strtod(buf, NULL);
-	if (!(*out > 0) || !isfinite(*out))
-		return -1;
-	/* Canonical: no leading zeros, no trailing fractional zeros. */
-	{
-		size_t a = 0, o = 0;
-		while (a + 1 < ip && buf[a] == '0')
-			a++;
-		fe = fp ? len : ip;
-		if (fp)
-			while (fe > fp && buf[fe - 1] == '0')
-				fe--;
-		for (size_t j = a; j < ip && o + 1 < clen; j++)
-			canon[o++] = buf[j];
-		if (fp && fe > fp && o + 1 < clen) {
-			canon[o++] = '.';
-			for (size_t j = fp; j < fe && o + 1 < clen; j++)
-				canon[o++] = buf[j];
-		}
-		canon[o] = '\0';
-	}
+	*out = trd_dec_to_double(v, K_DP);
+	trd_dec_format_short(v, K_DP, canon);
 	return 0;
 }
 
@@ -1617,8 +1588,8 @@ parse_name(const char *name, struct spec *sp, char *err, size_t errlen)
 				ty = np < nreq ? sp->k->params[np]
 					       : sp->k->opt[np - nreq];
 				if (ty == P_K) {
-					if (parse_k(pb, l, &sp->kf, sp->ktext,
-						    sizeof(sp->ktext)) != 0)
+					if (parse_k(pb, l, &sp->kf,
+						    sp->ktext) != 0)
 						FAIL("parameter %zu of %s (%s) "
 						     "must be a decimal > 0, "
 						     "found '%s'", np + 1,

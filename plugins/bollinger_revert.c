@@ -79,52 +79,6 @@ struct state {
 
 static const struct trd_host_api *host;
 
-/* Parse an integer in lo..hi; -1 if it is not one. */
-static long
-parse_int(const char *s, long lo, long hi)
-{
-	char *end;
-	long v;
-
-	if (s == NULL || *s < '0' || *s > '9')
-		return -1;
-	v = strtol(s, &end, 10);
-	return *end == '\0' && v >= lo && v <= hi ? v : -1;
-}
-
-/* Parse a non-negative decimal into a value scaled by 10^dp, exactly. */
-static int
-parse_dec(const char *s, int dp, int64_t *out)
-{
-	__int128 v = 0;
-	int frac = -1;
-
-	if (s == NULL || *s == '\0')
-		return -1;
-	for (; *s; s++) {
-		if (*s == '.' && frac < 0) {
-			frac = 0;
-			continue;
-		}
-		if (*s < '0' || *s > '9')
-			return -1;
-		if (frac >= 0 && ++frac > dp) {
-			if (*s != '0')
-				return -1; /* finer than the scale */
-			continue;
-		}
-		v = v * 10 + (*s - '0');
-		if (v > INT64_MAX)
-			return -1;
-	}
-	for (int i = frac < 0 ? 0 : frac; i < dp; i++)
-		v *= 10;
-	if (v > INT64_MAX)
-		return -1;
-	*out = (int64_t)v;
-	return 0;
-}
-
 /* k as the feature engine reads it: digits, then optionally a point and
  * digits; > 0.  0 and the value in *k, or -1. */
 static int
@@ -173,7 +127,7 @@ configure(struct conf *c, const struct trd_params *p, char *err,
 	}
 	*c = (struct conf){ .n = 20, .k = 2, .k_text = "2", .allow_short = 1 };
 	if ((v = trd_param_get(p, "n")) != NULL &&
-	    (c->n = (int)parse_int(v, 2, MAX_WINDOW)) < 0) {
+	    (c->n = (int)trd_param_int(v, 2, MAX_WINDOW)) < 0) {
 		snprintf(err, errlen, "n must be an integer in 2..%d, not "
 			 "'%s'", MAX_WINDOW, v);
 		return -1;
@@ -206,7 +160,7 @@ configure(struct conf *c, const struct trd_params *p, char *err,
 		c->sizing = FIXED;
 	} else if (strcmp(sizing, "fraction") == 0) {
 		c->sizing = FRACTION;
-		if (parse_dec(frac, 6, &c->fraction_ppm) != 0 ||
+		if (trd_param_dec(frac, 6, &c->fraction_ppm) != 0 ||
 		    c->fraction_ppm <= 0 || c->fraction_ppm > 1000000) {
 			snprintf(err, errlen, "sizing fraction needs fraction "
 				 "in (0, 1] with at most 6 decimals, not '%s'",
@@ -236,7 +190,7 @@ static int
 parse_fixed(const char *text, const struct trd_instrument_info *in,
 	    int64_t *q, char *err, size_t errlen)
 {
-	if (parse_dec(text, in->qty_dp, q) != 0 || *q <= 0 ||
+	if (trd_param_dec(text, in->qty_dp, q) != 0 || *q <= 0 ||
 	    *q % in->lot_size != 0) {
 		snprintf(err, errlen, "qty '%s' must be a positive multiple "
 			 "of %s's lot size", text, in->symbol);

@@ -80,52 +80,6 @@ window_push(struct window *w, int64_t v)
 	w->next = next;
 }
 
-/* Parse a positive integer param; -1 if it is not one. */
-static long
-parse_int(const char *s)
-{
-	char *end;
-	long v;
-
-	if (s == NULL || *s == '\0')
-		return -1;
-	v = strtol(s, &end, 10);
-	return *end == '\0' && v > 0 && v <= MAX_WINDOW ? v : -1;
-}
-
-/* Parse a non-negative decimal into a value scaled by 10^dp, exactly. */
-static int
-parse_dec(const char *s, int dp, int64_t *out)
-{
-	__int128 v = 0;
-	int frac = -1;
-
-	if (s == NULL || *s == '\0')
-		return -1;
-	for (; *s; s++) {
-		if (*s == '.' && frac < 0) {
-			frac = 0;
-			continue;
-		}
-		if (*s < '0' || *s > '9')
-			return -1;
-		if (frac >= 0 && ++frac > dp) {
-			if (*s != '0')
-				return -1; /* finer than the scale */
-			continue;
-		}
-		v = v * 10 + (*s - '0');
-		if (v > INT64_MAX)
-			return -1;
-	}
-	for (int i = frac < 0 ? 0 : frac; i < dp; i++)
-		v *= 10;
-	if (v > INT64_MAX)
-		return -1;
-	*out = (int64_t)v;
-	return 0;
-}
-
 static int
 configure(struct state *st, const struct trd_params *p, char *err,
 	  size_t errlen)
@@ -145,8 +99,8 @@ configure(struct state *st, const struct trd_params *p, char *err,
 			return -1;
 		}
 	}
-	st->fast = (int)parse_int(trd_param_get(p, "fast"));
-	st->slow = (int)parse_int(trd_param_get(p, "slow"));
+	st->fast = (int)trd_param_int(trd_param_get(p, "fast"), 1, MAX_WINDOW);
+	st->slow = (int)trd_param_int(trd_param_get(p, "slow"), 1, MAX_WINDOW);
 	if (st->fast <= 0 || st->slow <= 0) {
 		snprintf(err, errlen, "fast and slow must be integers in "
 			 "1..%d", MAX_WINDOW);
@@ -167,7 +121,7 @@ configure(struct state *st, const struct trd_params *p, char *err,
 	} else if (strcmp(sizing, "fraction") == 0) {
 		int64_t ppm;
 		st->sizing = FRACTION;
-		if (parse_dec(frac, 6, &ppm) != 0 || ppm <= 0 ||
+		if (trd_param_dec(frac, 6, &ppm) != 0 || ppm <= 0 ||
 		    ppm > 1000000) {
 			snprintf(err, errlen, "sizing fraction needs "
 				 "fraction in (0, 1] with at most 6 decimals");
@@ -197,7 +151,7 @@ static int
 parse_fixed(const struct state *st, const struct trd_instrument_info *in,
 	    int64_t *q, char *err, size_t errlen)
 {
-	if (parse_dec(st->qty_text, in->qty_dp, q) != 0 || *q <= 0 ||
+	if (trd_param_dec(st->qty_text, in->qty_dp, q) != 0 || *q <= 0 ||
 	    *q % in->lot_size != 0) {
 		snprintf(err, errlen, "qty '%s' must be a positive multiple "
 			 "of %s's lot size", st->qty_text, in->symbol);

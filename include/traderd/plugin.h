@@ -47,6 +47,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #include "traderd/types.h"
 
@@ -286,6 +287,54 @@ trd_param_get(const struct trd_params *p, const char *key)
 			return p->items[i].value;
 	}
 	return NULL;
+}
+
+/* Parse an integer param in lo..hi (digits only, no sign or spaces);
+ * -1 if it is not one (lo >= 0). */
+static inline long
+trd_param_int(const char *s, long lo, long hi)
+{
+	char *end;
+	long v;
+
+	if (s == NULL || *s < '0' || *s > '9')
+		return -1;
+	v = strtol(s, &end, 10);
+	return *end == '\0' && v >= lo && v <= hi ? v : -1;
+}
+
+/* Parse a non-negative decimal param into a value scaled by 10^dp,
+ * exactly (digits past dp must be zeros).  0, or -1. */
+static inline int
+trd_param_dec(const char *s, int dp, int64_t *out)
+{
+	__int128 v = 0;
+	int frac = -1;
+
+	if (s == NULL || *s == '\0')
+		return -1;
+	for (; *s; s++) {
+		if (*s == '.' && frac < 0) {
+			frac = 0;
+			continue;
+		}
+		if (*s < '0' || *s > '9')
+			return -1;
+		if (frac >= 0 && ++frac > dp) {
+			if (*s != '0')
+				return -1; /* finer than the scale */
+			continue;
+		}
+		v = v * 10 + (*s - '0');
+		if (v > INT64_MAX)
+			return -1;
+	}
+	for (int i = frac < 0 ? 0 : frac; i < dp; i++)
+		v *= 10;
+	if (v > INT64_MAX)
+		return -1;
+	*out = (int64_t)v;
+	return 0;
 }
 
 #endif
