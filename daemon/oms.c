@@ -108,10 +108,11 @@ trd_oms_accept(struct trd_oms *oms, struct trd_order *o, int64_t now)
 }
 
 void
-trd_oms_reject(struct trd_oms *oms, struct trd_order *o, const char *reason,
-	       int64_t now)
+trd_oms_reject(struct trd_oms *oms, struct trd_order *o, int code,
+	       const char *reason, int64_t now)
 {
 	oms->nrejected++;
+	o->reject_code = (uint16_t)code;
 	set_status(oms, o, TRD_ORDER_REJECTED, reason, now);
 }
 
@@ -191,4 +192,41 @@ trd_side_name(int side)
 {
 	return side == TRD_SIDE_BUY ? "buy" : side == TRD_SIDE_SELL ? "sell"
 								   : "?";
+}
+
+/* TODO(venue helper): implement. */
+void
+trd_oms_list(struct trd_oms *oms, struct trd_order *o)
+{
+	(void)oms;
+	(void)o;
+}
+
+void
+trd_oms_expire(struct trd_oms *oms, struct trd_order *o, const char *reason,
+	       int64_t now)
+{
+	trd_oms_cancel(oms, o, reason, now);
+}
+
+void
+trd_oms_amended(struct trd_oms *oms, struct trd_order *o, int64_t now)
+{
+	(void)oms;
+	(void)o;
+	(void)now;
+}
+
+const char *
+trd_reject_name(int code)
+{
+	(void)code;
+	return "?";
+}
+
+const char *
+trd_tif_name(int tif)
+{
+	(void)tif;
+	return "?";
 }

@@ -66,7 +66,7 @@ host_submit(struct trd_strategy *s, const struct trd_order_req *req,
 		*id = o->id;
 	s->depth++;
 	if (strategy_ins(s, req->sym, &ins) != 0) {
-		trd_oms_reject(&t->oms, o, "symbol is not one of the "
+		trd_oms_reject(&t->oms, o, TRD_REJ_UNKNOWN_SYMBOL, "symbol is not one of the "
 			       "strategy's", now);
 	} else {
 		o->ins = (uint32_t)ins;
@@ -83,7 +83,8 @@ host_cancel(struct trd_strategy *s, uint64_t id)
 
 	if (o == NULL || o->strat != s->idx)
 		return -ENOENT;
-	return trd_venue_cancel(&s->trading->venue, o, host_now(s));
+	return trd_venue_cancel(&s->trading->venue, o, "canceled by the strategy",
+				host_now(s));
 }
 
 static int64_t

@@ -78,7 +78,7 @@ event_cb(void *arg, const struct trd_event *ev)
 	t->bars++;
 	t->bars_since_sample++;
 	if (t->oms.open[ins].n != 0)
-		trd_venue_bar(&t->venue, ins, bar);
+		trd_venue_bar(&t->venue, ins, bar, ev->ts_ns);
 	trd_portfolio_mark(&t->pf, ins, bar->close);
 	in = &t->ins[ins];
 	/* Features first: strategies read them in on_bar. */

@@ -233,19 +233,19 @@ trd_venue_submit(struct trd_venue *v, struct trd_order *o, int64_t now)
 	char why[128];
 
 	if (o->qty <= 0) {
-		trd_oms_reject(v->oms, o, "quantity must be positive", now);
+		trd_oms_reject(v->oms, o, TRD_REJ_INVALID_ORDER, "quantity must be positive", now);
 		return;
 	}
 	o->qty -= o->qty % in->lot;
 	if (o->qty == 0) {
-		trd_oms_reject(v->oms, o, "quantity is below the lot size", now);
+		trd_oms_reject(v->oms, o, TRD_REJ_INVALID_ORDER, "quantity is below the lot size", now);
 		return;
 	}
 	if (o->type == TRD_ORDER_MARKET) {
 		o->price = 0;
 	} else {
 		if (o->price <= 0) {
-			trd_oms_reject(v->oms, o, "price must be positive", now);
+			trd_oms_reject(v->oms, o, TRD_REJ_INVALID_ORDER, "price must be positive", now);
 			return;
 		}
 		/* A limit rounds to a tick no better than asked; a stop to
@@ -271,12 +271,12 @@ trd_venue_submit(struct trd_venue *v, struct trd_order *o, int64_t now)
 				 "%s%s, has %s",
 				 buy ? "cash" : "collateral to short",
 				 need > INT64_MAX ? ">" : "", a, b);
-			trd_oms_reject(v->oms, o, why, now);
+			trd_oms_reject(v->oms, o, TRD_REJ_INVALID_ORDER, why, now);
 			return;
 		}
 	}
 	if (!buy && !in->allow_short && c < o->qty) {
-		trd_oms_reject(v->oms, o, "insufficient position "
+		trd_oms_reject(v->oms, o, TRD_REJ_INVALID_ORDER, "insufficient position "
 			       "(short selling is not enabled)", now);
 		return;
 	}
@@ -286,12 +286,28 @@ trd_venue_submit(struct trd_venue *v, struct trd_order *o, int64_t now)
 }
 
 int
-trd_venue_cancel(struct trd_venue *v, struct trd_order *o, int64_t now)
+trd_venue_cancel(struct trd_venue *v, struct trd_order *o, const char *reason,
+		 int64_t now)
 {
 	if (!trd_order_is_open(o))
 		return -ENOENT;
-	trd_oms_cancel(v->oms, o, "canceled by the strategy", now);
+	trd_oms_cancel(v->oms, o, reason, now);
 	return 0;
+}
+
+int
+trd_venue_amend(struct trd_venue *v, struct trd_order *o, int64_t qty,
+		int64_t price, int64_t now)
+{
+	(void)v; (void)o; (void)qty; (void)price; (void)now;
+	return -EINVAL;
+}
+
+void
+trd_venue_finish(struct trd_venue *v, int64_t now)
+{
+	(void)v;
+	(void)now;
 }
 
 /* The price o trades at in bar b, or 0 if it does not trade. */
@@ -369,8 +385,10 @@ execute(struct trd_venue *v, struct trd_order *o, const struct trd_bar *b)
 }
 
 void
-trd_venue_bar(struct trd_venue *v, size_t ins, const struct trd_bar *bar)
+trd_venue_bar(struct trd_venue *v, size_t ins, const struct trd_bar *bar,
+	      int64_t now)
 {
+	(void)now;
 	const struct trd_oms_open *l = &v->oms->open[ins];
 	size_t n = l->n;
 

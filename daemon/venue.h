@@ -85,12 +85,28 @@ struct trd_venue_instr {
 	int     allow_short;  /* sells may take a position below zero */
 };
 
+/* Which leg of an OCO pair fills when one bar touches both. */
+enum trd_intrabar {
+	TRD_INTRABAR_PESSIMISTIC = 0, /* the worse price for the trader (the
+				       * stop-loss) */
+	TRD_INTRABAR_OPTIMISTIC,      /* the better one */
+	TRD_INTRABAR_OHLC,            /* open, the nearer of high and low,
+				       * the other, close: first touched */
+};
+
 struct trd_venue {
 	struct trd_oms               *oms;
 	struct trd_portfolio         *pf;
 	const struct trd_venue_instr *ins;
 	size_t                        ninstr;
 	int64_t                       fee_bps, slip_bps; /* scaled 10^4 */
+	/* Set after init (all 0 by default: no cap, no latency). */
+	int64_t  participation_ppm; /* share of a bar's volume an instrument's
+				     * orders may fill in it, in millionths;
+				     * 0: no cap */
+	int64_t  submit_latency_ns; /* an order reaches the venue this late */
+	int64_t  cancel_latency_ns; /* a cancel or amend reaches it this late */
+	int      intrabar;          /* enum trd_intrabar */
 	/* Called after the portfolio has taken a fill, before the order's
 	 * state changes. */
 	void (*on_fill)(void *arg, const struct trd_order *o, int64_t qty,
@@ -105,13 +121,31 @@ int trd_venue_init(struct trd_venue *v, struct trd_oms *oms,
 		   size_t ninstr, int64_t fee_bps, int64_t slip_bps);
 void trd_venue_free(struct trd_venue *v);
 
-/* Check a NEW order and accept or reject it (reason in the order). */
+/*
+ * Route a NEW order (its fields set, links included) to the venue.  With no
+ * submit latency it is checked and accepted or rejected now; otherwise it
+ * is listed in flight and checked when it arrives (now + latency).  Held
+ * bracket exits are not routed: the venue activates them.
+ */
 void trd_venue_submit(struct trd_venue *v, struct trd_order *o, int64_t now);
-/* Cancel an open order.  Returns 0 or -ENOENT if it is not open. */
-int trd_venue_cancel(struct trd_venue *v, struct trd_order *o, int64_t now);
-/* Match the open orders of instrument ins against bar; fills are stamped
- * with the bar's open time. */
-void trd_venue_bar(struct trd_venue *v, size_t ins, const struct trd_bar *bar);
+/* Cancel an open order (reason shown on it).  With no cancel latency it is
+ * canceled now; otherwise the cancel arrives at now + latency, and bars
+ * opening before that can still fill it.  Returns 0 or -ENOENT if it is
+ * not open (or a cancel is already on its way). */
+int trd_venue_cancel(struct trd_venue *v, struct trd_order *o,
+		     const char *reason, int64_t now);
+/* Amend an open order's quantity (>= filled, a lot multiple) and price
+ * (0 keeps it; rounded as on submission), arriving after the cancel
+ * latency.  0, -ENOENT (not open), -EINVAL (bad values). */
+int trd_venue_amend(struct trd_venue *v, struct trd_order *o, int64_t qty,
+		    int64_t price, int64_t now);
+/* The bar of instrument ins was delivered at now: arrivals, matching (fills
+ * stamped with the bar's open time), expiries, pending cancels. */
+void trd_venue_bar(struct trd_venue *v, size_t ins, const struct trd_bar *bar,
+		   int64_t now);
+/* End of the run at now: apply what has arrived by then (cancels, amends,
+ * arrivals, expiries).  Orders still open stay open. */
+void trd_venue_finish(struct trd_venue *v, int64_t now);
 
 /* The account's free collateral, cash - 2 * S with every short at its last
  * close (see above), in cash scale; negative when the shorts have lost more

@@ -121,7 +121,7 @@ bar(int64_t ts, int64_t o, int64_t h, int64_t l, int64_t c)
 static void
 feed_ins(struct rig *r, size_t ins, struct trd_bar b)
 {
-	trd_venue_bar(&r->v, ins, &b);
+	trd_venue_bar(&r->v, ins, &b, b.ts_ns + 60 * 1000000000LL);
 	trd_portfolio_mark(&r->pf, ins, b.close);
 	check_books(r);
 }
@@ -792,7 +792,7 @@ Test(venue, random_long_short_fills_keep_the_books_and_the_rule)
 		if ((x >> 40) % 7 == 0 && r.oms.open[ins].n > 0) {
 			struct trd_order *old = trd_oms_get(
 				&r.oms, r.oms.open[ins].ids[0]);
-			cr_assert_eq(trd_venue_cancel(&r.v, old, ts), 0);
+			cr_assert_eq(trd_venue_cancel(&r.v, old, "canceled by the strategy", ts), 0);
 		}
 	}
 	for (size_t i = 0; i < r.oms.n; i++)

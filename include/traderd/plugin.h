@@ -41,6 +41,13 @@
  *   1.1  2026-11-20  features: host->feature (indicator values by name,
  *                    resolved once) and host->bar_at (recent bars);
  *                    trd_instrument_info.shortable.
+ *   1.2  2026-11-21  orders: stop-limit and trailing-stop types, time in
+ *                    force (GTC/IOC/FOK/GTD), post-only and reduce-only
+ *                    flags (trd_order_req grows); host->amend, submit_oco,
+ *                    submit_bracket, size_qty (sizing), halt, halted;
+ *                    trd_order_info grows (tif, flags, stop, link, parent,
+ *                    client id, reject code); trd_account_info grows
+ *                    (free collateral, halted); enum trd_reject.
  */
 #ifndef TRADERD_PLUGIN_H
 #define TRADERD_PLUGIN_H
@@ -52,7 +59,7 @@
 #include "traderd/types.h"
 
 #define TRD_PLUGIN_ABI_MAJOR 1
-#define TRD_PLUGIN_ABI_MINOR 1
+#define TRD_PLUGIN_ABI_MINOR 2
 
 #define TRD_PLUGIN_ENTRY "trd_plugin_entry"
 
@@ -67,6 +74,53 @@ enum trd_order_type {
 	TRD_ORDER_MARKET = 1,
 	TRD_ORDER_LIMIT = 2,
 	TRD_ORDER_STOP = 3,
+	/* 1.2 */
+	TRD_ORDER_STOP_LIMIT = 4,    /* stop_price triggers a limit at price */
+	TRD_ORDER_TRAILING_STOP = 5, /* a stop that follows the market by trail */
+};
+
+/* 1.2: time in force. */
+enum trd_tif {
+	TRD_TIF_GTC = 0, /* until filled or canceled */
+	TRD_TIF_IOC = 1, /* what fills in the first bar it meets; rest canceled */
+	TRD_TIF_FOK = 2, /* all in the first bar it meets, or canceled */
+	TRD_TIF_GTD = 3, /* like GTC until expire_ns, then EXPIRED */
+};
+
+/* 1.2: order flags. */
+#define TRD_ORDER_POST_ONLY   0x1u /* a limit that would cross is rejected */
+#define TRD_ORDER_REDUCE_ONLY 0x2u /* may only bring the position to zero */
+
+/*
+ * 1.2: why an order was rejected (trd_order_info.reject_code; report.json
+ * counts them in rejects_by_reason under the names in the comments).
+ */
+enum trd_reject {
+	TRD_REJ_NONE = 0,
+	TRD_REJ_INVALID_ORDER,      /* invalid_order: bad type/tif/flags mix */
+	TRD_REJ_INVALID_QTY,        /* invalid_quantity: zero, negative */
+	TRD_REJ_INVALID_PRICE,      /* invalid_price: zero, negative, missing */
+	TRD_REJ_LOT,                /* lot_size: not a multiple of the lot */
+	TRD_REJ_TICK,               /* tick_size: not a multiple of the tick */
+	TRD_REJ_MIN_NOTIONAL,       /* min_notional */
+	TRD_REJ_UNKNOWN_SYMBOL,     /* unknown_symbol */
+	TRD_REJ_MAX_ORDER_QTY,      /* max_order_qty */
+	TRD_REJ_MAX_ORDER_NOTIONAL, /* max_order_notional */
+	TRD_REJ_MAX_POSITION,       /* max_position_notional */
+	TRD_REJ_MAX_GROSS,          /* max_gross_exposure */
+	TRD_REJ_MAX_OPEN_ORDERS,    /* max_open_orders */
+	TRD_REJ_RATE_STRATEGY,      /* rate_limit_strategy */
+	TRD_REJ_RATE_GLOBAL,        /* rate_limit_global */
+	TRD_REJ_PRICE_COLLAR,       /* price_collar */
+	TRD_REJ_MAX_OPEN_TRADES,    /* max_open_trades */
+	TRD_REJ_HALTED,             /* halted: kill switch, entries refused */
+	TRD_REJ_STALE_DATA,         /* stale_data */
+	TRD_REJ_NO_MARKET_DATA,     /* no_market_data: no price to check at */
+	TRD_REJ_REDUCE_ONLY,        /* reduce_only: would grow the position */
+	TRD_REJ_POST_ONLY,          /* post_only: would cross */
+	TRD_REJ_FUNDS,              /* insufficient_funds: cash, collateral */
+	TRD_REJ_POSITION,           /* insufficient_position: no shorting */
+	TRD_REJ_COUNT
 };
 
 enum trd_order_status {
@@ -105,8 +159,65 @@ struct trd_order_req {
 	uint32_t side;  /* enum trd_side */
 	uint32_t type;  /* enum trd_order_type */
 	int64_t  qty;   /* > 0, a multiple of lot_size */
-	int64_t  price; /* limit price (LIMIT), trigger price (STOP); else 0 */
+	int64_t  price; /* limit price (LIMIT, STOP_LIMIT), trigger (STOP);
+			 * TRAILING_STOP: 0, or the first stop level */
 	uint64_t tag;   /* free for the plugin; echoed in trd_order_info */
+	/* ---- 1.2 (a smaller size means GTC, no flags) ---- */
+	uint32_t tif;        /* enum trd_tif */
+	uint32_t flags;      /* TRD_ORDER_POST_ONLY | TRD_ORDER_REDUCE_ONLY */
+	int64_t  stop_price; /* STOP_LIMIT: the trigger; else 0 */
+	int64_t  trail;      /* TRAILING_STOP: distance in price scale; else 0 */
+	int64_t  expire_ns;  /* GTD: expiry on the engine's clock; else 0 */
+};
+
+/*
+ * 1.2: a bracket: an entry whose first fill activates a take-profit limit
+ * and a stop-loss stop, as an OCO pair closing what the entry filled.  Each
+ * exit's price is given either absolutely (tp_price, sl_price) or as an
+ * offset in basis points from the entry's average fill price at activation
+ * (tp_bps, sl_bps, scaled by 10^4: 150 bps = 1500000); exactly one of each
+ * pair is > 0.
+ */
+struct trd_bracket_req {
+	uint32_t                    size;
+	const struct trd_order_req *entry;
+	int64_t                     tp_price, sl_price;
+	int64_t                     tp_bps, sl_bps;
+};
+
+/* 1.2: host->size methods. */
+enum trd_sizing_method { /* 1.2: host->size_qty */
+	TRD_SIZE_FIXED = 1,      /* qty */
+	TRD_SIZE_FRACTION = 2,   /* fraction of equity */
+	TRD_SIZE_VOL_TARGET = 3, /* vol_target / vol(vol_n) of equity */
+	TRD_SIZE_KELLY = 4,      /* half Kelly from the strategy's trades */
+};
+
+/*
+ * 1.2: a request to host->size_qty.  The answer is a quantity of sym (a lot multiple)
+ * for an order at price (0: the last close), never more than the account
+ * can pay for (as max_buy_qty), or 0.
+ *
+ *   FIXED       qty
+ *   FRACTION    equity * fraction / price
+ *   VOL_TARGET  equity * min(1, vol_target / vol(vol_n)) / price, with
+ *               vol_target a per-bar standard deviation of log returns, as
+ *               vol(n) measures (0 while vol(vol_n) is not warm)
+ *   KELLY       equity * min(kelly_cap, 0.5 * f) / price, f = p - (1-p)/b
+ *               from the strategy's closed trades (p: share of winners,
+ *               b: mean win / mean loss, net of fees); 0 when f <= 0;
+ *               while it has fewer than kelly_min_trades trades (or none
+ *               lost), equity * fraction / price.  kelly_cap 0 means 0.01.
+ */
+struct trd_sizing {
+	uint32_t size;
+	uint32_t sym;
+	uint32_t method;  /* enum trd_sizing_method */
+	uint32_t vol_n;
+	int64_t  price;
+	int64_t  qty;
+	double   fraction, vol_target, kelly_cap;
+	uint32_t kelly_min_trades;
 };
 
 struct trd_order_info {
@@ -124,6 +235,16 @@ struct trd_order_info {
 	int64_t     update_ns;
 	uint64_t    tag;
 	const char *reason;    /* why it was rejected/canceled, else "" */
+	/* ---- 1.2 ---- */
+	uint32_t    tif, flags;
+	uint32_t    reject_code; /* enum trd_reject when REJECTED */
+	int64_t     stop_price;  /* STOP_LIMIT trigger; TRAILING_STOP: the
+				  * current stop level (0 before the first) */
+	int64_t     trail;
+	int64_t     expire_ns;
+	uint64_t    link_id;     /* the other leg of an OCO pair, or 0 */
+	uint64_t    parent_id;   /* a bracket exit's entry, or 0 */
+	const char *client_id;   /* "<strategy>-<n>": unique, deterministic */
 };
 
 struct trd_fill {
@@ -144,6 +265,10 @@ struct trd_account_info {
 	int64_t  equity;   /* cash + positions marked at the last close */
 	int64_t  fees;     /* paid so far */
 	int64_t  fee_bps;  /* venue fee, scaled by 10^4 (10 bps = 100000) */
+	/* ---- 1.2 ---- */
+	int64_t  free_collateral; /* cash - 2 x shorts: what new positions
+				   * may use (the venue's rule) */
+	int32_t  halted;          /* the kill switch is on: entries refused */
 };
 
 /* Strategy parameters as written in the config, in file order. */
@@ -242,6 +367,35 @@ struct trd_host_api {
 	 * ring of config features.history bars.  0, or -ENOENT. */
 	int (*bar_at)(struct trd_strategy *s, uint32_t sym, size_t k,
 		      struct trd_bar *out);
+
+	/* ---- 1.2 ---- */
+	/* Change an open order's quantity (>= what has filled, a lot
+	 * multiple) and price (limit, or stop trigger; 0 keeps it).  It takes
+	 * effect after the venue's cancel latency; the result arrives through
+	 * on_order (reason "amended", or a rejection of the amend, which
+	 * leaves the order as it was).  0, -ENOENT (not an open order of the
+	 * strategy), -EINVAL. */
+	int (*amend)(struct trd_strategy *s, uint64_t id, int64_t qty,
+		     int64_t price);
+	/* Two orders linked one-cancels-other: the first fill of either, or
+	 * its cancellation, expiry or rejection, cancels the other.  ids
+	 * receives both ids.  Returns as submit. */
+	int (*submit_oco)(struct trd_strategy *s, const struct trd_order_req *a,
+			  const struct trd_order_req *b, uint64_t ids[2]);
+	/* A bracket (see struct trd_bracket_req); ids receives entry,
+	 * take-profit and stop-loss ids.  The exits wait in state NEW until
+	 * the entry fills, grow with each entry fill, and are canceled if the
+	 * entry ends without a fill.  Returns as submit. */
+	int (*submit_bracket)(struct trd_strategy *s,
+			      const struct trd_bracket_req *b, uint64_t ids[3]);
+	/* A quantity by a sizing method (struct trd_sizing); 0 when it cannot
+	 * be sized (unknown symbol, no price, NaN or out-of-range inputs). */
+	int64_t (*size_qty)(struct trd_strategy *s, const struct trd_sizing *z);
+	/* Trip the kill switch (for every strategy): open orders canceled,
+	 * entries refused, the configured on_trip action.  Only the operator
+	 * resumes (traderctl).  reason is copied into the report. */
+	void (*halt)(struct trd_strategy *s, const char *reason);
+	int (*halted)(struct trd_strategy *s);
 };
 
 /*
