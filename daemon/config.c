@@ -25,6 +25,7 @@
 
 #include "config.h"
 #include "feature.h"
+#include "venue.h"
 #include "decimal.h"
 #include "errors.h"
 #include "store.h"
@@ -189,6 +190,14 @@ static const struct field instrument_fields[] = {
 	  .dp_key = "qty_dp" },
 	{ .key = "shortable", .type = T_ENUM, .def = "false",
 	  .names = bool_names, AT(struct trd_instrument_conf, shortable) },
+	{ .key = "min_notional", .type = T_DECIMAL, .flags = F_RANGE,
+	  .def = "0", .min = 0, .max = 1000000000000ULL, .dp = TRD_CASH_DP,
+	  AT(struct trd_instrument_conf, min_notional) },
+	{ .key = "max_order_qty", .type = T_DECIMAL, .flags = F_RANGE,
+	  .def = "0", .min = 0, .max = 1000000000000ULL,
+	  AT(struct trd_instrument_conf, max_order_qty),
+	  .dp_off = offsetof(struct trd_instrument_conf, qty_dp),
+	  .dp_key = "qty_dp" },
 };
 
 static const struct schema instrument_schema = {
@@ -246,6 +255,52 @@ static const struct enumval venue_names[] = {
 	{ NULL, 0 },
 };
 
+static const struct enumval intrabar_names[] = {
+	{ "pessimistic", TRD_INTRABAR_PESSIMISTIC },
+	{ "optimistic", TRD_INTRABAR_OPTIMISTIC },
+	{ "ohlc", TRD_INTRABAR_OHLC },
+	{ NULL, 0 },
+};
+
+static const struct enumval trip_names[] = {
+	{ "cancel", TRD_TRIP_CANCEL },
+	{ "flatten", TRD_TRIP_FLATTEN },
+	{ NULL, 0 },
+};
+
+/* Every limit may be changed on reload: an operator tightens them on a
+ * running daemon. */
+#define RISK_DEC(k, scale, hi)                                               \
+	{ .key = #k, .type = T_DECIMAL, .flags = F_RANGE | F_RELOAD,         \
+	  .def = "0", .min = 0, .max = (hi), .dp = (scale),                  \
+	  AT(struct trd_config, risk.k) }
+#define RISK_UINT(k, hi)                                                     \
+	{ .key = #k, .type = T_UINT, .flags = F_RELOAD, .def = "0",          \
+	  .min = 0, .max = (hi), AT(struct trd_config, risk.k) }
+
+static const struct field risk_fields[] = {
+	RISK_DEC(max_order_notional, TRD_CASH_DP, 1000000000000ULL),
+	RISK_DEC(max_position_notional, TRD_CASH_DP, 1000000000000ULL),
+	RISK_DEC(max_gross_exposure, TRD_CASH_DP, 1000000000000ULL),
+	RISK_UINT(max_open_orders, 10000000),
+	RISK_UINT(max_open_trades, 10000000),
+	RISK_DEC(orders_per_second, 3, 1000000),
+	RISK_DEC(orders_per_second_global, 3, 1000000),
+	RISK_UINT(order_burst, 1000000),
+	RISK_DEC(price_collar_pct, TRD_BPS_DP, 100),
+	RISK_DEC(max_drawdown_pct, TRD_BPS_DP, 100),
+	RISK_DEC(daily_loss_pct, TRD_BPS_DP, 100),
+	{ .key = "on_trip", .type = T_ENUM, .flags = F_RELOAD,
+	  .def = "cancel", .names = trip_names,
+	  AT(struct trd_config, risk.on_trip) },
+	RISK_UINT(stale_data_s, 31536000),
+	RISK_UINT(max_order_age_s, 31536000),
+};
+
+static const struct schema risk_schema = {
+	risk_fields, NELEM(risk_fields), 0, NULL, NULL,
+};
+
 static const struct field account_fields[] = {
 	{ .key = "cash", .type = T_DECIMAL, .flags = F_POSITIVE,
 	  .def = "100000", .dp = TRD_CASH_DP,
@@ -267,6 +322,15 @@ static const struct field venue_fields[] = {
 	  AT(struct trd_config, venue.slippage_bps) },
 	{ .key = "seed", .type = T_UINT, .def = "1", .min = 0,
 	  .max = UINT64_MAX, AT(struct trd_config, venue.seed) },
+	{ .key = "participation", .type = T_DECIMAL, .flags = F_RANGE,
+	  .def = "0", .min = 0, .max = 1, .dp = 6,
+	  AT(struct trd_config, venue.participation) },
+	{ .key = "submit_latency_ms", .type = T_UINT, .def = "0", .min = 0,
+	  .max = 3600000, AT(struct trd_config, venue.submit_latency_ms) },
+	{ .key = "cancel_latency_ms", .type = T_UINT, .def = "0", .min = 0,
+	  .max = 3600000, AT(struct trd_config, venue.cancel_latency_ms) },
+	{ .key = "intrabar", .type = T_ENUM, .def = "pessimistic",
+	  .names = intrabar_names, AT(struct trd_config, venue.intrabar) },
 };
 
 static const struct schema venue_schema = {
@@ -319,6 +383,7 @@ static const struct field config_fields[] = {
 	  AT(struct trd_config, plugin_dir) },
 	{ .key = "account", .type = T_MAP, .sub = &account_schema },
 	{ .key = "venue", .type = T_MAP, .sub = &venue_schema },
+	{ .key = "risk", .type = T_MAP, .sub = &risk_schema },
 	{ .key = "features", .type = T_MAP, .sub = &features_schema },
 	{ .key = "strategies", .type = T_LIST, .min = 0, .max = 256,
 	  .sub = &strategy_schema, AT(struct trd_config, strategies),
@@ -336,6 +401,7 @@ _Static_assert(NELEM(replay_fields) <= CONF_MAX_FIELDS, "replay_fields");
 _Static_assert(NELEM(store_fields) <= CONF_MAX_FIELDS, "store_fields");
 _Static_assert(NELEM(account_fields) <= CONF_MAX_FIELDS, "account_fields");
 _Static_assert(NELEM(venue_fields) <= CONF_MAX_FIELDS, "venue_fields");
+_Static_assert(NELEM(risk_fields) <= CONF_MAX_FIELDS, "risk_fields");
 _Static_assert(NELEM(report_fields) <= CONF_MAX_FIELDS, "report_fields");
 _Static_assert(NELEM(features_fields) <= CONF_MAX_FIELDS, "features");
 _Static_assert(NELEM(strategy_fields) <= CONF_MAX_FIELDS, "strategies");

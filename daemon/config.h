@@ -34,6 +34,32 @@ struct trd_instrument_conf {
 	int64_t  tick_size; /* scaled by 10^price_dp; > 0 */
 	int64_t  lot_size;  /* scaled by 10^qty_dp; > 0 */
 	int      shortable; /* the venue lets positions go below zero */
+	int64_t  min_notional;  /* cash scale; orders worth less are refused */
+	int64_t  max_order_qty; /* quantity scale; 0: no limit */
+};
+
+enum trd_on_trip {
+	TRD_TRIP_CANCEL,  /* cancel every open order */
+	TRD_TRIP_FLATTEN, /* and close every position at the market */
+};
+
+/* Pre- and post-trade risk limits (risk.h).  0 means "no limit" for each
+ * one; percentages are scaled by 10^TRD_BPS_DP like bps. */
+struct trd_risk_conf {
+	int64_t  max_order_notional;    /* cash scale */
+	int64_t  max_position_notional; /* per symbol, account-wide */
+	int64_t  max_gross_exposure;    /* sum of |position| values */
+	uint32_t max_open_orders;       /* account-wide */
+	uint32_t max_open_trades;       /* positions open at once */
+	int64_t  orders_per_second;     /* per strategy, scaled 10^3 */
+	int64_t  orders_per_second_global; /* scaled 10^3 */
+	uint32_t order_burst;           /* bucket depth; 0: max(1, rate) */
+	int64_t  price_collar_pct;      /* limit within this of the last */
+	int64_t  max_drawdown_pct;      /* from the equity peak: trips */
+	int64_t  daily_loss_pct;        /* from the UTC day's first equity */
+	enum trd_on_trip on_trip;
+	uint32_t stale_data_s;          /* refuse orders on older data */
+	uint32_t max_order_age_s;       /* cancel orders open this long */
 };
 
 /* Basis-point settings (fees, slippage) are stored scaled by 10^4. */
@@ -107,7 +133,13 @@ struct trd_config {
 		int64_t  fee_bps;      /* scaled by 10^TRD_BPS_DP; 0..10000 bps */
 		int64_t  slippage_bps; /* scaled by 10^TRD_BPS_DP; 0..10000 bps */
 		uint64_t seed;         /* for anything random in the venue */
+		int64_t  participation; /* of a bar's volume, scaled 10^6;
+					 * 0: no cap */
+		uint32_t submit_latency_ms, cancel_latency_ms;
+		int      intrabar;     /* enum trd_intrabar (venue.h) */
 	} venue;
+
+	struct trd_risk_conf risk;
 
 	struct {
 		uint32_t history; /* recent bars kept per instrument */

@@ -46,9 +46,12 @@ struct trd_order {
 	int64_t  submit_ns, update_ns;
 	int64_t  eligible_ns;  /* reaches the venue then: matches only bars
 				* opening at or after this */
-	int64_t  cancel_ns;    /* a cancel reaches the venue then; 0: none */
+	int64_t  cancel_ns;    /* a cancel reaches the venue then; 0 until
+				* one is sent (kept non-zero after) */
 	int64_t  amend_ns;     /* a pending amend reaches the venue then */
 	int64_t  amend_qty, amend_price;
+	uint8_t  cancel_pending; /* a cancel is on its way (cancel_ns) */
+	uint8_t  amend_pending;  /* an amend is on its way (amend_ns) */
 	uint64_t link_id;      /* OCO partner, or 0 */
 	uint64_t parent_id;    /* bracket exit: its entry; else 0 */
 	uint64_t child_id;     /* bracket entry: its take-profit exit (whose
@@ -58,6 +61,7 @@ struct trd_order {
 				* price given */
 	uint64_t tag;
 	char     reason[96];
+	char     cancel_reason[96]; /* the pending cancel's reason */
 };
 
 struct trd_oms_open {
@@ -79,8 +83,9 @@ struct trd_oms {
 int trd_oms_init(struct trd_oms *oms, size_t ninstr);
 void trd_oms_free(struct trd_oms *oms);
 
-/* Create an order in state NEW.  Returns it (valid until the next create),
- * or NULL when out of memory. */
+/* Create an order in state NEW.  A side or type out of range is stored as
+ * 0, so the venue refuses it rather than see it truncated.  Returns it
+ * (valid until the next create), or NULL when out of memory. */
 struct trd_order *trd_oms_create(struct trd_oms *oms, uint32_t strat,
 				 uint32_t ins, int side, int type, int64_t qty,
 				 int64_t price, uint64_t tag, int64_t now_ns);
@@ -99,10 +104,16 @@ trd_order_is_open(const struct trd_order *o)
 }
 
 /* Put a NEW order in its instrument's open list (routed to the venue, in
- * flight).  No state change, no on_update.  Accepting lists it too. */
+ * flight).  No state change, no on_update.  Accepting lists it too; closing
+ * takes it off.  Lists stay in id (submission) order.  No-op if listed. */
 void trd_oms_list(struct trd_oms *oms, struct trd_order *o);
 
-/* Transitions; each calls on_update.  reason may be NULL. */
+/*
+ * Transitions; each calls on_update.  reason (copied, may be NULL: none) is
+ * what the update shows; an update without one clears the previous.  The
+ * oms does not follow links (OCO partners, bracket exits): the venue and
+ * the host close linked orders themselves, each for the closures it makes.
+ */
 void trd_oms_accept(struct trd_oms *oms, struct trd_order *o, int64_t now);
 /* code: enum trd_reject (not TRD_REJ_NONE). */
 void trd_oms_reject(struct trd_oms *oms, struct trd_order *o, int code,
@@ -112,8 +123,9 @@ void trd_oms_cancel(struct trd_oms *oms, struct trd_order *o,
 		    const char *reason, int64_t now);
 void trd_oms_expire(struct trd_oms *oms, struct trd_order *o,
 		    const char *reason, int64_t now);
-/* Report an applied amend: on_update with the same state and reason
- * "amended". */
+/* Report an applied amend (qty, prices already changed): on_update with
+ * the same state and reason "amended", or FILLED (same reason) when the
+ * quantity is now no more than what has filled. */
 void trd_oms_amended(struct trd_oms *oms, struct trd_order *o, int64_t now);
 /* Record a fill of qty at price; moves to PARTIALLY_FILLED or FILLED. */
 void trd_oms_fill(struct trd_oms *oms, struct trd_order *o, int64_t qty,

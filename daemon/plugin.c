@@ -4,6 +4,7 @@
  */
 #include <dlfcn.h>
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,37 +41,259 @@ strategy_ins(const struct trd_strategy *s, uint32_t sym, size_t *ins)
 	return -1;
 }
 
+/* Copy a plugin's request into a full 1.2 struct: fields past its size
+ * are zero (GTC, no flags).  -EINVAL for a malformed one. */
+static int
+read_req(const struct trd_order_req *req, struct trd_order_req *out)
+{
+	if (req == NULL || req->size < offsetof(struct trd_order_req, tag))
+		return -EINVAL;
+	*out = (struct trd_order_req){ 0 };
+	memcpy(out, req, req->size < sizeof(*out) ? req->size : sizeof(*out));
+	if ((out->side != TRD_SIDE_BUY && out->side != TRD_SIDE_SELL) ||
+	    out->type < TRD_ORDER_MARKET || out->type > TRD_ORDER_TRAILING_STOP)
+		return -EINVAL;
+	return 0;
+}
+
+/* A NEW order of s from rq; *ins_ok says whether the symbol is one of the
+ * strategy's.  NULL when out of memory.  The pointer is valid until the
+ * next order is created. */
+static struct trd_order *
+make_order(struct trd_strategy *s, const struct trd_order_req *rq,
+	   int64_t now, int *ins_ok)
+{
+	struct trd_trading *t = s->trading;
+	struct trd_order *o;
+	size_t ins = 0;
+
+	*ins_ok = strategy_ins(s, rq->sym, &ins) == 0;
+	o = trd_oms_create(&t->oms, (uint32_t)s->idx, (uint32_t)ins,
+			   (int)rq->side, (int)rq->type, rq->qty, rq->price,
+			   rq->tag, now);
+	if (o == NULL)
+		return NULL;
+	/* Out-of-range values stay out of range in the narrower fields, so
+	 * the checks refuse them rather than see them truncated. */
+	o->tif = (uint8_t)(rq->tif > 0xff ? 0xff : rq->tif);
+	o->flags = (uint8_t)(rq->flags > 0xff ? 0xff : rq->flags);
+	o->stop_price = rq->stop_price;
+	o->trail = rq->trail;
+	o->expire_ns = rq->expire_ns;
+	o->seq = ++s->norders;
+	return o;
+}
+
+/* The host's checks of a NEW order: its symbol, then risk.  0 when it may
+ * go to the venue; else it has been rejected (and its code returned). */
+static int
+screen(struct trd_strategy *s, struct trd_order *o, int ins_ok, int64_t now)
+{
+	struct trd_trading *t = s->trading;
+	char why[160];
+	int code;
+
+	if (!ins_ok) {
+		trd_oms_reject(&t->oms, o, TRD_REJ_UNKNOWN_SYMBOL, "symbol is "
+			       "not one of the strategy's", now);
+		return TRD_REJ_UNKNOWN_SYMBOL;
+	}
+	code = trd_risk_check(&t->risk, o, now, why, sizeof(why));
+	if (code != 0)
+		trd_oms_reject(&t->oms, o, code, why, now);
+	return code;
+}
+
 static int
 host_submit(struct trd_strategy *s, const struct trd_order_req *req,
 	    uint64_t *id)
 {
 	struct trd_trading *t = s->trading;
+	struct trd_order_req rq;
 	struct trd_order *o;
 	int64_t now = host_now(s);
-	size_t ins = 0;
+	int ok;
 
-	if (req == NULL || req->size < offsetof(struct trd_order_req, tag) ||
-	    (req->side != TRD_SIDE_BUY && req->side != TRD_SIDE_SELL) ||
-	    req->type < TRD_ORDER_MARKET || req->type > TRD_ORDER_STOP)
+	if (read_req(req, &rq) != 0)
 		return -EINVAL;
 	/* Every answer to a submit (even a rejection) is an on_order
 	 * callback, from which the plugin may submit again: bound it. */
 	if (s->depth >= MAX_SUBMIT_DEPTH)
 		return -EAGAIN;
-	o = trd_oms_create(&t->oms, (uint32_t)s->idx, 0, (int)req->side,
-			   (int)req->type, req->qty, req->price,
-			   req->size >= sizeof(*req) ? req->tag : 0, now);
-	if (o == NULL)
+	if ((o = make_order(s, &rq, now, &ok)) == NULL)
 		return -ENOMEM;
 	if (id)
 		*id = o->id;
 	s->depth++;
-	if (strategy_ins(s, req->sym, &ins) != 0) {
-		trd_oms_reject(&t->oms, o, TRD_REJ_UNKNOWN_SYMBOL, "symbol is not one of the "
-			       "strategy's", now);
-	} else {
-		o->ins = (uint32_t)ins;
+	if (screen(s, o, ok, now) == 0)
 		trd_venue_submit(&t->venue, o, now);
+	s->depth--;
+	return 0;
+}
+
+/* Reject o, if still NEW, because its linked order was refused. */
+static void
+reject_linked(struct trd_trading *t, uint64_t id, int code, const char *why,
+	      int64_t now)
+{
+	struct trd_order *o = trd_oms_get(&t->oms, id);
+
+	if (o->status == TRD_ORDER_NEW)
+		trd_oms_reject(&t->oms, o, code, why, now);
+}
+
+static int
+host_submit_oco(struct trd_strategy *s, const struct trd_order_req *a,
+		const struct trd_order_req *b, uint64_t ids[2])
+{
+	struct trd_trading *t = s->trading;
+	struct trd_order_req ra, rb;
+	struct trd_order *o;
+	int64_t now = host_now(s);
+	uint64_t ia, ib;
+	int oka, okb, ca, cb;
+
+	if (read_req(a, &ra) != 0 || read_req(b, &rb) != 0)
+		return -EINVAL;
+	if (s->depth >= MAX_SUBMIT_DEPTH)
+		return -EAGAIN;
+	if ((o = make_order(s, &ra, now, &oka)) == NULL)
+		return -ENOMEM;
+	ia = o->id;
+	if ((o = make_order(s, &rb, now, &okb)) == NULL) {
+		trd_oms_reject(&t->oms, trd_oms_get(&t->oms, ia),
+			       TRD_REJ_INVALID_ORDER, "out of memory", now);
+		return -ENOMEM;
+	}
+	ib = o->id;
+	o->link_id = ia;
+	trd_oms_get(&t->oms, ia)->link_id = ib;
+	if (ids) {
+		ids[0] = ia;
+		ids[1] = ib;
+	}
+	s->depth++;
+	/* Both legs pass the checks before either goes out: a pair is
+	 * placed whole or not at all. */
+	ca = screen(s, trd_oms_get(&t->oms, ia), oka, now);
+	if (ca != 0)
+		reject_linked(t, ib, ca, "OCO: the other leg was rejected",
+			      now);
+	else if ((cb = screen(s, trd_oms_get(&t->oms, ib), okb, now)) != 0)
+		reject_linked(t, ia, cb, "OCO: the other leg was rejected",
+			      now);
+	else {
+		trd_venue_submit(&t->venue, trd_oms_get(&t->oms, ia), now);
+		/* The venue may have closed b already (a refused at once
+		 * cancels its partner). */
+		o = trd_oms_get(&t->oms, ib);
+		if (o->status == TRD_ORDER_NEW && !o->listed)
+			trd_venue_submit(&t->venue, o, now);
+	}
+	s->depth--;
+	return 0;
+}
+
+/* Check a bracket exit's price: absolute (on the tick) or an offset in
+ * bps; exactly one.  0 or a reject code with why. */
+static int
+exit_price_ok(const struct trd_session_instr *in, int64_t price, int64_t bps,
+	      int stop, const char **why)
+{
+	if ((price > 0) == (bps > 0) || price < 0 || bps < 0) {
+		*why = "a bracket exit needs exactly one of a price and an "
+		       "offset in bps, positive";
+		return TRD_REJ_INVALID_PRICE;
+	}
+	if (price % in->tick != 0) {
+		*why = "a bracket exit price is not a multiple of the tick "
+		       "size";
+		return TRD_REJ_TICK;
+	}
+	/* A stop-loss 100% away is no stop at all (and the price would
+	 * reach zero). */
+	if (stop && bps >= 100000000) {
+		*why = "a bracket stop-loss offset must be below 100%";
+		return TRD_REJ_INVALID_PRICE;
+	}
+	return 0;
+}
+
+static int
+host_submit_bracket(struct trd_strategy *s, const struct trd_bracket_req *b,
+		    uint64_t ids[3])
+{
+	struct trd_trading *t = s->trading;
+	struct trd_order_req re, rx;
+	struct trd_order *e, *tp, *sl;
+	int64_t now = host_now(s);
+	uint64_t ie, itp, isl;
+	const char *why = NULL;
+	int ok, code = 0;
+
+	if (b == NULL || b->size < sizeof(*b) || read_req(b->entry, &re) != 0)
+		return -EINVAL;
+	if (s->depth >= MAX_SUBMIT_DEPTH)
+		return -EAGAIN;
+	if ((e = make_order(s, &re, now, &ok)) == NULL)
+		return -ENOMEM;
+	ie = e->id;
+	/* The exits: reduce-only, opposite side, held until the entry
+	 * fills, quantity set then. */
+	rx = (struct trd_order_req){ .size = sizeof(rx), .sym = re.sym,
+				     .side = re.side == TRD_SIDE_BUY
+						     ? TRD_SIDE_SELL
+						     : TRD_SIDE_BUY,
+				     .type = TRD_ORDER_LIMIT,
+				     .price = b->tp_price, .tag = re.tag,
+				     .flags = TRD_ORDER_REDUCE_ONLY };
+	if ((tp = make_order(s, &rx, now, &ok)) == NULL)
+		return -ENOMEM;
+	itp = tp->id;
+	rx.type = TRD_ORDER_STOP;
+	rx.price = b->sl_price;
+	if ((sl = make_order(s, &rx, now, &ok)) == NULL)
+		return -ENOMEM;
+	isl = sl->id;
+	e = trd_oms_get(&t->oms, ie);
+	tp = trd_oms_get(&t->oms, itp);
+	e->child_id = itp;
+	tp->parent_id = sl->parent_id = ie;
+	tp->link_id = isl;
+	sl->link_id = itp;
+	tp->held = sl->held = 1;
+	tp->qty = sl->qty = 0;
+	tp->offset_bps = b->tp_bps;
+	sl->offset_bps = b->sl_bps;
+	if (ids) {
+		ids[0] = ie;
+		ids[1] = itp;
+		ids[2] = isl;
+	}
+	s->depth++;
+	if (ok) {
+		const struct trd_session_instr *in = &t->ins[e->ins];
+		code = exit_price_ok(in, b->tp_price, b->tp_bps, 0, &why);
+		if (code == 0)
+			code = exit_price_ok(in, b->sl_price, b->sl_bps, 1,
+					     &why);
+		if (code == 0 && b->tp_price > 0 && b->sl_price > 0 &&
+		    (re.side == TRD_SIDE_BUY ? b->tp_price <= b->sl_price
+					     : b->tp_price >= b->sl_price)) {
+			why = "a bracket's take-profit must lie beyond its "
+			      "stop-loss";
+			code = TRD_REJ_INVALID_PRICE;
+		}
+		if (code != 0)
+			trd_oms_reject(&t->oms, e, code, why, now);
+	}
+	if (code == 0)
+		code = screen(s, trd_oms_get(&t->oms, ie), ok, now);
+	if (code != 0) {
+		reject_linked(t, itp, code, "bracket entry rejected", now);
+		reject_linked(t, isl, code, "bracket entry rejected", now);
+	} else {
+		trd_venue_submit(&t->venue, trd_oms_get(&t->oms, ie), now);
 	}
 	s->depth--;
 	return 0;
@@ -85,6 +308,36 @@ host_cancel(struct trd_strategy *s, uint64_t id)
 		return -ENOENT;
 	return trd_venue_cancel(&s->trading->venue, o, "canceled by the strategy",
 				host_now(s));
+}
+
+static int
+host_amend(struct trd_strategy *s, uint64_t id, int64_t qty, int64_t price)
+{
+	struct trd_trading *t = s->trading;
+	struct trd_order *o = trd_oms_get(&t->oms, id), tmp;
+	int64_t now = host_now(s);
+	char why[160];
+	int code;
+
+	if (o == NULL || o->strat != s->idx || !trd_order_is_open(o))
+		return -ENOENT;
+	if (qty <= 0 || qty < o->filled || price < 0)
+		return -EINVAL;
+	/* The order as it would be, through the same checks. */
+	tmp = *o;
+	tmp.qty = qty;
+	if (price > 0)
+		tmp.price = price;
+	if (!o->held) {
+		code = trd_risk_check(&t->risk, &tmp, now, why, sizeof(why));
+		if (code != 0) {
+			log_warn("strategy %s: amend of order %llu refused: "
+				 "%s (%s)", s->name, (unsigned long long)id,
+				 why, trd_reject_name(code));
+			return -EPERM;
+		}
+	}
+	return trd_venue_amend(&t->venue, o, qty, price, now);
 }
 
 static int64_t
@@ -105,6 +358,8 @@ host_account(struct trd_strategy *s, struct trd_account_info *out)
 		.size = sizeof(a), .cash = pf->cash,
 		.equity = trd_portfolio_equity(pf), .fees = pf->fees,
 		.fee_bps = s->trading->venue.fee_bps,
+		.free_collateral = trd_venue_free_collateral(&s->trading->venue),
+		.halted = s->trading->risk.halted,
 	};
 
 	if (out == NULL || out->size < sizeof(uint32_t))
@@ -276,6 +531,107 @@ host_bar_at(struct trd_strategy *s, uint32_t sym, size_t k,
 	return trd_fset_bar_at(s->trading->ins[ins].fs, k, out);
 }
 
+/* The share of equity a sizing method asks for, in [0, 1]; -1 when the
+ * request is invalid. */
+static double
+size_fraction(struct trd_strategy *s, const struct trd_sizing *z, size_t ins)
+{
+	switch (z->method) {
+	case TRD_SIZE_FRACTION:
+		break;
+	case TRD_SIZE_VOL_TARGET: {
+		char name[32], err[8];
+		const double *vol;
+		if (!(z->vol_target > 0) || !isfinite(z->vol_target) ||
+		    z->vol_n < 2 || z->vol_n > 100000)
+			return -1;
+		snprintf(name, sizeof(name), "vol(%u)", z->vol_n);
+		vol = trd_fset_add(s->trading->ins[ins].fs, name, err,
+				   sizeof(err));
+		if (vol == NULL || !(*vol > 0))
+			return 0; /* not warm (NaN) or a flat window */
+		return z->vol_target >= *vol ? 1 : z->vol_target / *vol;
+	}
+	case TRD_SIZE_KELLY: {
+		double cap = z->kelly_cap == 0 ? 0.01 : z->kelly_cap, p, b, f;
+		uint64_t n = s->nwins + s->nlosses;
+		if (!(cap > 0 && cap <= 1))
+			return -1;
+		if (n < z->kelly_min_trades || n == 0)
+			break; /* the fixed-fraction fallback */
+		p = (double)s->nwins / (double)n;
+		if (s->nlosses == 0)
+			f = p; /* b is infinite */
+		else if (s->nwins == 0)
+			return 0;
+		else {
+			b = (s->sum_win / (double)s->nwins) /
+			    (s->sum_loss / (double)s->nlosses);
+			f = p - (1 - p) / b;
+		}
+		f *= 0.5;
+		return f <= 0 ? 0 : f > cap ? cap : f;
+	}
+	default:
+		return -1;
+	}
+	if (!(z->fraction > 0 && z->fraction <= 1))
+		return -1; /* NaN fails too */
+	return z->fraction;
+}
+
+static int64_t
+host_size_qty(struct trd_strategy *s, const struct trd_sizing *z)
+{
+	struct trd_trading *t = s->trading;
+	int64_t price, equity, free, money, q, cap;
+	double f;
+	size_t ins;
+
+	if (z == NULL || z->size < sizeof(*z) ||
+	    strategy_ins(s, z->sym, &ins) != 0)
+		return 0;
+	price = z->price > 0 ? z->price : t->pf.ins[ins].last;
+	if (price <= 0 || z->price < 0)
+		return 0;
+	/* As a market order is checked and fills: at the slipped price. */
+	price = trd_venue_slipped(&t->venue, ins, TRD_SIDE_BUY, price);
+	free = trd_venue_free_collateral(&t->venue);
+	cap = trd_affordable_qty(&t->pf, ins, free, price, t->venue.fee_bps,
+				 t->ins[ins].lot, INT64_MAX);
+	if (z->method == TRD_SIZE_FIXED) {
+		q = z->qty - (z->qty > 0 ? z->qty % t->ins[ins].lot : 0);
+		return q <= 0 ? 0 : q < cap ? q : cap;
+	}
+	if ((f = size_fraction(s, z, ins)) <= 0)
+		return 0;
+	equity = trd_portfolio_equity(&t->pf);
+	if (equity <= 0)
+		return 0;
+	/* A sizing decision, not accounting: a double is exact enough, and
+	 * the venue's rounding applies from here on. */
+	money = (int64_t)((double)equity * f);
+	q = trd_affordable_qty(&t->pf, ins, money, price, t->venue.fee_bps,
+			       t->ins[ins].lot, INT64_MAX);
+	return q < cap ? q : cap;
+}
+
+static void
+host_halt(struct trd_strategy *s, const char *reason)
+{
+	char why[TRD_RISK_REASON_MAX];
+
+	snprintf(why, sizeof(why), "strategy %s: %s", s->name,
+		 reason && *reason ? reason : "halted");
+	trd_trading_halt(s->trading, why);
+}
+
+static int
+host_halted(struct trd_strategy *s)
+{
+	return s->trading->risk.halted;
+}
+
 const struct trd_host_api trd_host_api = {
 	.size = sizeof(struct trd_host_api),
 	.abi_major = TRD_PLUGIN_ABI_MAJOR,
@@ -296,6 +652,12 @@ const struct trd_host_api trd_host_api = {
 	.max_buy_qty = host_max_buy_qty,
 	.feature = host_feature,
 	.bar_at = host_bar_at,
+	.amend = host_amend,
+	.submit_oco = host_submit_oco,
+	.submit_bracket = host_submit_bracket,
+	.size_qty = host_size_qty,
+	.halt = host_halt,
+	.halted = host_halted,
 };
 
 int

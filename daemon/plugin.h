@@ -46,6 +46,10 @@ struct trd_strategy {
 	size_t                            nparams;
 	struct trd_strategy_timer         timers[TRD_STRATEGY_TIMERS];
 	int                               depth;   /* nested submits */
+	uint32_t                          norders; /* client ids: name-n */
+	/* Closed trades, net of fees, for Kelly sizing. */
+	uint64_t                          nwins, nlosses;
+	double                            sum_win, sum_loss;
 	int                               initialised;
 };
 

@@ -30,6 +30,7 @@
 #define CSV_BUFSZ  (32 * 1024)
 #define LINE_MAX_B 256  /* reserved for one hand-formatted line */
 #define YEAR_S     (365.25 * 86400)
+#define NSTREAMED  4    /* eq, fills, trades, events */
 
 /* A file written under a temporary name and renamed at finish. */
 struct wfile {
@@ -59,7 +60,8 @@ struct trd_report {
 	size_t                   ninstr;
 	const char             **strat;
 	size_t                   nstrat;
-	struct wfile             eq, fills, trades;
+	/* Streamed from open; the first NSTREAMED files of finish. */
+	struct wfile             eq, fills, trades, events;
 	/* equity.csv: the last sample (last, last_cash) is the row of its
 	 * interval, ending at eq_end; it is written when a sample falls
 	 * past eq_end, or at finish. */
@@ -235,11 +237,18 @@ instr_dp(const struct trd_report *r, size_t i, int qty)
 	return dp >= 0 && dp <= TRD_MAX_DP ? dp : TRD_DEFAULT_DP;
 }
 
+/* The field s[0..n) then sfx, quoted as s needs: sfx is plain text
+ * (digits, '-') that never needs it.  s need not be NUL-terminated. */
 static void
-csv_field(struct wfile *w, const char *s, size_t n)
+csv_field_sfx(struct wfile *w, const char *s, size_t n, const char *sfx)
 {
-	if (strcspn(s, ",\"\r\n") >= n) {
+	size_t plain = 0;
+
+	while (plain < n && strchr(",\"\r\n", s[plain]) == NULL)
+		plain++;
+	if (plain == n) {
 		wf_write(w, s, n);
+		wf_puts(w, sfx);
 		return;
 	}
 	wf_write(w, "\"", 1);
@@ -248,7 +257,28 @@ csv_field(struct wfile *w, const char *s, size_t n)
 			wf_write(w, "\"", 1);
 		wf_write(w, &s[i], 1);
 	}
+	wf_puts(w, sfx);
 	wf_write(w, "\"", 1);
+}
+
+static void
+csv_field(struct wfile *w, const char *s, size_t n)
+{
+	csv_field_sfx(w, s, n, "");
+}
+
+/* The client id, "<strategy>-<seq>" as the oms gives it to plugins, then
+ * a comma. */
+static void
+csv_client_id(const struct trd_report *r, struct wfile *w,
+	      const struct trd_order *o)
+{
+	const char *s = strat_name(r, o->strat);
+	char sfx[16];
+
+	snprintf(sfx, sizeof(sfx), "-%lu", (unsigned long)o->seq);
+	csv_field_sfx(w, s, strlen(s), sfx);
+	wf_write(w, ",", 1);
 }
 
 /* The strategy and symbol columns, each followed by a comma. */
@@ -419,7 +449,9 @@ put_dd(char *p, double dd)
 
 /* Hand-formatted columns, each then ',', the last then end.  Each letter
  * of spec takes an int64_t: c cash, q quantity and p price of instrument
- * ins, t a time, _ an empty column. */
+ * ins, t a time, _ an empty column; P a price, T a time and i an id (as
+ * uint64_t) that leave the column empty when 0 (not set).  At most 8
+ * columns: a line must fit in LINE_MAX_B. */
 static void
 put_row(struct wfile *w, const struct trd_report *r, uint32_t ins,
 	const char *spec, int end, ...)
@@ -438,6 +470,9 @@ put_row(struct wfile *w, const struct trd_report *r, uint32_t ins,
 		case 'q': p = put_dec(p, v, qdp); break;
 		case 'p': p = put_dec(p, v, pdp); break;
 		case 't': p = put_unix(p, v); break;
+		case 'P': p = v ? put_dec(p, v, pdp) : p; break;
+		case 'T': p = v ? put_unix(p, v) : p; break;
+		case 'i': p = v ? put_u64(p, (uint64_t)v) : p; break;
 		}
 		*p++ = spec[1] ? ',' : (char)end;
 	}
@@ -493,7 +528,7 @@ trd_report_open(struct trd_report **out, const struct trd_report_meta *m)
 		return rc;
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		return -ENOMEM;
-	r->eq.fd = r->fills.fd = r->trades.fd = -1;
+	r->eq.fd = r->fills.fd = r->trades.fd = r->events.fd = -1;
 	r->dir = strdup(m->dir);
 	r->instr = calloc(m->ninstr + 1, sizeof(*r->instr));
 	r->strat = calloc(m->nstrat + 1, sizeof(*r->strat));
@@ -517,13 +552,17 @@ trd_report_open(struct trd_report **out, const struct trd_report_meta *m)
 	r->stride = r->skip = 1;
 	if ((rc = wf_open(&r->eq, r->dir, "equity.csv", EQ_BUFSZ)) != 0 ||
 	    (rc = wf_open(&r->fills, r->dir, "fills.csv", CSV_BUFSZ)) != 0 ||
-	    (rc = wf_open(&r->trades, r->dir, "trades.csv", CSV_BUFSZ)) != 0)
+	    (rc = wf_open(&r->trades, r->dir, "trades.csv", CSV_BUFSZ)) != 0 ||
+	    (rc = wf_open(&r->events, r->dir, "order_events.csv",
+			  CSV_BUFSZ)) != 0)
 		goto fail;
 	wf_puts(&r->eq, "ts,equity,cash,drawdown\n");
 	wf_puts(&r->fills, "order_id,strategy,symbol,side,quantity,price,fee,"
 			   "ts\n");
 	wf_puts(&r->trades, "strategy,symbol,side,quantity,entry_ts,"
 			    "entry_price,exit_ts,exit_price,pnl,fees,net_pnl\n");
+	wf_puts(&r->events, "ts,id,client_id,strategy,symbol,side,type,status,"
+			    "quantity,filled_qty,price,reject_code,reason\n");
 	*out = r;
 	return 0;
 fail:
@@ -667,14 +706,72 @@ trd_report_trade(struct trd_report *r, const struct trd_trade_rec *t)
 		net);
 }
 
+/* The price column of orders.csv and order_events.csv: a market order
+ * has no price, nor has a trailing stop given none (its level is in
+ * stop_price). */
+static int
+has_price(const struct trd_order *o)
+{
+	return o->type != TRD_ORDER_MARKET &&
+	       !(o->type == TRD_ORDER_TRAILING_STOP && o->price == 0);
+}
+
+/* The reject code's name, "" unless the order was rejected with one. */
+static const char *
+reject_text(const struct trd_order *o)
+{
+	return o->status == TRD_ORDER_REJECTED && o->reject_code != TRD_REJ_NONE
+		       ? trd_reject_name(o->reject_code) : "";
+}
+
+static void
+csv_reason(struct wfile *w, const struct trd_order *o)
+{
+	csv_field(w, o->reason, strnlen(o->reason, sizeof(o->reason)));
+}
+
+/* Runs once per order transition: fixed formats, no allocation. */
+void
+trd_report_order(struct trd_report *r, const struct trd_order *o)
+{
+	struct wfile *w = &r->events;
+
+	put_row(w, r, o->ins, "t", ',', o->update_ns);
+	wf_printf(w, "%llu,", (unsigned long long)o->id);
+	csv_client_id(r, w, o);
+	csv_names(r, w, o->strat, o->ins);
+	wf_printf(w, "%s,%s,%s,", trd_side_name(o->side),
+		  trd_order_type_name(o->type),
+		  trd_order_status_name(o->status));
+	put_row(w, r, o->ins, has_price(o) ? "qqp" : "qq_", ',', o->qty,
+		o->filled, o->price);
+	wf_printf(w, "%s,", reject_text(o));
+	csv_reason(w, o);
+	wf_write(w, "\n", 1);
+}
+
 /* ---- finish: orders.csv, report.json ---- */
 
+static const char *
+flags_text(unsigned flags)
+{
+	flags &= TRD_ORDER_POST_ONLY | TRD_ORDER_REDUCE_ONLY;
+	return flags == (TRD_ORDER_POST_ONLY | TRD_ORDER_REDUCE_ONLY)
+		       ? "post_only|reduce_only"
+	       : flags == TRD_ORDER_POST_ONLY	? "post_only"
+	       : flags == TRD_ORDER_REDUCE_ONLY ? "reduce_only" : "";
+}
+
+/* The first ten columns are those of earlier reports, unchanged, so
+ * readers that take columns by position keep working. */
 static void
 write_orders(const struct trd_report *r, struct wfile *w,
 	     const struct trd_oms *oms)
 {
 	wf_puts(w, "id,strategy,symbol,side,type,quantity,price,submit_ts,"
-		   "status,reason\n");
+		   "status,reason,tif,flags,stop_price,trail,expire_ts,"
+		   "link_id,parent_id,client_id,filled_qty,avg_price,"
+		   "reject_code\n");
 	for (size_t i = 0; oms != NULL && i < oms->n && w->err == 0; i++) {
 		const struct trd_order *o = &oms->orders[i];
 
@@ -682,12 +779,20 @@ write_orders(const struct trd_report *r, struct wfile *w,
 		csv_names(r, w, o->strat, o->ins);
 		wf_printf(w, "%s,%s,", trd_side_name(o->side),
 			  trd_order_type_name(o->type));
-		/* A market order has no price. */
-		put_row(w, r, o->ins, o->type == TRD_ORDER_MARKET ? "q_t" : "qpt",
-			',', o->qty, o->price, o->submit_ns);
+		put_row(w, r, o->ins, has_price(o) ? "qpt" : "q_t", ',', o->qty,
+			o->price, o->submit_ns);
 		wf_printf(w, "%s,", trd_order_status_name(o->status));
-		csv_field(w, o->reason, strnlen(o->reason, sizeof(o->reason)));
-		wf_write(w, "\n", 1);
+		csv_reason(w, o);
+		wf_printf(w, ",%s,%s,", trd_tif_name(o->tif),
+			  flags_text(o->flags));
+		put_row(w, r, o->ins, "PPTii", ',', o->stop_price, o->trail,
+			o->expire_ns, (int64_t)o->link_id,
+			(int64_t)o->parent_id);
+		csv_client_id(r, w, o);
+		/* The average is empty before any fill, as a price not set. */
+		put_row(w, r, o->ins, "qP", ',', o->filled,
+			trd_order_avg_price(o));
+		wf_printf(w, "%s\n", reject_text(o));
 	}
 }
 
@@ -703,16 +808,25 @@ struct field {
 	int         none; /* F_TIME: no samples */
 };
 
-#define NFIELDS 20
+#define NFIELDS 22
+
+/* What report.json and the html show: the figures, rejected orders by
+ * reject code, and the risk state (ntrips is 0 whenever trips is NULL). */
+struct summary {
+	struct field           f[NFIELDS];
+	uint64_t               rejects[TRD_REJ_COUNT];
+	struct trd_report_risk risk;
+};
 
 /* Every figure, in report.json's order.  The definitions are in README. */
 static void
 compute(struct trd_report *r, const struct trd_oms *oms, int64_t fees,
-	struct field *f)
+	struct summary *sum)
 {
 	double P = YEAR_S / r->tf_s, years, growth, undef = NAN;
 	int64_t final = r->n ? r->last.eq : r->initial;
-	uint64_t filled = 0, rejected = 0, norders = oms ? oms->n : 0;
+	uint64_t filled = 0, rejected = 0, canceled = 0, expired = 0;
+	uint64_t norders = oms ? oms->n : 0;
 	double n = (double)r->nret, mean = 0, m2 = 0;
 
 	if (r->nret) {
@@ -722,11 +836,21 @@ compute(struct trd_report *r, const struct trd_oms *oms, int64_t fees,
 	if (r->under && r->last.ts - r->peak_ns > r->maxdur_ns)
 		r->maxdur_ns = r->last.ts - r->peak_ns;
 	for (size_t i = 0; i < norders; i++) {
+		const struct trd_order *o = &oms->orders[i];
+
 		/* An order counts as filled when it traded at all: a buy
 		 * the cash covered only in part is filled, its rest
 		 * canceled, and its reason says so. */
-		filled += oms->orders[i].filled > 0;
-		rejected += oms->orders[i].status == TRD_ORDER_REJECTED;
+		filled += o->filled > 0;
+		rejected += o->status == TRD_ORDER_REJECTED;
+		canceled += o->status == TRD_ORDER_CANCELED;
+		expired += o->status == TRD_ORDER_EXPIRED;
+		/* A code the host never sets (none, or past the enum) has no
+		 * name to count under; the order still counts as rejected. */
+		if (o->status == TRD_ORDER_REJECTED &&
+		    o->reject_code != TRD_REJ_NONE &&
+		    o->reject_code < TRD_REJ_COUNT)
+			sum->rejects[o->reject_code]++;
 	}
 	growth = r->initial > 0 ? (double)final / (double)r->initial : undef;
 	years = ((double)(r->last.ts - r->first_ns) / TRD_NS_PER_SEC +
@@ -736,6 +860,8 @@ compute(struct trd_report *r, const struct trd_oms *oms, int64_t fees,
 		{ "orders_submitted", "Orders submitted", F_UINT, .u = norders },
 		{ "orders_filled", "Orders filled", F_UINT, .u = filled },
 		{ "orders_rejected", "Orders rejected", F_UINT, .u = rejected },
+		{ "orders_canceled", "Orders canceled", F_UINT, .u = canceled },
+		{ "orders_expired", "Orders expired", F_UINT, .u = expired },
 		{ "trades", "Trades", F_UINT, .u = r->ntrades },
 		{ "initial_cash", "Initial cash", F_MONEY, .i = r->initial },
 		{ "final_equity", "Final equity", F_MONEY, .i = final },
@@ -769,7 +895,7 @@ compute(struct trd_report *r, const struct trd_oms *oms, int64_t fees,
 		{ "timeframe_s", "Timeframe (s)", F_UINT, .u = r->tf_s },
 	};
 
-	memcpy(f, t, sizeof(t));
+	memcpy(sum->f, t, sizeof(t));
 }
 
 /* The value as report.json (json) or the html table shows it.  buf holds
@@ -828,16 +954,55 @@ json_names(const struct trd_report *r, struct wfile *w, const char *key,
 	wf_puts(w, "]");
 }
 
+/* rejects_by_reason: only the codes that occurred, in enum order, so the
+ * object's shape does not depend on the order of the rejections. */
+static void
+json_rejects(struct wfile *w, const struct summary *sum)
+{
+	const char *sep = "\n";
+
+	wf_puts(w, "  \"rejects_by_reason\": {");
+	for (int c = TRD_REJ_NONE + 1; c < TRD_REJ_COUNT; c++) {
+		if (sum->rejects[c] == 0)
+			continue;
+		wf_printf(w, "%s    ", sep);
+		json_str(w, trd_reject_name(c));
+		wf_printf(w, ": %llu", (unsigned long long)sum->rejects[c]);
+		sep = ",\n";
+	}
+	wf_puts(w, sep[0] == ',' ? "\n  },\n" : "},\n");
+}
+
+static void
+json_risk(struct wfile *w, const struct trd_report_risk *risk)
+{
+	char t[TRD_TIME_BUFSZ];
+
+	wf_printf(w, "  \"risk\": {\n    \"halted\": %s,\n    \"trips\": [%s",
+		  risk->halted ? "true" : "false", risk->ntrips ? "\n" : "");
+	for (size_t i = 0; i < risk->ntrips; i++) {
+		const struct trd_report_trip *tr = &risk->trips[i];
+
+		wf_printf(w, "      { \"ts\": \"%s\", \"reason\": ",
+			  trd_time_format(tr->ts_ns, t));
+		json_str(w, tr->reason ? tr->reason : "");
+		wf_puts(w, i + 1 < risk->ntrips ? " },\n" : " }\n    ");
+	}
+	wf_puts(w, "]\n  },\n");
+}
+
 static void
 write_json(const struct trd_report *r, struct wfile *w,
-	   const struct field *f)
+	   const struct summary *sum)
 {
 	char buf[64];
 
 	wf_puts(w, "{\n");
 	for (size_t i = 0; i < NFIELDS; i++)
-		wf_printf(w, "  \"%s\": %s,\n", f[i].key,
-			  field_text(&f[i], 1, buf));
+		wf_printf(w, "  \"%s\": %s,\n", sum->f[i].key,
+			  field_text(&sum->f[i], 1, buf));
+	json_rejects(w, sum);
+	json_risk(w, &sum->risk);
 	json_names(r, w, "strategies", r->nstrat, strat_name);
 	wf_puts(w, ",\n");
 	json_names(r, w, "instruments", r->ninstr, instr_name);
@@ -991,11 +1156,51 @@ html_names(const struct trd_report *r, struct wfile *w, const char *label,
 	wf_puts(w, "</p>\n");
 }
 
+/* The kill switch and its trips, then the rejected orders by code. */
+static void
+html_risk(struct wfile *w, const struct summary *sum)
+{
+	const struct trd_report_risk *risk = &sum->risk;
+	char t[TRD_TIME_BUFSZ];
+	int any = 0;
+
+	wf_printf(w, "<h2>Risk</h2>\n<p>Kill switch: %s at the end of the "
+		     "run; %zu trip%s.</p>\n",
+		  risk->halted ? "<b>halted</b>" : "not halted", risk->ntrips,
+		  risk->ntrips == 1 ? "" : "s");
+	if (risk->ntrips) {
+		wf_puts(w, "<table>\n<tr><th>Time</th><th>Reason</th></tr>\n");
+		for (size_t i = 0; i < risk->ntrips; i++) {
+			const struct trd_report_trip *tr = &risk->trips[i];
+
+			wf_printf(w, "<tr><td>%s</td><td class=\"txt\">",
+				  trd_time_format(tr->ts_ns, t));
+			html_str(w, tr->reason ? tr->reason : "");
+			wf_puts(w, "</td></tr>\n");
+		}
+		wf_puts(w, "</table>\n");
+	}
+
+	wf_puts(w, "<h2>Rejected orders by reason</h2>\n");
+	for (int c = TRD_REJ_NONE + 1; c < TRD_REJ_COUNT; c++) {
+		if (sum->rejects[c] == 0)
+			continue;
+		if (!any++)
+			wf_puts(w, "<table>\n");
+		wf_puts(w, "<tr><th>");
+		html_str(w, trd_reject_name(c));
+		wf_printf(w, "</th><td>%llu</td></tr>\n",
+			  (unsigned long long)sum->rejects[c]);
+	}
+	wf_puts(w, any ? "</table>\n" : "<p>None.</p>\n");
+}
+
 /* Called once, at finish: it appends the last sample to the chart, which
  * has room for it (npts < CHART_MAX after every sample). */
 static void
-write_html(struct trd_report *r, struct wfile *w, const struct field *f)
+write_html(struct trd_report *r, struct wfile *w, const struct summary *sum)
 {
+	const struct field *f = sum->f;
 	struct plot pl = { r->pts, r->npts, 0, 0 };
 	char buf[64];
 
@@ -1011,6 +1216,7 @@ write_html(struct trd_report *r, struct wfile *w, const struct field *f)
 		   ".eq{fill:none;stroke:#1f5fa8;stroke-width:1.5}\n"
 		   ".dd{fill:#d9534f;fill-opacity:0.35;stroke:#c9302c}\n"
 		   ".win{fill:#2e9e44;fill-opacity:.8}\n.loss{fill:#c9302c;fill-opacity:.8}\n"
+		   "td.txt{text-align:left}\n"
 		   "</style>\n</head>\n<body>\n<h1>Backtest report</h1>\n");
 	html_names(r, w, "Strategies", r->nstrat, strat_name);
 	html_names(r, w, "Instruments", r->ninstr, instr_name);
@@ -1019,6 +1225,7 @@ write_html(struct trd_report *r, struct wfile *w, const struct field *f)
 		wf_printf(w, "<tr><th>%s</th><td>%s</td></tr>\n", f[i].label,
 			  field_text(&f[i], 0, buf));
 	wf_puts(w, "</table>\n");
+	html_risk(w, sum);
 
 	if (r->n && !r->last_kept)
 		r->pts[pl.n++] = r->last;
@@ -1040,20 +1247,27 @@ write_html(struct trd_report *r, struct wfile *w, const struct field *f)
 }
 
 int
-trd_report_finish(struct trd_report *r, const struct trd_oms *oms,
-		  int64_t fees)
+trd_report_finish_risk(struct trd_report *r, const struct trd_oms *oms,
+		       int64_t fees, const struct trd_report_risk *risk)
 {
 	struct wfile orders = { .fd = -1 }, json = { .fd = -1 },
 		     html = { .fd = -1 };
-	struct wfile *all[] = { &r->eq, &r->fills, &r->trades, &orders, &json,
-				&html };
-	struct field f[NFIELDS];
+	struct wfile *all[] = { &r->eq, &r->fills, &r->trades, &r->events,
+				&orders, &json, &html };
+	const size_t nall = sizeof(all) / sizeof(all[0]);
+	struct summary sum = { .risk = { 0 } };
 	int rc = 0;
 
+	/* A count of trips without the trips is shown as none. */
+	if (risk != NULL) {
+		sum.risk = *risk;
+		if (risk->trips == NULL)
+			sum.risk.ntrips = 0;
+	}
 	if (r->n)
 		eq_row_write(r);
-	compute(r, oms, fees, f);
-	for (size_t i = 0; i < 3 && rc == 0; i++)
+	compute(r, oms, fees, &sum);
+	for (size_t i = 0; i < NSTREAMED && rc == 0; i++)
 		rc = wf_close(all[i]);
 	if (rc == 0 && (rc = wf_open(&orders, r->dir, "orders.csv",
 				     CSV_BUFSZ)) == 0) {
@@ -1062,27 +1276,34 @@ trd_report_finish(struct trd_report *r, const struct trd_oms *oms,
 	}
 	if (rc == 0 && (rc = wf_open(&json, r->dir, "report.json",
 				     CSV_BUFSZ)) == 0) {
-		write_json(r, &json, f);
+		write_json(r, &json, &sum);
 		rc = wf_close(&json);
 	}
 	if (rc == 0 && (rc = wf_open(&html, r->dir, "report.html",
 				     CSV_BUFSZ)) == 0) {
-		write_html(r, &html, f);
+		write_html(r, &html, &sum);
 		rc = wf_close(&html);
 	}
 	/* Renamed only once every file is whole, so a failure never leaves
 	 * this report's files beside an older report's. */
-	for (size_t i = 0; i < 6 && rc == 0; i++) {
+	for (size_t i = 0; i < nall && rc == 0; i++) {
 		if (rename(all[i]->tmp, all[i]->path) == -1) {
 			rc = -errno;
 			log_error("%s: rename to %s: %s", all[i]->tmp,
 				  all[i]->path, strerror(errno));
 		}
 	}
-	for (size_t i = 3; i < 6; i++)
+	for (size_t i = NSTREAMED; i < nall; i++)
 		wf_discard(all[i]);
 	trd_report_abort(r);
 	return rc;
+}
+
+int
+trd_report_finish(struct trd_report *r, const struct trd_oms *oms,
+		  int64_t fees)
+{
+	return trd_report_finish_risk(r, oms, fees, NULL);
 }
 
 void
@@ -1093,6 +1314,7 @@ trd_report_abort(struct trd_report *r)
 	wf_discard(&r->eq);
 	wf_discard(&r->fills);
 	wf_discard(&r->trades);
+	wf_discard(&r->events);
 	free(r->dir);
 	free(r->instr);
 	free(r->strat);

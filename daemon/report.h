@@ -7,9 +7,11 @@
  * equity.csv is streamed to a temporary file (one row per equity_interval_s
  * of bar time: the last sample in it), the metrics are accumulated
  * online (returns, drawdown, exposure), and the chart keeps a bounded,
- * evenly thinned series.  trd_report_finish() writes report.json,
- * orders.csv, fills.csv, trades.csv and report.html, each to a temporary
- * name renamed into place, so a report directory never holds half a report.
+ * evenly thinned series.  order_events.csv (every order state transition,
+ * in the order they happen) is streamed the same way.
+ * trd_report_finish_risk() writes report.json, orders.csv and report.html,
+ * each to a temporary name, and renames every file into place only once
+ * all are whole, so a report directory never holds half a report.
  *
  * Output is deterministic: the same run gives byte-identical files (no wall
  * times, fixed number formats).
@@ -56,15 +58,40 @@ void trd_report_sample(struct trd_report *r, int64_t ts_ns, int64_t equity,
 void trd_report_fill(struct trd_report *r, const struct trd_order *o,
 		     int64_t qty, int64_t price, int64_t fee, int64_t ts_ns);
 void trd_report_trade(struct trd_report *r, const struct trd_trade_rec *t);
+/*
+ * One row of order_events.csv: o just changed state (or was amended), o's
+ * fields are those after the change and o->update_ns is the event time.
+ * Call it from the oms on_update hook, so rows keep the order of the
+ * transitions.  o is read during the call only.
+ */
+void trd_report_order(struct trd_report *r, const struct trd_order *o);
+
+/* A kill switch trip: when, and the reason given to halt. */
+struct trd_report_trip {
+	int64_t     ts_ns;
+	const char *reason; /* NULL reads as "" */
+};
+
+/* The risk state at the end of the run, for report.json and the html.
+ * halted: the kill switch is still on; trips in the order they happened. */
+struct trd_report_risk {
+	int                           halted;
+	const struct trd_report_trip *trips;
+	size_t                        ntrips;
+};
 
 /*
  * Write every file.  oms holds every order of the run (orders.csv lists
- * each with its final state); fees is the portfolio's total.  Returns 0 or
+ * each with its final state); fees is the portfolio's total; risk (may be
+ * NULL: not halted, no trips) is read during the call only.  Returns 0 or
  * a negative error (logged; the temporary files are removed, so the
  * directory never holds a partial report).  The report is freed either
  * way.  orders_filled counts orders that traded at all (a partly filled
  * order whose rest was canceled included).
  */
+int trd_report_finish_risk(struct trd_report *r, const struct trd_oms *oms,
+			   int64_t fees, const struct trd_report_risk *risk);
+/* trd_report_finish_risk() without risk data (not halted, no trips). */
 int trd_report_finish(struct trd_report *r, const struct trd_oms *oms,
 		      int64_t fees);
 /* Free without writing (error paths). */

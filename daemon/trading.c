@@ -17,11 +17,16 @@ order_update_cb(void *arg, const struct trd_order *o)
 	struct trd_trading *t = arg;
 	struct trd_strategy *s = &t->strats[o->strat];
 	struct trd_order_info info;
+	char cid[96];
 
+	if (t->report)
+		trd_report_order(t->report, o);
 	if (s->p == NULL || s->p->on_order == NULL || !s->initialised)
 		return;
 	trd_order_info(o, &info);
 	info.sym = t->ins[o->ins].store_id;
+	snprintf(cid, sizeof(cid), "%s-%u", s->name, o->seq);
+	info.client_id = cid;
 	s->p->on_order(s, &info);
 }
 
@@ -45,17 +50,54 @@ static void
 trade_cb(void *arg, const struct trd_trade_rec *tr)
 {
 	struct trd_trading *t = arg;
+	struct trd_strategy *s = &t->strats[tr->strat];
+	double net = (double)tr->pnl - (double)tr->fees;
 
 	trd_report_trade(t->report, tr);
+	/* For Kelly sizing: wins and losses net of fees. */
+	if (net > 0) {
+		s->nwins++;
+		s->sum_win += net;
+	} else {
+		s->nlosses++;
+		s->sum_loss -= net;
+	}
 }
+
+static void carry_out_trip(struct trd_trading *t);
 
 static void
 sample(struct trd_trading *t)
 {
-	trd_report_sample(t->report, t->sample_ts, trd_portfolio_equity(&t->pf),
-			  t->pf.cash, t->pf.nexposed != 0,
-			  t->bars_since_sample);
+	int64_t eq = trd_portfolio_equity(&t->pf);
+
+	trd_report_sample(t->report, t->sample_ts, eq, t->pf.cash,
+			  t->pf.nexposed != 0, t->bars_since_sample);
 	t->bars_since_sample = 0;
+	if (t->risk.post_trade && trd_risk_mark(&t->risk, t->sample_ts, eq))
+		carry_out_trip(t);
+}
+
+/* Cancel orders of ins open longer than max_order_age_s.  Bracket exits
+ * are left alone: they protect a position, and are meant to wait. */
+static void
+cancel_aged(struct trd_trading *t, size_t ins, int64_t now)
+{
+	const struct trd_oms_open *l = &t->oms.open[ins];
+	int64_t age = (int64_t)t->risk.c.max_order_age_s * TRD_NS_PER_SEC;
+
+	/* A cancel without latency takes the order off the list: only step
+	 * on when the list did not shrink. */
+	for (size_t i = 0; i < l->n;) {
+		struct trd_order *o = trd_oms_get(&t->oms, l->ids[i]);
+		size_t n = l->n;
+		if (now - o->submit_ns >= age && o->cancel_ns == 0 &&
+		    o->parent_id == 0)
+			trd_venue_cancel(&t->venue, o, "older than "
+					 "max_order_age_s", now);
+		if (l->n == n)
+			i++;
+	}
 }
 
 static void
@@ -77,8 +119,12 @@ event_cb(void *arg, const struct trd_event *ev)
 	t->have_sample = 1;
 	t->bars++;
 	t->bars_since_sample++;
-	if (t->oms.open[ins].n != 0)
+	trd_risk_data(&t->risk, ins, ev->ts_ns);
+	if (t->oms.open[ins].n != 0) {
+		if (t->risk.c.max_order_age_s)
+			cancel_aged(t, ins, ev->ts_ns);
 		trd_venue_bar(&t->venue, ins, bar, ev->ts_ns);
+	}
 	trd_portfolio_mark(&t->pf, ins, bar->close);
 	in = &t->ins[ins];
 	/* Features first: strategies read them in on_bar. */
@@ -133,6 +179,26 @@ setup_instruments(struct trd_trading *t, const struct trd_config *c,
 	for (size_t i = 0; i < t->ninstr; i++)
 		t->ins_by_id[t->ins[i].store_id] = (uint32_t)i;
 	return 0;
+}
+
+static int
+setup_risk(struct trd_trading *t, const struct trd_config *c)
+{
+	struct trd_risk_instr *ri = calloc(t->ninstr ? t->ninstr : 1,
+					   sizeof(*ri));
+	int rc;
+
+	if (ri == NULL)
+		return -1;
+	for (size_t i = 0; i < t->ninstr; i++)
+		ri[i] = (struct trd_risk_instr){
+			.tick = t->ins[i].tick, .lot = t->ins[i].lot,
+			.min_notional = c->instruments[i].min_notional,
+			.max_order_qty = c->instruments[i].max_order_qty };
+	rc = trd_risk_init(&t->risk, &c->risk, &t->pf, &t->oms, ri, t->ninstr,
+			   t->nstrat ? t->nstrat : 1);
+	free(ri);
+	return rc == 0 ? 0 : -1;
 }
 
 static size_t
@@ -238,6 +304,14 @@ trd_trading_init(struct trd_trading *t, struct trd_engine *e,
 	    trd_venue_init(&t->venue, &t->oms, &t->pf, t->vins, t->ninstr,
 			   c->venue.fee_bps, c->venue.slippage_bps) != 0)
 		goto out;
+	t->venue.participation_ppm = c->venue.participation;
+	t->venue.submit_latency_ns =
+		(int64_t)c->venue.submit_latency_ms * TRD_NS_PER_MS;
+	t->venue.cancel_latency_ns =
+		(int64_t)c->venue.cancel_latency_ms * TRD_NS_PER_MS;
+	t->venue.intrabar = c->venue.intrabar;
+	if (setup_risk(t, c) != 0)
+		goto out;
 	t->pf.on_trade = trade_cb;
 	t->pf.arg = t;
 	t->oms.on_update = order_update_cb;
@@ -300,18 +374,106 @@ trd_trading_finish(struct trd_trading *t)
 {
 	int rc;
 
+	struct trd_report_trip *trips;
+	struct trd_report_risk risk;
+
 	if (t->have_sample)
 		sample(t);
+	/* What has reached the venue by the end (cancels, expiries) is
+	 * applied, so the report shows the orders as they stand. */
+	trd_venue_finish(&t->venue, trd_clock_now(&t->engine->clock));
 	for (size_t k = 0; k < t->nstrat; k++)
 		trd_plugin_unload(&t->strats[k]);
-	rc = trd_report_finish(t->report, &t->oms, t->pf.fees);
+	trips = calloc(t->risk.ntrips ? t->risk.ntrips : 1, sizeof(*trips));
+	if (trips == NULL) {
+		trd_report_abort(t->report);
+		t->report = NULL;
+		return -1;
+	}
+	for (size_t i = 0; i < t->risk.ntrips; i++)
+		trips[i] = (struct trd_report_trip){ t->risk.trips[i].ts_ns,
+						     t->risk.trips[i].reason };
+	risk = (struct trd_report_risk){ t->risk.halted, trips,
+					 t->risk.ntrips };
+	rc = trd_report_finish_risk(t->report, &t->oms, t->pf.fees, &risk);
+	free(trips);
 	t->report = NULL;
 	return rc == 0 ? 0 : -1;
+}
+
+/* Carry out a trip risk has recorded: see trd_trading_halt. */
+static void
+carry_out_trip(struct trd_trading *t)
+{
+	int64_t now = trd_clock_now(&t->engine->clock);
+	const struct trd_risk_trip *tr = &t->risk.trips[t->risk.ntrips - 1];
+	char why[TRD_RISK_REASON_MAX + 16];
+
+	log_warn("kill switch: %s; canceling every open order%s", tr->reason,
+		 t->risk.c.on_trip == TRD_TRIP_FLATTEN
+			 ? " and closing every position" : "");
+	snprintf(why, sizeof(why), "kill switch: %s", tr->reason);
+	/* Cancels take orders off the lists (or mark them), and callbacks
+	 * may add orders, which are refused as entries now: walk each list
+	 * by index, stepping on only when it did not shrink. */
+	for (size_t i = 0; i < t->ninstr; i++) {
+		const struct trd_oms_open *l = &t->oms.open[i];
+		for (size_t j = 0; j < l->n;) {
+			struct trd_order *o = trd_oms_get(&t->oms, l->ids[j]);
+			size_t n = l->n;
+			if (o->cancel_ns == 0)
+				trd_venue_cancel(&t->venue, o, why, now);
+			if (l->n == n)
+				j++;
+		}
+	}
+	if (t->risk.c.on_trip != TRD_TRIP_FLATTEN)
+		return;
+	for (size_t k = 0; k < t->nstrat; k++) {
+		for (size_t i = 0; i < t->ninstr; i++) {
+			int64_t q = trd_portfolio_pos(&t->pf, k, i)->qty;
+			struct trd_order *o;
+			if (q == 0)
+				continue;
+			/* The kill switch's own exits: reduce-only market
+			 * orders, in the strategy's name, past the
+			 * pre-trade checks (they only reduce). */
+			o = trd_oms_create(&t->oms, (uint32_t)k, (uint32_t)i,
+					   q > 0 ? TRD_SIDE_SELL : TRD_SIDE_BUY,
+					   TRD_ORDER_MARKET, q > 0 ? q : -q, 0,
+					   0, now);
+			if (o == NULL) {
+				log_error("kill switch: out of memory "
+					  "flattening %s", t->ins[i].symbol);
+				continue;
+			}
+			o->flags = TRD_ORDER_REDUCE_ONLY;
+			o->seq = ++t->strats[k].norders;
+			trd_venue_submit(&t->venue, o, now);
+		}
+	}
+}
+
+void
+trd_trading_halt(struct trd_trading *t, const char *reason)
+{
+	if (trd_risk_halt(&t->risk, trd_clock_now(&t->engine->clock), reason))
+		carry_out_trip(t);
+}
+
+void
+trd_trading_resume(struct trd_trading *t)
+{
+	if (!t->risk.halted)
+		return;
+	trd_risk_resume(&t->risk, trd_portfolio_equity(&t->pf));
+	log_warn("kill switch off: trading resumed by the operator");
 }
 
 void
 trd_trading_reload(struct trd_trading *t, const struct trd_config *c)
 {
+	trd_risk_set(&t->risk, &c->risk);
 	for (size_t k = 0; k < t->nstrat && k < c->nstrategies; k++) {
 		struct trd_strategy *s = &t->strats[k];
 		const struct trd_strategy_conf *sc = &c->strategies[k];
@@ -369,6 +531,7 @@ trd_trading_free(struct trd_trading *t)
 	free(t->report_names);
 	free(t->report_instr);
 	trd_venue_free(&t->venue);
+	trd_risk_free(&t->risk);
 	trd_oms_free(&t->oms);
 	trd_portfolio_free(&t->pf);
 	*t = (struct trd_trading){ 0 };

@@ -6,7 +6,11 @@
  * open orders against the bar (fills at its open, as placed during earlier
  * bars); the portfolio marks the instrument at the bar's close; then each
  * strategy trading the instrument gets on_bar, in config order.  Equity is
- * sampled once per distinct event time, after every event at that time.
+ * sampled once per distinct event time, after every event at that time,
+ * and the sample is what the post-trade risk checks (drawdown, daily loss)
+ * see: a trip cancels the open orders before the next bar is matched.
+ * Orders older than risk.max_order_age_s are canceled before their
+ * instrument's next bar is matched.
  */
 #ifndef TRD_TRADING_H
 #define TRD_TRADING_H
@@ -20,6 +24,7 @@
 #include "plugin.h"
 #include "portfolio.h"
 #include "report.h"
+#include "risk.h"
 #include "source.h"
 #include "store.h"
 #include "venue.h"
@@ -53,6 +58,7 @@ struct trd_trading {
 	struct trd_portfolio      pf;
 	struct trd_oms            oms;
 	struct trd_venue          venue;
+	struct trd_risk           risk;
 	struct trd_strategy      *strats;
 	size_t                    nstrat;
 	struct trd_report        *report;
@@ -82,6 +88,14 @@ void trd_trading_free(struct trd_trading *t);
 /* Apply a new generation's strategy params (on_reload).  Logs and keeps
  * the old params of any strategy that refuses. */
 void trd_trading_reload(struct trd_trading *t, const struct trd_config *conf);
+
+/*
+ * The kill switch (risk.h): record the trip (reason copied), cancel every
+ * open order, and with on_trip flatten close every position with market
+ * orders.  A no-op if already halted.  trd_trading_resume turns it off.
+ */
+void trd_trading_halt(struct trd_trading *t, const char *reason);
+void trd_trading_resume(struct trd_trading *t);
 
 /* Store ids of the session's instruments, in config order (for the replay
  * source).  Valid until trd_trading_free. */

@@ -16,6 +16,12 @@
  *             fixed    quantity = qty (a decimal, e.g. 0.5)
  *             fraction quantity = equity * fraction / (close * (1 + fee))
  *                      with fraction in (0, 1]
+ *   take_profit_bps, stop_loss_bps
+ *             optional, together: each entry becomes a bracket order whose
+ *             take-profit limit and stop-loss stop sit that many basis
+ *             points above and below the entry's average fill (the host
+ *             activates them when the entry fills).  A cross down cancels
+ *             them and sells what is left.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,7 +45,10 @@ struct sym_state {
 	int64_t       fixed_qty;  /* sizing fixed, on this symbol's scale */
 	struct window fast, slow;
 	enum side     side;
-	uint64_t      pending; /* an open order, or 0 */
+	/* ord[0]: an open order, or 0; ord[1], ord[2]: the last bracket's
+	 * take-profit and stop-loss.  One array, so the host writes the
+	 * bracket's ids here before any on_order about them can run. */
+	uint64_t      ord[3];
 };
 
 struct state {
@@ -47,6 +56,7 @@ struct state {
 	enum sizing       sizing;
 	const char       *qty_text;     /* valid only during init/reload */
 	int64_t           fraction_ppm; /* fraction in millionths */
+	int64_t           tp_bps, sl_bps; /* scaled 10^4; 0: no bracket */
 	size_t            nsym;
 	struct sym_state *sym;
 };
@@ -85,17 +95,47 @@ configure(struct state *st, const struct trd_params *p, char *err,
 	  size_t errlen)
 {
 	static const char *known[] = { "fast", "slow", "sizing", "qty",
-				       "fraction" };
-	const char *sizing, *frac;
+				       "fraction", "take_profit_bps",
+				       "stop_loss_bps" };
+	const size_t nknown = sizeof(known) / sizeof(known[0]);
+	const char *sizing, *frac, *tp, *sl;
 
 	for (size_t i = 0; i < p->n; i++) {
 		size_t k = 0;
-		while (k < 5 && strcmp(p->items[i].key, known[k]) != 0)
+		while (k < nknown && strcmp(p->items[i].key, known[k]) != 0)
 			k++;
-		if (k == 5) {
+		if (k == nknown) {
 			snprintf(err, errlen, "unknown param '%s' (known: "
-				 "fast, slow, sizing, qty, fraction)",
+				 "fast, slow, sizing, qty, fraction, "
+				 "take_profit_bps, stop_loss_bps)",
 				 p->items[i].key);
+			return -1;
+		}
+	}
+	tp = trd_param_get(p, "take_profit_bps");
+	sl = trd_param_get(p, "stop_loss_bps");
+	st->tp_bps = st->sl_bps = 0;
+	if ((tp == NULL) != (sl == NULL)) {
+		snprintf(err, errlen, "take_profit_bps and stop_loss_bps go "
+			 "together");
+		return -1;
+	}
+	if (tp != NULL) {
+		/* bps scaled by 10^4, as the host's bracket wants them; a
+		 * stop 100% (10000 bps) away would be no stop. */
+		if (trd_param_dec(tp, 4, &st->tp_bps) != 0 || st->tp_bps <= 0 ||
+		    st->tp_bps > 1000000000 ||
+		    trd_param_dec(sl, 4, &st->sl_bps) != 0 || st->sl_bps <= 0 ||
+		    st->sl_bps >= 100000000) {
+			snprintf(err, errlen, "take_profit_bps must be in "
+				 "(0, 100000] and stop_loss_bps in (0, 10000), "
+				 "with at most 4 decimals");
+			return -1;
+		}
+		if (host->size < offsetof(struct trd_host_api, submit_bracket) +
+					 sizeof(host->submit_bracket)) {
+			snprintf(err, errlen, "brackets need a host with "
+				 "plugin ABI 1.2");
 			return -1;
 		}
 	}
@@ -264,7 +304,7 @@ sma_on_bar(struct trd_strategy *s, const struct trd_bar *bar)
 		return;
 	}
 	ss->side = side;
-	if (ss->pending)
+	if (ss->ord[0])
 		return; /* an order is still working */
 	pos = host->position(s, bar->sym);
 	if (side == ABOVE && pos == 0) {
@@ -272,13 +312,28 @@ sma_on_bar(struct trd_strategy *s, const struct trd_bar *bar)
 					   .side = TRD_SIDE_BUY,
 					   .type = TRD_ORDER_MARKET };
 		r.qty = buy_qty(s, st, ss, bar->close);
-		if (r.qty > 0)
-			host->submit(s, &r, &ss->pending);
+		if (r.qty <= 0)
+			return;
+		if (st->tp_bps > 0) {
+			struct trd_bracket_req b = {
+				.size = sizeof(b), .entry = &r,
+				.tp_bps = st->tp_bps, .sl_bps = st->sl_bps };
+			host->submit_bracket(s, &b, ss->ord);
+		} else {
+			host->submit(s, &r, &ss->ord[0]);
+		}
 	} else if (side == BELOW && pos > 0) {
 		struct trd_order_req r = { .size = sizeof(r), .sym = bar->sym,
 					   .side = TRD_SIDE_SELL,
-					   .type = TRD_ORDER_MARKET, .qty = pos };
-		host->submit(s, &r, &ss->pending);
+					   .type = TRD_ORDER_MARKET, .qty = pos,
+					   .flags = TRD_ORDER_REDUCE_ONLY };
+		/* The bracket's exits go first: the sale replaces them. */
+		for (int i = 1; i < 3; i++)
+			if (ss->ord[i]) {
+				host->cancel(s, ss->ord[i]);
+				ss->ord[i] = 0;
+			}
+		host->submit(s, &r, &ss->ord[0]);
 	}
 }
 
@@ -297,8 +352,8 @@ sma_on_order(struct trd_strategy *s, const struct trd_order_info *o)
 				  (unsigned long long)o->id, o->reason);
 		/* submit writes the id before the venue answers, so even a
 		 * rejection at once finds it recorded. */
-		if (ss->pending == o->id)
-			ss->pending = 0;
+		if (ss->ord[0] == o->id)
+			ss->ord[0] = 0;
 	}
 }
 

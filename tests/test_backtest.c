@@ -314,7 +314,7 @@ Test(backtest, bad_plugins_stop_startup_with_the_reason)
 	char *out;
 	cr_assert_eq(th_run(&out, "%s -c %s --replay", th_bin("traderd"), path), 1);
 	cr_assert(strstr(out, "strategy s1: plugin") && strstr(out, "bad_abi.so was "
-		  "built for plugin ABI 2.0; this traderd provides 1.1"), "%s", out);
+		  "built for plugin ABI 2.0; this traderd provides 1.2"), "%s", out);
 	free(out);
 
 	th_run(NULL, "sed -i 's|plugin: bad_abi|plugin: no_entry|' %s", path);
@@ -393,7 +393,25 @@ Test(backtest, hostile_plugin_cannot_crash_or_bypass)
 		  "no symbol reject");
 	cr_assert(strstr(orders, "rejected,insufficient position"), "no position reject");
 	cr_assert(strstr(orders, "rejected,\"insufficient cash: needs"), "no cash reject");
+	/* ABI 1.2 abuse: each refusal with its code. */
+	cr_assert(strstr(orders, "rejected,price is not a multiple of the tick size"),
+		  "no tick reject");
+	cr_assert(strstr(orders, "rejected,quantity is not a multiple of the lot size"),
+		  "no lot reject");
+	cr_assert(strstr(orders, ",lot_size\n") && strstr(orders, ",tick_size\n") &&
+		  strstr(orders, ",invalid_quantity\n") &&
+		  strstr(orders, ",invalid_price\n") &&
+		  strstr(orders, ",invalid_order\n") &&
+		  strstr(orders, ",reduce_only\n") &&
+		  strstr(orders, ",unknown_symbol\n"), "a reject code is missing");
+	cr_assert(strstr(orders, "OCO: the other leg was rejected"), "OCO leg");
+	cr_assert(strstr(orders, "bracket entry rejected"), "bracket exits");
 	cr_assert(strstr(orders, ",filled,") == NULL,
 		  "a hostile order must never fill here");
+	free(orders);
+	snprintf(path, sizeof(path), "%s/report/report.json", dir);
+	orders = th_read_file(path, NULL);
+	cr_assert(strstr(orders, "\"rejects_by_reason\": {") &&
+		  strstr(orders, "\"reduce_only\": 1440"), "%s", orders);
 	free(orders);
 }

@@ -1,7 +1,8 @@
 /*
  * report: the files a backtest leaves behind, checked against figures
- * worked out here from the definitions in README.md; determinism; bounded
- * charts; a directory that cannot be created; a write that fails.
+ * worked out here from the definitions in README.md; order events, reject
+ * codes and kill switch trips; determinism; bounded charts; a directory
+ * that cannot be created; a write that fails; an abort.
  */
 #include <criterion/criterion.h>
 #include <dirent.h>
@@ -26,8 +27,10 @@
 #define DAY  86400
 #define T0   1577836800LL /* 2020-01-01 */
 
-static const char *files[] = { "equity.csv", "fills.csv", "trades.csv",
-			       "orders.csv", "report.json", "report.html" };
+static const char *files[] = { "equity.csv",	 "fills.csv",
+			       "trades.csv",	 "order_events.csv",
+			       "orders.csv",	 "report.json",
+			       "report.html" };
 #define NFILES (sizeof(files) / sizeof(files[0]))
 
 static const struct trd_report_instr instr[] = {
@@ -79,16 +82,24 @@ order(uint64_t id, uint32_t strat, uint32_t ins, int side, int type,
 	return o;
 }
 
+/* Two kill switch trips; their reasons need escaping in json and html. */
+static const struct trd_report_trip trips[] = {
+	{ (T0 + 2 * DAY) * SEC + SEC / 2,
+	  "drawdown 10.5% > 10% <limit> & \"stop\"" },
+	{ (T0 + 3 * DAY) * SEC, "plugin \"x\": a\\b" },
+};
+
 /*
  * The hand-made run: equity 100, 110, 99, 121 on four daily closes from an
- * initial 100; two fills, a winning and a losing trade, four orders.
+ * initial 100; two fills, a winning and a losing trade, five orders (one
+ * of each final state but new), the kill switch tripped twice and still on.
  */
 static void
 feed(const char *dir)
 {
 	static const int64_t eq[] = { 100, 110, 99, 121 };
 	static const int64_t cash[] = { 100, 50, 40, 121 };
-	struct trd_order ord[4] = {
+	struct trd_order ord[5] = {
 		order(1, 0, 0, TRD_SIDE_BUY, TRD_ORDER_MARKET, 1500000, 0,
 		      TRD_ORDER_FILLED, ""),
 		order(2, 1, 1, TRD_SIDE_SELL, TRD_ORDER_LIMIT, 20000, 123450,
@@ -97,12 +108,35 @@ feed(const char *dir)
 		      TRD_ORDER_CANCELED, "said \"stop\""),
 		order(4, 1, 1, TRD_SIDE_BUY, TRD_ORDER_LIMIT, 10000, 100,
 		      TRD_ORDER_PARTIALLY_FILLED, ""),
+		order(5, 0, 0, TRD_SIDE_SELL, TRD_ORDER_TRAILING_STOP, 1500000,
+		      0, TRD_ORDER_EXPIRED, "expired"),
 	};
 
 	/* Filled in full, and in part: both count as filled orders. */
 	ord[0].filled = ord[0].qty;
+	ord[0].fill_value = (__int128)ord[0].qty * 720050;
 	ord[3].filled = 5000;
-	struct trd_oms oms = { .orders = ord, .n = 4, .cap = 4 };
+	ord[3].fill_value = (__int128)5000 * 100;
+	ord[0].seq = 1;
+	ord[1].seq = 1;
+	ord[1].tif = TRD_TIF_IOC;
+	ord[1].flags = TRD_ORDER_POST_ONLY;
+	ord[1].reject_code = TRD_REJ_PRICE_COLLAR;
+	ord[2].seq = 2;
+	ord[2].flags = TRD_ORDER_REDUCE_ONLY;
+	ord[2].link_id = 5;
+	ord[3].seq = 2;
+	/* An OCO leg of a bracket: every new column set. */
+	ord[4].seq = 3;
+	ord[4].tif = TRD_TIF_GTD;
+	ord[4].flags = TRD_ORDER_POST_ONLY | TRD_ORDER_REDUCE_ONLY;
+	ord[4].stop_price = 700000;
+	ord[4].trail = 5025;
+	ord[4].expire_ns = (T0 + 4 * DAY) * SEC;
+	ord[4].link_id = 3;
+	ord[4].parent_id = 1;
+	struct trd_oms oms = { .orders = ord, .n = 5, .cap = 5 };
+	struct trd_report_risk risk = { 1, trips, 2 };
 	struct trd_trade_rec win = {
 		.strat = 0, .ins = 0, .side = TRD_SIDE_BUY, .qty = 1500000,
 		.entry_ns = (T0 + DAY) * SEC, .exit_ns = (T0 + 2 * DAY) * SEC,
@@ -119,6 +153,10 @@ feed(const char *dir)
 	struct trd_report *r;
 
 	cr_assert_eq(trd_report_open(&r, &m), 0);
+	for (int i = 0; i < 5; i++) {
+		ord[i].update_ns = ord[i].submit_ns + SEC;
+		trd_report_order(r, &ord[i]);
+	}
 	for (int i = 0; i < 4; i++) {
 		trd_report_sample(r, (T0 + (i + 1) * DAY) * SEC, eq[i] * CASH,
 				  cash[i] * CASH + (i == 1 ? CASH / 2 : 0),
@@ -132,10 +170,10 @@ feed(const char *dir)
 	}
 	trd_report_trade(r, &win);
 	trd_report_trade(r, &loss);
-	cr_assert_eq(trd_report_finish(r, &oms, 35000001), 0);
+	cr_assert_eq(trd_report_finish_risk(r, &oms, 35000001, &risk), 0);
 }
 
-/* The only entries are the six final files: no temporary is left. */
+/* The only entries are the final files: no temporary is left. */
 static void
 assert_clean_dir(const char *dir, size_t want)
 {
@@ -209,9 +247,11 @@ Test(report, files_and_metrics)
 	at = json;
 	cr_assert_eq(json[0], '{');
 	cr_assert_str_eq(json_value("bars", &at), "8");
-	cr_assert_str_eq(json_value("orders_submitted", &at), "4");
+	cr_assert_str_eq(json_value("orders_submitted", &at), "5");
 	cr_assert_str_eq(json_value("orders_filled", &at), "2");
 	cr_assert_str_eq(json_value("orders_rejected", &at), "1");
+	cr_assert_str_eq(json_value("orders_canceled", &at), "1");
+	cr_assert_str_eq(json_value("orders_expired", &at), "1");
 	cr_assert_str_eq(json_value("trades", &at), "2");
 	cr_assert_str_eq(json_value("initial_cash", &at), "100");
 	cr_assert_str_eq(json_value("final_equity", &at), "121");
@@ -236,7 +276,17 @@ Test(report, files_and_metrics)
 	cr_assert_str_eq(json_value("end", &at),
 			 "\"2020-01-05T00:00:00Z\"");
 	cr_assert_str_eq(json_value("timeframe_s", &at), "86400");
-	cr_assert_not_null(strstr(at, "\n  \"strategies\": [\n    \"sma\",\n"
+	cr_assert_not_null(strstr(at, "\n  \"rejects_by_reason\": {\n"
+				      "    \"price_collar\": 1\n  },\n"
+				      "  \"risk\": {\n    \"halted\": true,\n"
+				      "    \"trips\": [\n"
+				      "      { \"ts\": \"2020-01-03T00:00:00.5Z\", "
+				      "\"reason\": \"drawdown 10.5% > 10% <limit> "
+				      "& \\\"stop\\\"\" },\n"
+				      "      { \"ts\": \"2020-01-04T00:00:00Z\", "
+				      "\"reason\": \"plugin \\\"x\\\": a\\\\b\" }\n"
+				      "    ]\n  },\n"
+				      "  \"strategies\": [\n    \"sma\",\n"
 				      "    \"rsi, fast\"\n  ],\n"
 				      "  \"instruments\": [\n"
 				      "    \"BTCUSDT\",\n    \"ETHUSDT\"\n"
@@ -252,19 +302,32 @@ Test(report, files_and_metrics)
 			    "1578182400,121,121,0\n");
 	free(s);
 
+	/* The first ten columns as before 1.2; then the new ones, empty
+	 * where not set. */
 	s = slurp(dir, "orders.csv");
 	cr_assert_str_eq(s, "id,strategy,symbol,side,type,quantity,price,"
-			    "submit_ts,status,reason\n"
+			    "submit_ts,status,reason,tif,flags,stop_price,"
+			    "trail,expire_ts,link_id,parent_id,client_id,"
+			    "filled_qty,avg_price,reject_code\n"
 			    "1,sma,BTCUSDT,buy,market,1.5,,"
-			    "1577923200.000000001,filled,\n"
+			    "1577923200.000000001,filled,,"
+			    "gtc,,,,,,,sma-1,1.5,7200.5,\n"
 			    "2,\"rsi, fast\",ETHUSDT,sell,limit,2,1234.5,"
 			    "1577923200.000000002,rejected,"
-			    "\"price, out of band\"\n"
+			    "\"price, out of band\","
+			    "ioc,post_only,,,,,,\"rsi, fast-1\",0,,"
+			    "price_collar\n"
 			    "3,sma,BTCUSDT,sell,stop,1.5,9900,"
 			    "1577923200.000000003,canceled,"
-			    "\"said \"\"stop\"\"\"\n"
+			    "\"said \"\"stop\"\"\","
+			    "gtc,reduce_only,,,,5,,sma-2,0,,\n"
 			    "4,\"rsi, fast\",ETHUSDT,buy,limit,1,1,"
-			    "1577923200.000000004,partially_filled,\n");
+			    "1577923200.000000004,partially_filled,,"
+			    "gtc,,,,,,,\"rsi, fast-2\",0.5,1,\n"
+			    "5,sma,BTCUSDT,sell,trailing_stop,1.5,,"
+			    "1577923200.000000005,expired,expired,"
+			    "gtd,post_only|reduce_only,7000,50.25,1578182400,"
+			    "3,1,sma-3,0,,\n");
 	free(s);
 
 	s = slurp(dir, "fills.csv");
@@ -294,6 +357,22 @@ Test(report, files_and_metrics)
 	cr_assert_not_null(strstr(s, "rsi, fast"));
 	cr_assert_null(strstr(s, "http"));
 	cr_assert_null(strstr(s, "<script"));
+	/* The risk section: the state, each trip escaped, the rejects. */
+	cr_assert_not_null(strstr(s, "<h2>Risk</h2>\n<p>Kill switch: "
+				     "<b>halted</b> at the end of the run; "
+				     "2 trips.</p>\n"), "%s", s);
+	cr_assert_not_null(strstr(s, "<tr><td>2020-01-03T00:00:00.5Z</td>"
+				     "<td class=\"txt\">drawdown 10.5% &gt; "
+				     "10% &lt;limit&gt; &amp; &quot;stop&quot;"
+				     "</td></tr>\n"
+				     "<tr><td>2020-01-04T00:00:00Z</td>"
+				     "<td class=\"txt\">plugin &quot;x&quot;: "
+				     "a\\b</td></tr>\n"), "%s", s);
+	cr_assert_null(strstr(s, "<limit>"));
+	cr_assert_not_null(strstr(s, "<tr><th>price_collar</th><td>1</td>"
+				     "</tr>\n"));
+	cr_assert_not_null(strstr(s, "<tr><th>Orders expired</th><td>1</td>"
+				     "</tr>\n"));
 	free(s);
 	th_rmtree(dir);
 	free(dir);
@@ -466,14 +545,26 @@ Test(report, empty_run)
 	cr_assert_str_eq(json_value("exposure", &at), "null");
 	cr_assert_str_eq(json_value("start", &at), "null");
 	cr_assert_str_eq(json_value("end", &at), "null");
-	cr_assert_not_null(strstr(s, "\"strategies\": [],\n"));
+	cr_assert_not_null(strstr(s, "\n  \"rejects_by_reason\": {},\n"
+				     "  \"risk\": {\n    \"halted\": false,\n"
+				     "    \"trips\": []\n  },\n"
+				     "  \"strategies\": [],\n"), "%s", s);
 	free(s);
 	s = slurp(dir, "report.html");
 	cr_assert_null(strstr(s, "<svg"));
+	cr_assert_not_null(strstr(s, "<p>Kill switch: not halted at the end "
+				     "of the run; 0 trips.</p>\n"));
+	cr_assert_null(strstr(s, "<th>Reason</th>"));
 	free(s);
 	s = slurp(dir, "orders.csv");
 	cr_assert_str_eq(s, "id,strategy,symbol,side,type,quantity,price,"
-			    "submit_ts,status,reason\n");
+			    "submit_ts,status,reason,tif,flags,stop_price,"
+			    "trail,expire_ts,link_id,parent_id,client_id,"
+			    "filled_qty,avg_price,reject_code\n");
+	free(s);
+	s = slurp(dir, "order_events.csv");
+	cr_assert_str_eq(s, "ts,id,client_id,strategy,symbol,side,type,status,"
+			    "quantity,filled_qty,price,reject_code,reason\n");
 	free(s);
 	th_rmtree(dir);
 	free(dir);
@@ -538,6 +629,167 @@ Test(report, write_failure_removes_everything)
 		trd_report_sample(r, (T0 + (int64_t)i * 60) * SEC,
 				  (100 + i % 10) * CASH, 0, 0, 1);
 	cr_assert_eq(trd_report_finish(r, NULL, 0), -EFBIG);
+	assert_clean_dir(dir, 0);
+	th_rmtree(dir);
+	free(dir);
+}
+
+/* The state of o after a transition at t seconds past T0. */
+static void
+event(struct trd_report *r, struct trd_order *o, int64_t t_ms, int status,
+      int64_t filled, const char *reason)
+{
+	o->status = (uint8_t)status;
+	o->filled = filled;
+	o->update_ns = T0 * SEC + t_ms * (SEC / 1000);
+	snprintf(o->reason, sizeof(o->reason), "%s", reason);
+	trd_report_order(r, o);
+}
+
+/*
+ * order_events.csv: one row per transition, in call order: an accepted
+ * limit filled in two steps, a stop-limit canceled with a reason that needs
+ * quoting, a market order rejected by a risk limit.  report.json counts
+ * the rejects by code, in enum order whatever the order they came in.
+ */
+Test(report, order_events)
+{
+	char *dir = th_tmpdir(), *s;
+	struct trd_report_meta m = meta(dir);
+	struct trd_report *r;
+	struct trd_order ord[5] = {
+		order(1, 0, 0, TRD_SIDE_BUY, TRD_ORDER_LIMIT, 1500000, 720050,
+		      TRD_ORDER_NEW, ""),
+		order(2, 1, 1, TRD_SIDE_SELL, TRD_ORDER_STOP_LIMIT, 20000,
+		      123450, TRD_ORDER_NEW, ""),
+		order(3, 0, 0, TRD_SIDE_BUY, TRD_ORDER_MARKET, 250000, 0,
+		      TRD_ORDER_NEW, ""),
+		order(4, 0, 0, TRD_SIDE_BUY, TRD_ORDER_MARKET, 250000, 0,
+		      TRD_ORDER_NEW, ""),
+		order(5, 0, 0, TRD_SIDE_BUY, TRD_ORDER_MARKET, 250000, 0,
+		      TRD_ORDER_NEW, ""),
+	};
+	struct trd_oms oms = { .orders = ord, .n = 5, .cap = 5 };
+
+	ord[0].seq = 1;
+	ord[1].seq = 1;
+	ord[1].stop_price = 124000;
+	ord[2].seq = 2;
+	ord[2].reject_code = TRD_REJ_FUNDS;
+	ord[3].seq = 3;
+	ord[3].reject_code = TRD_REJ_MAX_OPEN_ORDERS;
+	ord[4].seq = 4;
+	ord[4].reject_code = TRD_REJ_FUNDS;
+	cr_assert_eq(trd_report_open(&r, &m), 0);
+	event(r, &ord[0], 10000, TRD_ORDER_ACCEPTED, 0, "");
+	event(r, &ord[1], 15000, TRD_ORDER_ACCEPTED, 0, "");
+	event(r, &ord[0], 20500, TRD_ORDER_PARTIALLY_FILLED, 500000, "");
+	event(r, &ord[0], 30000, TRD_ORDER_FILLED, 1500000, "");
+	event(r, &ord[1], 40000, TRD_ORDER_CANCELED, 0,
+	      "said \"stop\", twice");
+	event(r, &ord[2], 50000, TRD_ORDER_REJECTED, 0,
+	      "cash 10 < cost 20");
+	event(r, &ord[3], 50001, TRD_ORDER_REJECTED, 0,
+	      "max open orders: 4");
+	event(r, &ord[4], 50002, TRD_ORDER_REJECTED, 0,
+	      "cash 10 < cost 20");
+	cr_assert_eq(trd_report_finish(r, &oms, 0), 0);
+	assert_clean_dir(dir, NFILES);
+
+	s = slurp(dir, "order_events.csv");
+	cr_assert_str_eq(s, "ts,id,client_id,strategy,symbol,side,type,status,"
+			    "quantity,filled_qty,price,reject_code,reason\n"
+			    "1577836810,1,sma-1,sma,BTCUSDT,buy,limit,"
+			    "accepted,1.5,0,7200.5,,\n"
+			    "1577836815,2,\"rsi, fast-1\",\"rsi, fast\","
+			    "ETHUSDT,sell,stop_limit,accepted,2,0,1234.5,,\n"
+			    "1577836820.5,1,sma-1,sma,BTCUSDT,buy,limit,"
+			    "partially_filled,1.5,0.5,7200.5,,\n"
+			    "1577836830,1,sma-1,sma,BTCUSDT,buy,limit,"
+			    "filled,1.5,1.5,7200.5,,\n"
+			    "1577836840,2,\"rsi, fast-1\",\"rsi, fast\","
+			    "ETHUSDT,sell,stop_limit,canceled,2,0,1234.5,,"
+			    "\"said \"\"stop\"\", twice\"\n"
+			    "1577836850,3,sma-2,sma,BTCUSDT,buy,market,"
+			    "rejected,0.25,0,,insufficient_funds,"
+			    "cash 10 < cost 20\n"
+			    "1577836850.001,4,sma-3,sma,BTCUSDT,buy,market,"
+			    "rejected,0.25,0,,max_open_orders,"
+			    "max open orders: 4\n"
+			    "1577836850.002,5,sma-4,sma,BTCUSDT,buy,market,"
+			    "rejected,0.25,0,,insufficient_funds,"
+			    "cash 10 < cost 20\n");
+	free(s);
+
+	s = slurp(dir, "report.json");
+	cr_assert_not_null(strstr(s, "\n  \"orders_rejected\": 3,\n"
+				     "  \"orders_canceled\": 1,\n"
+				     "  \"orders_expired\": 0,\n"), "%s", s);
+	cr_assert_not_null(strstr(s, "\n  \"rejects_by_reason\": {\n"
+				     "    \"max_open_orders\": 1,\n"
+				     "    \"insufficient_funds\": 2\n  },\n"
+				     "  \"risk\": {\n    \"halted\": false,\n"
+				     "    \"trips\": []\n  },\n"), "%s", s);
+	free(s);
+	s = slurp(dir, "report.html");
+	cr_assert_not_null(strstr(s, "<tr><th>max_open_orders</th><td>1</td>"
+				     "</tr>\n<tr><th>insufficient_funds</th>"
+				     "<td>2</td></tr>\n</table>\n"), "%s", s);
+	free(s);
+	th_rmtree(dir);
+	free(dir);
+}
+
+/* Not halted at the end, after a trip the operator resumed from; a trip
+ * with no reason. */
+Test(report, risk_resumed)
+{
+	char *dir = th_tmpdir(), *s;
+	struct trd_report_meta m = meta(dir);
+	struct trd_report *r;
+	struct trd_report_trip one = { T0 * SEC, NULL };
+	struct trd_report_risk risk = { 0, &one, 1 };
+
+	cr_assert_eq(trd_report_open(&r, &m), 0);
+	cr_assert_eq(trd_report_finish_risk(r, NULL, 0, &risk), 0);
+	s = slurp(dir, "report.json");
+	cr_assert_not_null(strstr(s, "\n  \"risk\": {\n"
+				     "    \"halted\": false,\n"
+				     "    \"trips\": [\n"
+				     "      { \"ts\": \"2020-01-01T00:00:00Z\", "
+				     "\"reason\": \"\" }\n    ]\n  },\n"),
+			   "%s", s);
+	free(s);
+	s = slurp(dir, "report.html");
+	cr_assert_not_null(strstr(s, "<p>Kill switch: not halted at the end "
+				     "of the run; 1 trip.</p>\n<table>\n"
+				     "<tr><th>Time</th><th>Reason</th></tr>\n"
+				     "<tr><td>2020-01-01T00:00:00Z</td>"
+				     "<td class=\"txt\"></td></tr>\n"),
+			   "%s", s);
+	cr_assert_not_null(strstr(s, "<h2>Rejected orders by reason</h2>\n"
+				     "<p>None.</p>\n"));
+	free(s);
+	th_rmtree(dir);
+	free(dir);
+}
+
+/* An aborted report leaves nothing, streamed order events included. */
+Test(report, abort_leaves_nothing)
+{
+	char *dir = th_tmpdir();
+	struct trd_report_meta m = meta(dir);
+	struct trd_report *r;
+	struct trd_order o = order(1, 0, 0, TRD_SIDE_BUY, TRD_ORDER_MARKET,
+				   100, 0, TRD_ORDER_ACCEPTED, "");
+
+	cr_assert_eq(trd_report_open(&r, &m), 0);
+	for (int i = 0; i < 10000; i++) {
+		o.update_ns = (T0 + i) * SEC;
+		trd_report_order(r, &o);
+	}
+	trd_report_abort(r);
+	cr_assert_neq(access(path(dir, "order_events.csv"), F_OK), 0);
 	assert_clean_dir(dir, 0);
 	th_rmtree(dir);
 	free(dir);

@@ -5,6 +5,8 @@
 #   replay bars/s     bare replay (no strategy), 1M and 10M bars, --speed max
 #   peak RSS          of each replay process (must not grow with the bars)
 #   features          ns per bar for the default feature set and the full one
+#   risk on/off       sma_cross with brackets, every risk check on against
+#                     none (runs interleaved, so drift hits both alike)
 #
 # Each figure is the median of RUNS runs (default 3), pinned to one core.
 # Work files go to BENCH_DIR (default /tmp/traderd-bench, ~2 GB for 10M).
@@ -21,7 +23,7 @@ mkdir -p "$work"
 
 median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
-conf() { # conf NAME DATA_DIR [with-strategy]
+conf() { # conf NAME DATA_DIR [strategy|bracket|risk]
 	cat > "$work/$1.yaml" <<YAML
 data_dir: $2
 report_dir: $work/report
@@ -33,14 +35,56 @@ replay: { speed: max, timeframe: 1m }
 account: { cash: 100000 }
 venue: { kind: sim, fee_bps: 10, slippage_bps: 0 }
 YAML
-	[ -n "${3:-}" ] && cat >> "$work/$1.yaml" <<YAML
+	[ "${3:-}" = strategy ] && cat >> "$work/$1.yaml" <<YAML
 strategies:
   - name: demo
     plugin: sma_cross
     symbols: [SYN]
     params: { fast: 10, slow: 30, sizing: all_in }
 YAML
+	# Every check on, with limits the run never reaches (a check that
+	# refuses would change the run, not just its cost).
+	[ "${3:-}" = risk ] && cat >> "$work/$1.yaml" <<YAML
+risk:
+  max_order_notional: 1000000000
+  max_position_notional: 1000000000
+  max_gross_exposure: 1000000000
+  max_open_orders: 1000
+  max_open_trades: 1000
+  orders_per_second: 1000
+  orders_per_second_global: 1000
+  price_collar_pct: 50
+  max_drawdown_pct: 100
+  daily_loss_pct: 100
+  stale_data_s: 86400
+  max_order_age_s: 31536000
+YAML
+	case "${3:-}" in bracket|risk) cat >> "$work/$1.yaml" <<YAML
+strategies:
+  - name: demo
+    plugin: sma_cross
+    symbols: [SYN]
+    params: { fast: 10, slow: 30, sizing: all_in, take_profit_bps: 200,
+              stop_loss_bps: 100 }
+YAML
+	esac
 	return 0
+}
+
+# risk_pair N: sma_cross with brackets, risk off then on, interleaved.
+risk_pair() {
+	off=""; on=""
+	for i in $(seq "$runs"); do
+		off="$off $($pin "$bin/traderd" -c "$work/b$1.yaml" --replay \
+			--speed max | sed -n 's/.* \([0-9]*\) bars\/s.*/\1/p')"
+		on="$on $($pin "$bin/traderd" -c "$work/k$1.yaml" --replay \
+			--speed max | sed -n 's/.* \([0-9]*\) bars\/s.*/\1/p')"
+	done
+	off=$(echo $off | tr ' ' '\n' | median)
+	on=$(echo $on | tr ' ' '\n' | median)
+	printf "replay   %-8s %-14s %12.0f bars/s\n" "$1" "risk off" "$off"
+	printf "replay   %-8s %-14s %12.0f bars/s   %.1f%% of off (target >= 80%%)\n" \
+		"$1" "risk on" "$on" "$(awk "BEGIN { print 100 * $on / $off }")"
 }
 
 # run_replay LABEL CONF TARGET: median bars/s, RSS and process time.
@@ -91,5 +135,8 @@ for n in 1m 10m; do
 	conf "s$n" "$work/db$n" strategy
 	run_replay bare "$work/r$n.yaml" 30000000
 	run_replay sma_cross "$work/s$n.yaml" 20000000
+	conf "b$n" "$work/db$n" bracket
+	conf "k$n" "$work/db$n" risk
+	risk_pair "$n"
 done
 rm -rf "$work"

@@ -370,11 +370,12 @@ struct trd_host_api {
 
 	/* ---- 1.2 ---- */
 	/* Change an open order's quantity (>= what has filled, a lot
-	 * multiple) and price (limit, or stop trigger; 0 keeps it).  It takes
-	 * effect after the venue's cancel latency; the result arrives through
-	 * on_order (reason "amended", or a rejection of the amend, which
-	 * leaves the order as it was).  0, -ENOENT (not an open order of the
-	 * strategy), -EINVAL. */
+	 * multiple) and price (limit, or stop trigger; 0 keeps it).  The
+	 * amend passes the same risk checks as a new order; it takes effect
+	 * after the venue's cancel latency and is reported through on_order
+	 * (same state, reason "amended").  0; -ENOENT (not an open order of
+	 * the strategy); -EINVAL (bad values); -EPERM (refused by the risk
+	 * checks: the order is unchanged and the reason logged). */
 	int (*amend)(struct trd_strategy *s, uint64_t id, int64_t qty,
 		     int64_t price);
 	/* Two orders linked one-cancels-other: the first fill of either, or

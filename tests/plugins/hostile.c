@@ -11,6 +11,78 @@
 
 static const struct trd_host_api *host;
 
+/* ABI 1.2: order types, flags, links, amend, sizing. */
+static void
+abuse_1_2(struct trd_strategy *s, const struct trd_bar *bar, int64_t lot)
+{
+	int64_t tick = host->instrument(s, 0)->tick_size;
+	struct trd_order_req r = { .size = sizeof(r), .sym = bar->sym,
+				   .side = TRD_SIDE_BUY,
+				   .type = TRD_ORDER_LIMIT, .qty = lot,
+				   .price = bar->close - 1 };
+	struct trd_order_req bad = r;
+	struct trd_bracket_req br = { .size = sizeof(br), .entry = &r,
+				      .tp_price = bar->close + 100 * tick,
+				      .tp_bps = 100, .sl_bps = 100 };
+	struct trd_sizing z = { .size = sizeof(z), .sym = bar->sym,
+				.method = TRD_SIZE_FRACTION,
+				.fraction = __builtin_nan("") };
+	uint64_t id, ids[3];
+
+	host->submit(s, &r, &id);              /* off the tick */
+	r.price = bar->close;
+	r.qty = lot + 1;
+	host->submit(s, &r, &id);              /* off the lot */
+	r.qty = INT64_MIN;                     /* what (int64_t)NaN gives */
+	host->submit(s, &r, &id);
+	r.qty = lot;
+	r.type = TRD_ORDER_MARKET;
+	r.price = 0;
+	r.flags = TRD_ORDER_REDUCE_ONLY;
+	host->submit(s, &r, &id);              /* reduce-only, flat: grows */
+	r.flags = TRD_ORDER_POST_ONLY;
+	host->submit(s, &r, &id);              /* post-only market */
+	r.flags = 0x80;
+	host->submit(s, &r, &id);              /* unknown flag */
+	r.flags = 0;
+	r.tif = 99;
+	host->submit(s, &r, &id);              /* unknown time in force */
+	r.tif = TRD_TIF_GTD;
+	r.expire_ns = host->now(s) - 1;
+	host->submit(s, &r, &id);              /* expiry in the past */
+	r.tif = TRD_TIF_GTC;
+	r.expire_ns = 0;
+	r.type = TRD_ORDER_STOP_LIMIT;
+	r.price = bar->close;
+	host->submit(s, &r, &id);              /* stop-limit without a stop */
+	r.type = TRD_ORDER_TRAILING_STOP;
+	r.price = 0;
+	r.trail = -tick;
+	host->submit(s, &r, &id);              /* negative trail */
+	r.trail = 0;
+	r.type = TRD_ORDER_LIMIT;
+	r.price = bar->close;
+	host->submit_bracket(s, NULL, ids);    /* -EINVAL */
+	host->submit_bracket(s, &br, ids);     /* tp both price and bps */
+	br.tp_price = 0;
+	br.sl_bps = 100000000;
+	host->submit_bracket(s, &br, ids);     /* stop 100% away */
+	bad.qty = 0;
+	host->submit_oco(s, &r, &bad, ids);    /* one bad leg: both refused */
+	host->submit_oco(s, NULL, &r, ids);    /* -EINVAL */
+	host->amend(s, 0, lot, 0);             /* unknown order */
+	host->amend(s, 123456789, -1, -1);
+	host->size_qty(s, NULL);
+	host->size_qty(s, &z);                 /* NaN fraction: 0 */
+	z.method = TRD_SIZE_VOL_TARGET;
+	z.vol_target = __builtin_inf();
+	z.vol_n = 20;
+	host->size_qty(s, &z);
+	z.method = 99;
+	host->size_qty(s, &z);
+	host->halted(s);
+}
+
 static void
 on_bar(struct trd_strategy *s, const struct trd_bar *bar)
 {
@@ -33,12 +105,13 @@ on_bar(struct trd_strategy *s, const struct trd_bar *bar)
 	r.price = -5;
 	host->submit(s, &r, &id);              /* negative price */
 	r.type = TRD_ORDER_MARKET;
+	r.price = 0;
 	r.qty = 0;
 	host->submit(s, &r, &id);              /* zero qty */
 	r.qty = -3;
 	host->submit(s, &r, &id);              /* negative qty */
-	r.qty = INT64_MAX;
-	host->submit(s, &r, &id);              /* absurd qty */
+	r.qty = INT64_MAX - INT64_MAX % lot;
+	host->submit(s, &r, &id);              /* absurd qty, on the lot */
 	r.qty = lot;
 	r.sym = 999999;
 	host->submit(s, &r, &id);              /* not its symbol */
@@ -69,6 +142,9 @@ on_bar(struct trd_strategy *s, const struct trd_bar *bar)
 		host->bar_at(s, bar->sym, 0, NULL);
 		host->bar_at(s, 424242, 0, &b);
 	}
+	if (host->size >= offsetof(struct trd_host_api, halted) +
+			     sizeof(host->halted))
+		abuse_1_2(s, bar, lot);
 }
 
 static void
