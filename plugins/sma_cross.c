@@ -347,8 +347,15 @@ sma_on_order(struct trd_strategy *s, const struct trd_order_info *o)
 		return;
 	if (o->status == TRD_ORDER_FILLED || o->status == TRD_ORDER_CANCELED ||
 	    o->status == TRD_ORDER_REJECTED || o->status == TRD_ORDER_EXPIRED) {
+		/* Under the kill switch every entry is refused: the
+		 * host has said why once, so only debug each one. */
+		int halted = o->size >= offsetof(struct trd_order_info,
+						 reject_code) +
+					sizeof(o->reject_code) &&
+			     o->reject_code == TRD_REJ_HALTED;
 		if (o->status == TRD_ORDER_REJECTED)
-			host->log(s, TRD_PLOG_WARN, "order %llu rejected: %s",
+			host->log(s, halted ? TRD_PLOG_DEBUG : TRD_PLOG_WARN,
+				  "order %llu rejected: %s",
 				  (unsigned long long)o->id, o->reason);
 		/* submit writes the id before the venue answers, so even a
 		 * rejection at once finds it recorded. */
