@@ -531,61 +531,13 @@ host_bar_at(struct trd_strategy *s, uint32_t sym, size_t k,
 	return trd_fset_bar_at(s->trading->ins[ins].fs, k, out);
 }
 
-/* The share of equity a sizing method asks for, in [0, 1]; -1 when the
- * request is invalid. */
-static double
-size_fraction(struct trd_strategy *s, const struct trd_sizing *z, size_t ins)
-{
-	switch (z->method) {
-	case TRD_SIZE_FRACTION:
-		break;
-	case TRD_SIZE_VOL_TARGET: {
-		char name[32], err[8];
-		const double *vol;
-		if (!(z->vol_target > 0) || !isfinite(z->vol_target) ||
-		    z->vol_n < 2 || z->vol_n > 100000)
-			return -1;
-		snprintf(name, sizeof(name), "vol(%u)", z->vol_n);
-		vol = trd_fset_add(s->trading->ins[ins].fs, name, err,
-				   sizeof(err));
-		if (vol == NULL || !(*vol > 0))
-			return 0; /* not warm (NaN) or a flat window */
-		return z->vol_target >= *vol ? 1 : z->vol_target / *vol;
-	}
-	case TRD_SIZE_KELLY: {
-		double cap = z->kelly_cap == 0 ? 0.01 : z->kelly_cap, p, b, f;
-		uint64_t n = s->nwins + s->nlosses;
-		if (!(cap > 0 && cap <= 1))
-			return -1;
-		if (n < z->kelly_min_trades || n == 0)
-			break; /* the fixed-fraction fallback */
-		p = (double)s->nwins / (double)n;
-		if (s->nlosses == 0)
-			f = p; /* b is infinite */
-		else if (s->nwins == 0)
-			return 0;
-		else {
-			b = (s->sum_win / (double)s->nwins) /
-			    (s->sum_loss / (double)s->nlosses);
-			f = p - (1 - p) / b;
-		}
-		f *= 0.5;
-		return f <= 0 ? 0 : f > cap ? cap : f;
-	}
-	default:
-		return -1;
-	}
-	if (!(z->fraction > 0 && z->fraction <= 1))
-		return -1; /* NaN fails too */
-	return z->fraction;
-}
-
 static int64_t
 host_size_qty(struct trd_strategy *s, const struct trd_sizing *z)
 {
 	struct trd_trading *t = s->trading;
 	int64_t price, equity, free, money, q, cap;
-	double f;
+	struct trd_size_stats st;
+	double f, vol = NAN;
 	size_t ins;
 
 	if (z == NULL || z->size < sizeof(*z) ||
@@ -603,7 +555,17 @@ host_size_qty(struct trd_strategy *s, const struct trd_sizing *z)
 		q = z->qty - (z->qty > 0 ? z->qty % t->ins[ins].lot : 0);
 		return q <= 0 ? 0 : q < cap ? q : cap;
 	}
-	if ((f = size_fraction(s, z, ins)) <= 0)
+	if (z->method == TRD_SIZE_VOL_TARGET && z->vol_n >= 2 &&
+	    z->vol_n <= 100000) {
+		char name[32], err[8];
+		const double *v;
+		snprintf(name, sizeof(name), "vol(%u)", z->vol_n);
+		v = trd_fset_add(t->ins[ins].fs, name, err, sizeof(err));
+		vol = v ? *v : NAN;
+	}
+	st = (struct trd_size_stats){ s->nwins, s->nlosses, s->sum_win,
+				      s->sum_loss };
+	if ((f = trd_size_fraction(z, &st, vol)) <= 0)
 		return 0;
 	equity = trd_portfolio_equity(&t->pf);
 	if (equity <= 0)

@@ -91,6 +91,10 @@ trd_portfolio_notional(const struct trd_portfolio *pf, size_t ins,
 
 	if (shift >= 0)
 		return sat64(div_round(v, pow10_128(shift), r));
+	/* Scaling up: anything already beyond int64 saturates, and the
+	 * product must not overflow 128 bits first. */
+	if (v > INT64_MAX || v < INT64_MIN)
+		return v > 0 ? INT64_MAX : INT64_MIN;
 	return sat64(v * pow10_128(-shift));
 }
 

@@ -267,20 +267,6 @@ csv_field(struct wfile *w, const char *s, size_t n)
 	csv_field_sfx(w, s, n, "");
 }
 
-/* The client id, "<strategy>-<seq>" as the oms gives it to plugins, then
- * a comma. */
-static void
-csv_client_id(const struct trd_report *r, struct wfile *w,
-	      const struct trd_order *o)
-{
-	const char *s = strat_name(r, o->strat);
-	char sfx[16];
-
-	snprintf(sfx, sizeof(sfx), "-%lu", (unsigned long)o->seq);
-	csv_field_sfx(w, s, strlen(s), sfx);
-	wf_write(w, ",", 1);
-}
-
 /* The strategy and symbol columns, each followed by a comma. */
 static void
 csv_names(const struct trd_report *r, struct wfile *w, uint32_t strat,
@@ -669,13 +655,44 @@ trd_report_sample(struct trd_report *r, int64_t ts_ns, int64_t equity,
 	r->last_cash = cash;
 }
 
+/* v in decimal, then the byte after (a comma). */
+static void
+wf_u64(struct wfile *w, uint64_t v, char after)
+{
+	char *p = wf_reserve(w, 32);
+
+	if (p == NULL)
+		return;
+	p = put_u64(p, v);
+	*p++ = after;
+	w->len = (size_t)(p - w->buf);
+}
+
+/* The client id, "<strategy>-<seq>" as the host gives it to plugins, then
+ * a comma. */
+static void
+csv_client_id(const struct trd_report *r, struct wfile *w,
+	      const struct trd_order *o)
+{
+	const char *s = strat_name(r, o->strat);
+	char sfx[40], *e;
+
+	/* put_u64 stores whole 8-byte groups: sfx has room past them. */
+	sfx[0] = '-';
+	e = put_u64(sfx + 1, o->seq);
+	*e = '\0';
+	csv_field_sfx(w, s, strlen(s), sfx);
+	wf_write(w, ",", 1);
+}
+
 void
 trd_report_fill(struct trd_report *r, const struct trd_order *o, int64_t qty,
 		int64_t price, int64_t fee, int64_t ts_ns)
 {
-	wf_printf(&r->fills, "%llu,", (unsigned long long)o->id);
+	wf_u64(&r->fills, o->id, ',');
 	csv_names(r, &r->fills, o->strat, o->ins);
-	wf_printf(&r->fills, "%s,", trd_side_name(o->side));
+	wf_puts(&r->fills, trd_side_name(o->side));
+	wf_write(&r->fills, ",", 1);
 	put_row(&r->fills, r, o->ins, "qpct", '\n', qty, price, fee, ts_ns);
 }
 
@@ -730,22 +747,27 @@ csv_reason(struct wfile *w, const struct trd_order *o)
 	csv_field(w, o->reason, strnlen(o->reason, sizeof(o->reason)));
 }
 
-/* Runs once per order transition: fixed formats, no allocation. */
+/* Runs once per order transition: fixed formats, no allocation, no
+ * printf (a strategy trading every few bars makes this hot). */
 void
 trd_report_order(struct trd_report *r, const struct trd_order *o)
 {
 	struct wfile *w = &r->events;
 
 	put_row(w, r, o->ins, "t", ',', o->update_ns);
-	wf_printf(w, "%llu,", (unsigned long long)o->id);
+	wf_u64(w, o->id, ',');
 	csv_client_id(r, w, o);
 	csv_names(r, w, o->strat, o->ins);
-	wf_printf(w, "%s,%s,%s,", trd_side_name(o->side),
-		  trd_order_type_name(o->type),
-		  trd_order_status_name(o->status));
+	wf_puts(w, trd_side_name(o->side));
+	wf_write(w, ",", 1);
+	wf_puts(w, trd_order_type_name(o->type));
+	wf_write(w, ",", 1);
+	wf_puts(w, trd_order_status_name(o->status));
+	wf_write(w, ",", 1);
 	put_row(w, r, o->ins, has_price(o) ? "qqp" : "qq_", ',', o->qty,
 		o->filled, o->price);
-	wf_printf(w, "%s,", reject_text(o));
+	wf_puts(w, reject_text(o));
+	wf_write(w, ",", 1);
 	csv_reason(w, o);
 	wf_write(w, "\n", 1);
 }

@@ -11,6 +11,25 @@
 #include "log.h"
 #include "trading.h"
 
+/* "<name>-<seq>" into buf (96 bytes; names are at most 63), without
+ * printf: it runs on every order transition. */
+static void
+client_id(char *buf, const char *name, uint32_t seq)
+{
+	size_t n = strlen(name);
+	char digits[10];
+	int k = 0;
+
+	memcpy(buf, name, n);
+	buf[n++] = '-';
+	do
+		digits[k++] = (char)('0' + seq % 10);
+	while ((seq /= 10) != 0);
+	while (k > 0)
+		buf[n++] = digits[--k];
+	buf[n] = '\0';
+}
+
 static void
 order_update_cb(void *arg, const struct trd_order *o)
 {
@@ -25,7 +44,7 @@ order_update_cb(void *arg, const struct trd_order *o)
 		return;
 	trd_order_info(o, &info);
 	info.sym = t->ins[o->ins].store_id;
-	snprintf(cid, sizeof(cid), "%s-%u", s->name, o->seq);
+	client_id(cid, s->name, o->seq);
 	info.client_id = cid;
 	s->p->on_order(s, &info);
 }

@@ -4,6 +4,7 @@
  * switch (drawdown from the peak, daily loss from the UTC day's start).
  */
 #include <criterion/criterion.h>
+#include <math.h>
 #include <string.h>
 
 #include "oms.h"
@@ -377,4 +378,62 @@ Test(risk, opening_quantity)
 	cr_assert_eq(trd_risk_opening_qty(TRD_SIDE_BUY, INT64_MIN, INT64_MAX), 0);
 	cr_assert_eq(trd_risk_opening_qty(TRD_SIDE_SELL, 0, INT64_MAX),
 		     INT64_MAX);
+}
+
+Test(risk, sizing_fractions)
+{
+	struct trd_sizing z = { .size = sizeof(z), .method = TRD_SIZE_FRACTION,
+				.fraction = 0.25 };
+	struct trd_size_stats none = { 0 }, st;
+
+	cr_assert_eq(trd_size_fraction(&z, &none, NAN), 0.25);
+	z.fraction = 0;
+	cr_assert_eq(trd_size_fraction(&z, &none, NAN), -1);
+	z.fraction = 1.5;
+	cr_assert_eq(trd_size_fraction(&z, &none, NAN), -1);
+	z.fraction = NAN;
+	cr_assert_eq(trd_size_fraction(&z, &none, NAN), -1);
+	z.method = 99;
+	z.fraction = 0.5;
+	cr_assert_eq(trd_size_fraction(&z, &none, NAN), -1);
+	z.method = TRD_SIZE_FIXED;
+	cr_assert_eq(trd_size_fraction(&z, &none, NAN), -1);
+
+	/* Volatility target: 1% per bar against vol(20). */
+	z = (struct trd_sizing){ .size = sizeof(z), .method = TRD_SIZE_VOL_TARGET,
+				 .vol_target = 0.01, .vol_n = 20 };
+	cr_assert_float_eq(trd_size_fraction(&z, &none, 0.04), 0.25, 1e-15);
+	cr_assert_eq(trd_size_fraction(&z, &none, 0.005), 1, "never leveraged");
+	cr_assert_eq(trd_size_fraction(&z, &none, NAN), 0, "not warm");
+	cr_assert_eq(trd_size_fraction(&z, &none, 0), 0, "flat window");
+	z.vol_target = INFINITY;
+	cr_assert_eq(trd_size_fraction(&z, &none, 0.04), -1);
+	z.vol_target = 0.01;
+	z.vol_n = 1;
+	cr_assert_eq(trd_size_fraction(&z, &none, 0.04), -1);
+
+	/* Kelly: 6 wins averaging 200, 4 losses averaging 100: p = 0.6,
+	 * b = 2, f = 0.6 - 0.4 / 2 = 0.4; half is 0.2, capped at 1%. */
+	z = (struct trd_sizing){ .size = sizeof(z), .method = TRD_SIZE_KELLY,
+				 .fraction = 0.05, .kelly_min_trades = 10 };
+	st = (struct trd_size_stats){ 6, 4, 1200, 400 };
+	cr_assert_float_eq(trd_size_fraction(&z, &st, NAN), 0.01, 1e-15);
+	z.kelly_cap = 0.5;
+	cr_assert_float_eq(trd_size_fraction(&z, &st, NAN), 0.2, 1e-15);
+	/* Fewer than 10 trades: the fixed fraction. */
+	st.nlosses = 3;
+	st.sum_loss = 300;
+	cr_assert_eq(trd_size_fraction(&z, &st, NAN), 0.05);
+	/* p = 0.4, b = 1: f = 0.4 - 0.6 < 0, no position. */
+	st = (struct trd_size_stats){ 4, 6, 400, 600 };
+	cr_assert_eq(trd_size_fraction(&z, &st, NAN), 0);
+	/* Never lost: b infinite, f = p = 1, half = 0.5. */
+	st = (struct trd_size_stats){ 10, 0, 1000, 0 };
+	cr_assert_float_eq(trd_size_fraction(&z, &st, NAN), 0.5, 1e-15);
+	st = (struct trd_size_stats){ 0, 10, 0, 1000 };
+	cr_assert_eq(trd_size_fraction(&z, &st, NAN), 0, "never won");
+	z.kelly_cap = 2;
+	cr_assert_eq(trd_size_fraction(&z, &st, NAN), -1, "cap above 1");
+	z.kelly_cap = NAN;
+	cr_assert_eq(trd_size_fraction(&z, &st, NAN), -1);
 }
