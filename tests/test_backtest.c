@@ -415,3 +415,37 @@ Test(backtest, hostile_plugin_cannot_crash_or_bypass)
 		  strstr(orders, "\"reduce_only\": 1440"), "%s", orders);
 	free(orders);
 }
+
+/* Orders left resting: the GTD one expires on the clock, the GTC one is
+ * canceled by risk.max_order_age_s, each at the first bar past its time. */
+Test(backtest, order_age_and_gtd_expiry)
+{
+	char path[4200], *out, *ev;
+
+	cr_assert_eq(th_run(NULL, "%s --data-dir %s/db import --symbol BTCUSDT "
+			    "--timeframe 1m tests/data/BTCUSDT-1m-2020-01-01.csv",
+			    th_bin("traderctl"), dir), 0);
+	write_conf("a.yaml", "BTCUSDT", "0.00001",
+		   "  - name: rest\n    plugin: resting\n    symbols: [BTCUSDT]\n",
+		   "risk: { max_order_age_s: 300 }\n");
+	snprintf(path, sizeof(path), "%s/a.yaml", dir);
+	th_run(NULL, "sed -i 's|^plugin_dir: .*|plugin_dir: %s|' %s",
+	       th_bin("tests/plugins"), path);
+	cr_assert_eq(th_run(&out, "%s -c %s --replay", th_bin("traderd"), path), 0,
+		     "%s", out);
+	free(out);
+	snprintf(path, sizeof(path), "%s/report/order_events.csv", dir);
+	ev = th_read_file(path, NULL);
+	cr_assert_not_null(ev);
+	/* Placed at the first bar's close, 2020-01-01T00:01:00Z
+	 * (1577836860): the GTD expires at +120 s, the GTC is canceled at
+	 * +300 s. */
+	cr_assert(strstr(ev, "1577836860,1,rest-1,rest,BTCUSDT,buy,limit,accepted,"),
+		  "%s", ev);
+	cr_assert(strstr(ev, "1577836980,2,rest-2,rest,BTCUSDT,buy,limit,expired,"),
+		  "%s", ev);
+	cr_assert(strstr(ev, "1577837160,1,rest-1,rest,BTCUSDT,buy,limit,canceled,") &&
+		  strstr(ev, ",older than max_order_age_s\n"), "%s", ev);
+	cr_assert_eq(th_count_lines(ev), 5, "header, two accepts, two ends:\n%s", ev);
+	free(ev);
+}

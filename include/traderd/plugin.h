@@ -185,8 +185,8 @@ struct trd_bracket_req {
 	int64_t                     tp_bps, sl_bps;
 };
 
-/* 1.2: host->size methods. */
-enum trd_sizing_method { /* 1.2: host->size_qty */
+/* 1.2: the methods of host->size_qty. */
+enum trd_sizing_method {
 	TRD_SIZE_FIXED = 1,      /* qty */
 	TRD_SIZE_FRACTION = 2,   /* fraction of equity */
 	TRD_SIZE_VOL_TARGET = 3, /* vol_target / vol(vol_n) of equity */
@@ -194,9 +194,9 @@ enum trd_sizing_method { /* 1.2: host->size_qty */
 };
 
 /*
- * 1.2: a request to host->size_qty.  The answer is a quantity of sym (a lot multiple)
- * for an order at price (0: the last close), never more than the account
- * can pay for (as max_buy_qty), or 0.
+ * 1.2: a request to host->size_qty.  The answer is a quantity of sym (a
+ * lot multiple) for an order at price (0: the last close), never more than
+ * the account can pay for (as max_buy_qty), or 0.
  *
  *   FIXED       qty
  *   FRACTION    equity * fraction / price
