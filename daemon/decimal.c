@@ -110,3 +110,12 @@ trd_dec_format_short(int64_t v, int dp, char *buf)
 		buf[--len] = '\0';
 	return len;
 }
+
+int
+trd_dec_format_short128(__int128 v, int dp, char *buf)
+{
+	return trd_dec_format_short(v > INT64_MAX   ? INT64_MAX
+				    : v < INT64_MIN ? INT64_MIN
+						    : (int64_t)v,
+				    dp, buf);
+}

@@ -29,6 +29,9 @@ int trd_dec_format(int64_t v, int dp, char *buf);
 
 /* Print with trailing zeros trimmed ("7195.24", "3").  buf >= 32. */
 int trd_dec_format_short(int64_t v, int dp, char *buf);
+/* The same for a 128-bit intermediate (a need, a sum of notionals),
+ * saturated at the int64 range first. */
+int trd_dec_format_short128(__int128 v, int dp, char *buf);
 
 /* Convert a scaled value to a double (for statistics, never for money). */
 static inline double

@@ -1269,8 +1269,8 @@ write_html(struct trd_report *r, struct wfile *w, const struct summary *sum)
 }
 
 int
-trd_report_finish_risk(struct trd_report *r, const struct trd_oms *oms,
-		       int64_t fees, const struct trd_report_risk *risk)
+trd_report_finish(struct trd_report *r, const struct trd_oms *oms,
+		  int64_t fees, const struct trd_report_risk *risk)
 {
 	struct wfile orders = { .fd = -1 }, json = { .fd = -1 },
 		     html = { .fd = -1 };
@@ -1319,13 +1319,6 @@ trd_report_finish_risk(struct trd_report *r, const struct trd_oms *oms,
 		wf_discard(all[i]);
 	trd_report_abort(r);
 	return rc;
-}
-
-int
-trd_report_finish(struct trd_report *r, const struct trd_oms *oms,
-		  int64_t fees)
-{
-	return trd_report_finish_risk(r, oms, fees, NULL);
 }
 
 void

@@ -9,7 +9,7 @@
  * online (returns, drawdown, exposure), and the chart keeps a bounded,
  * evenly thinned series.  order_events.csv (every order state transition,
  * in the order they happen) is streamed the same way.
- * trd_report_finish_risk() writes report.json, orders.csv and report.html,
+ * trd_report_finish() writes report.json, orders.csv and report.html,
  * each to a temporary name, and renames every file into place only once
  * all are whole, so a report directory never holds half a report.
  *
@@ -89,11 +89,8 @@ struct trd_report_risk {
  * way.  orders_filled counts orders that traded at all (a partly filled
  * order whose rest was canceled included).
  */
-int trd_report_finish_risk(struct trd_report *r, const struct trd_oms *oms,
-			   int64_t fees, const struct trd_report_risk *risk);
-/* trd_report_finish_risk() without risk data (not halted, no trips). */
 int trd_report_finish(struct trd_report *r, const struct trd_oms *oms,
-		      int64_t fees);
+		      int64_t fees, const struct trd_report_risk *risk);
 /* Free without writing (error paths). */
 void trd_report_abort(struct trd_report *r);
 

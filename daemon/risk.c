@@ -112,9 +112,7 @@ trd_risk_opening_qty(int side, int64_t pos, int64_t qty)
 static void
 money(i128 v, char *buf)
 {
-	trd_dec_format_short(v > INT64_MAX ? INT64_MAX
-			     : v < INT64_MIN ? INT64_MIN : (int64_t)v,
-			     TRD_CASH_DP, buf);
+	trd_dec_format_short128(v, TRD_CASH_DP, buf);
 }
 
 static int

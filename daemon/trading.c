@@ -97,23 +97,25 @@ sample(struct trd_trading *t)
 		carry_out_trip(t);
 }
 
-/* Cancel orders of ins open longer than max_order_age_s.  Bracket exits
- * are left alone: they protect a position, and are meant to wait. */
+/*
+ * Cancel the orders listed for instrument ins (with reason why), those
+ * submitted before `before` only, bracket exits left alone when
+ * keep_exits.  A cancel without latency takes the order off the list, and
+ * callbacks may add orders: walk by index and step on only when the list
+ * did not shrink.  An order whose cancel is already on its way is left to
+ * it (trd_venue_cancel refuses a second one).
+ */
 static void
-cancel_aged(struct trd_trading *t, size_t ins, int64_t now)
+cancel_listed(struct trd_trading *t, size_t ins, const char *why,
+	      int64_t now, int64_t before, int keep_exits)
 {
 	const struct trd_oms_open *l = &t->oms.open[ins];
-	int64_t age = (int64_t)t->risk.c.max_order_age_s * TRD_NS_PER_SEC;
 
-	/* A cancel without latency takes the order off the list: only step
-	 * on when the list did not shrink. */
 	for (size_t i = 0; i < l->n;) {
 		struct trd_order *o = trd_oms_get(&t->oms, l->ids[i]);
 		size_t n = l->n;
-		if (now - o->submit_ns >= age && o->cancel_ns == 0 &&
-		    o->parent_id == 0)
-			trd_venue_cancel(&t->venue, o, "older than "
-					 "max_order_age_s", now);
+		if (o->submit_ns < before && !(keep_exits && o->parent_id))
+			trd_venue_cancel(&t->venue, o, why, now);
 		if (l->n == n)
 			i++;
 	}
@@ -140,8 +142,13 @@ event_cb(void *arg, const struct trd_event *ev)
 	t->bars_since_sample++;
 	trd_risk_data(&t->risk, ins, ev->ts_ns);
 	if (t->oms.open[ins].n != 0) {
+		/* Bracket exits protect a position: they are meant to
+		 * wait, so age does not cancel them. */
 		if (t->risk.c.max_order_age_s)
-			cancel_aged(t, ins, ev->ts_ns);
+			cancel_listed(t, ins, "older than max_order_age_s",
+				      ev->ts_ns, ev->ts_ns + 1 -
+				      (int64_t)t->risk.c.max_order_age_s *
+					      TRD_NS_PER_SEC, 1);
 		trd_venue_bar(&t->venue, ins, bar, ev->ts_ns);
 	}
 	trd_portfolio_mark(&t->pf, ins, bar->close);
@@ -414,7 +421,7 @@ trd_trading_finish(struct trd_trading *t)
 						     t->risk.trips[i].reason };
 	risk = (struct trd_report_risk){ t->risk.halted, trips,
 					 t->risk.ntrips };
-	rc = trd_report_finish_risk(t->report, &t->oms, t->pf.fees, &risk);
+	rc = trd_report_finish(t->report, &t->oms, t->pf.fees, &risk);
 	free(trips);
 	t->report = NULL;
 	return rc == 0 ? 0 : -1;
@@ -432,20 +439,8 @@ carry_out_trip(struct trd_trading *t)
 		 t->risk.c.on_trip == TRD_TRIP_FLATTEN
 			 ? " and closing every position" : "");
 	snprintf(why, sizeof(why), "kill switch: %s", tr->reason);
-	/* Cancels take orders off the lists (or mark them), and callbacks
-	 * may add orders, which are refused as entries now: walk each list
-	 * by index, stepping on only when it did not shrink. */
-	for (size_t i = 0; i < t->ninstr; i++) {
-		const struct trd_oms_open *l = &t->oms.open[i];
-		for (size_t j = 0; j < l->n;) {
-			struct trd_order *o = trd_oms_get(&t->oms, l->ids[j]);
-			size_t n = l->n;
-			if (o->cancel_ns == 0)
-				trd_venue_cancel(&t->venue, o, why, now);
-			if (l->n == n)
-				j++;
-		}
-	}
+	for (size_t i = 0; i < t->ninstr; i++)
+		cancel_listed(t, i, why, now, INT64_MAX, 0);
 	if (t->risk.c.on_trip != TRD_TRIP_FLATTEN)
 		return;
 	for (size_t k = 0; k < t->nstrat; k++) {

@@ -302,14 +302,6 @@ max_open(const struct trd_venue *v, size_t ins, int side, int64_t px,
 	return lo * lot;
 }
 
-static void
-format_money(i128 v, char *buf)
-{
-	trd_dec_format_short(v > INT64_MAX ? INT64_MAX
-			     : v < INT64_MIN ? INT64_MIN : (int64_t)v,
-			     TRD_CASH_DP, buf);
-}
-
 
 static int
 refuse(char *why, size_t len, int code, const char *msg)
@@ -447,8 +439,8 @@ vet(struct trd_venue *v, struct trd_order *o, int64_t at, char *why,
 		if (!covered(v, o->ins, o->side, px, c, o->qty - c,
 			     free_collateral(v, o->ins, px), &need, &have)) {
 			char a[32], b[32];
-			format_money(need, a);
-			format_money(have, b);
+			trd_dec_format_short128(need, TRD_CASH_DP, a);
+			trd_dec_format_short128(have, TRD_CASH_DP, b);
 			/* 128 bits: a saturated notional plus its fee must
 			 * not wrap; say so when it does not fit. */
 			snprintf(why, len, "insufficient %s: needs %s%s, "

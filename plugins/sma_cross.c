@@ -349,10 +349,7 @@ sma_on_order(struct trd_strategy *s, const struct trd_order_info *o)
 	    o->status == TRD_ORDER_REJECTED || o->status == TRD_ORDER_EXPIRED) {
 		/* Under the kill switch every entry is refused: the
 		 * host has said why once, so only debug each one. */
-		int halted = o->size >= offsetof(struct trd_order_info,
-						 reject_code) +
-					sizeof(o->reject_code) &&
-			     o->reject_code == TRD_REJ_HALTED;
+		int halted = trd_order_reject_code(o) == TRD_REJ_HALTED;
 		if (o->status == TRD_ORDER_REJECTED)
 			host->log(s, halted ? TRD_PLOG_DEBUG : TRD_PLOG_WARN,
 				  "order %llu rejected: %s",

@@ -170,7 +170,7 @@ feed(const char *dir)
 	}
 	trd_report_trade(r, &win);
 	trd_report_trade(r, &loss);
-	cr_assert_eq(trd_report_finish_risk(r, &oms, 35000001, &risk), 0);
+	cr_assert_eq(trd_report_finish(r, &oms, 35000001, &risk), 0);
 }
 
 /* The only entries are the final files: no temporary is left. */
@@ -418,7 +418,7 @@ Test(report, equity_interval)
 		trd_report_sample(r, (T0 + 60 * i) * SEC,
 				  (100 + (i == 60 ? 5 : i % 7)) * CASH,
 				  100 * CASH, 0, 1);
-	cr_assert_eq(trd_report_finish(r, NULL, 0), 0);
+	cr_assert_eq(trd_report_finish(r, NULL, 0, NULL), 0);
 	s = slurp(dir, "equity.csv");
 	cr_assert_str_eq(s, "ts,equity,cash,drawdown\n"
 			 "1577840400,105,100,0.0094339623\n"
@@ -457,7 +457,7 @@ Test(report, equity_lines_match_formatters)
 				 : (int64_t)(x >> 3) - (int64_t)(x >> 4) * 2;
 		trd_report_sample(r, ts[i], eq[i], cash[i], 0, 1);
 	}
-	cr_assert_eq(trd_report_finish(r, NULL, 0), 0);
+	cr_assert_eq(trd_report_finish(r, NULL, 0, NULL), 0);
 
 	s = slurp(dir, "equity.csv");
 	for (line = strtok_r(s, "\n", &save); line;
@@ -497,7 +497,7 @@ Test(report, chart_stays_bounded)
 		trd_report_sample(r, (T0 + 60 * (int64_t)i) * SEC,
 				  (100 + i % 1000 - (i / 1000) % 7) * CASH,
 				  0, i % 2, 1);
-	cr_assert_eq(trd_report_finish(r, NULL, 0), 0);
+	cr_assert_eq(trd_report_finish(r, NULL, 0, NULL), 0);
 
 	s = th_read_file(path(dir, "report.html"), &len);
 	cr_assert_not_null(s);
@@ -531,7 +531,7 @@ Test(report, empty_run)
 
 	m.nstrat = 0;
 	cr_assert_eq(trd_report_open(&r, &m), 0);
-	cr_assert_eq(trd_report_finish(r, NULL, 0), 0);
+	cr_assert_eq(trd_report_finish(r, NULL, 0, NULL), 0);
 	assert_clean_dir(dir, NFILES);
 	s = slurp(dir, "report.json");
 	at = s;
@@ -582,7 +582,7 @@ Test(report, drawdown_never_regained)
 	trd_report_sample(r, (T0 + DAY) * SEC, 90 * CASH, 0, 1, 1);
 	trd_report_sample(r, (T0 + 2 * DAY) * SEC, 80 * CASH, 0, 1, 1);
 	trd_report_sample(r, (T0 + 3 * DAY) * SEC, 95 * CASH, 0, 1, 1);
-	cr_assert_eq(trd_report_finish(r, NULL, 0), 0);
+	cr_assert_eq(trd_report_finish(r, NULL, 0, NULL), 0);
 	s = slurp(dir, "report.json");
 	at = s;
 	/* The initial 100 stands one bar before the first sample. */
@@ -628,7 +628,7 @@ Test(report, write_failure_removes_everything)
 	for (int i = 0; i < 100000; i++)
 		trd_report_sample(r, (T0 + (int64_t)i * 60) * SEC,
 				  (100 + i % 10) * CASH, 0, 0, 1);
-	cr_assert_eq(trd_report_finish(r, NULL, 0), -EFBIG);
+	cr_assert_eq(trd_report_finish(r, NULL, 0, NULL), -EFBIG);
 	assert_clean_dir(dir, 0);
 	th_rmtree(dir);
 	free(dir);
@@ -693,7 +693,7 @@ Test(report, order_events)
 	      "max open orders: 4");
 	event(r, &ord[4], 50002, TRD_ORDER_REJECTED, 0,
 	      "cash 10 < cost 20");
-	cr_assert_eq(trd_report_finish(r, &oms, 0), 0);
+	cr_assert_eq(trd_report_finish(r, &oms, 0, NULL), 0);
 	assert_clean_dir(dir, NFILES);
 
 	s = slurp(dir, "order_events.csv");
@@ -751,7 +751,7 @@ Test(report, risk_resumed)
 	struct trd_report_risk risk = { 0, &one, 1 };
 
 	cr_assert_eq(trd_report_open(&r, &m), 0);
-	cr_assert_eq(trd_report_finish_risk(r, NULL, 0, &risk), 0);
+	cr_assert_eq(trd_report_finish(r, NULL, 0, &risk), 0);
 	s = slurp(dir, "report.json");
 	cr_assert_not_null(strstr(s, "\n  \"risk\": {\n"
 				     "    \"halted\": false,\n"

@@ -444,6 +444,17 @@ trd_param_get(const struct trd_params *p, const char *key)
 	return NULL;
 }
 
+/* The reject code of an order update (enum trd_reject), or TRD_REJ_NONE
+ * when the host's struct predates it (ABI 1.1) or it was not rejected. */
+static inline uint32_t
+trd_order_reject_code(const struct trd_order_info *o)
+{
+	return o->size >= offsetof(struct trd_order_info, reject_code) +
+				  sizeof(o->reject_code)
+		       ? o->reject_code
+		       : TRD_REJ_NONE;
+}
+
 /* Parse an integer param in lo..hi (digits only, no sign or spaces);
  * -1 if it is not one (lo >= 0). */
 static inline long
