@@ -25,7 +25,7 @@
 
 #define TRD_ENGINE_MAX_SUBS 16
 #define TRD_ENGINE_SLICE    65536 /* events per loop turn at speed max */
-#define TRD_ENGINE_BATCH    1024  /* events pulled from a source at once */
+#define TRD_ENGINE_BATCH    128   /* events pulled from a source at once */
 
 struct trd_engine;
 typedef void (*trd_event_cb)(void *arg, const struct trd_event *ev);

@@ -104,6 +104,17 @@ trd_oms_create(struct trd_oms *oms, uint32_t strat, uint32_t ins, int side,
 	return o;
 }
 
+/* snprintf(dst, cap, "%s", src) without printf: it runs on every order
+ * transition.  NULL copies as "". */
+static void
+copy_text(char *dst, size_t cap, const char *src)
+{
+	size_t n = src ? strnlen(src, cap - 1) : 0;
+
+	memcpy(dst, src ? src : "", n);
+	dst[n] = '\0';
+}
+
 static void
 set_status(struct trd_oms *oms, struct trd_order *o, int status,
 	   const char *reason, int64_t now)
@@ -112,7 +123,7 @@ set_status(struct trd_oms *oms, struct trd_order *o, int status,
 	o->update_ns = now;
 	/* The reason belongs to this update: a fill after an amend must not
 	 * still say "amended". */
-	snprintf(o->reason, sizeof(o->reason), "%s", reason ? reason : "");
+	copy_text(o->reason, sizeof(o->reason), reason);
 	if (status == TRD_ORDER_ACCEPTED)
 		open_add(oms, o);
 	else if (!trd_order_is_open(o))

@@ -40,6 +40,27 @@ div_round(i128 v, i128 d, enum trd_round r)
 	return q;
 }
 
+/* div_round in 64 bits, for the common case; the same results. */
+static int64_t
+div_round64(int64_t v, int64_t d, enum trd_round r)
+{
+	int64_t q = v / d, rem = v % d;
+
+	if (rem == 0)
+		return q;
+	switch (r) {
+	case TRD_ROUND_DOWN:
+		return v < 0 ? q - 1 : q;
+	case TRD_ROUND_UP:
+		return v > 0 ? q + 1 : q;
+	case TRD_ROUND_NEAREST: /* d <= 10^18: 2 |rem| cannot overflow */
+		if (2 * (rem < 0 ? -rem : rem) >= d)
+			return v < 0 ? q - 1 : q + 1;
+		return q;
+	}
+	return q;
+}
+
 static i128
 pow10_128(int n)
 {
@@ -66,8 +87,13 @@ trd_portfolio_init(struct trd_portfolio *pf, int64_t cash, size_t nstrat,
 		return -ENOMEM;
 	}
 	for (size_t i = 0; i < ninstr; i++) {
+		int shift = price_dp[i] + qty_dp[i] - TRD_CASH_DP;
 		pf->ins[i].price_dp = price_dp[i];
 		pf->ins[i].qty_dp = qty_dp[i];
+		if (shift >= 0 && shift <= 18)
+			pf->ins[i].div = (int64_t)pow10_128(shift);
+		else if (shift < 0 && shift >= -18)
+			pf->ins[i].mul = (int64_t)pow10_128(-shift);
 	}
 	return 0;
 }
@@ -89,6 +115,16 @@ trd_portfolio_notional(const struct trd_portfolio *pf, size_t ins,
 	int shift = in->price_dp + in->qty_dp - TRD_CASH_DP;
 	i128 v = (i128)price * qty;
 
+	/* Marking runs on every bar of a held position: no 128-bit
+	 * division when the product fits in 64 bits. */
+	if (v >= INT64_MIN && v <= INT64_MAX) {
+		int64_t m;
+		if (in->div != 0)
+			return div_round64((int64_t)v, in->div, r);
+		if (in->mul != 0 &&
+		    !__builtin_mul_overflow((int64_t)v, in->mul, &m))
+			return m;
+	}
 	if (shift >= 0)
 		return sat64(div_round(v, pow10_128(shift), r));
 	/* Scaling up: anything already beyond int64 saturates, and the

@@ -54,6 +54,10 @@ struct trd_trade_rec {
 
 struct trd_pf_instr {
 	uint8_t  price_dp, qty_dp;
+	/* Notional in 64 bits when it fits: price * qty divided by div
+	 * (10^shift, shift = price_dp + qty_dp - cash dp in 0..18) or
+	 * multiplied by mul (10^-shift, shift in -18..-1); else 0. */
+	int64_t  div, mul;
 	int64_t  last;       /* last mark price */
 	int64_t  net_qty;    /* over all strategies */
 	int64_t  mtm;        /* net_qty * last, cash scale */

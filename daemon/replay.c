@@ -14,7 +14,7 @@
 #include "log.h"
 #include "replay.h"
 
-#define SERIES_BUF 512
+#define SERIES_BUF 128
 
 struct series {
 	struct trd_bar_cursor cur;

@@ -52,6 +52,14 @@ struct mark {
 	uint8_t  side, win;
 };
 
+/* A name as a CSV field, quoted once at open: text is the field without
+ * its closing quote when quoted (client ids put "-<seq>" before it). */
+struct csv_name {
+	char   *text;
+	size_t  len;
+	int     quoted;
+};
+
 struct trd_report {
 	char                    *dir;
 	int64_t                  initial;
@@ -60,6 +68,8 @@ struct trd_report {
 	size_t                   ninstr;
 	const char             **strat;
 	size_t                   nstrat;
+	/* [n] is "?", for an index out of range. */
+	struct csv_name         *strat_csv, *instr_csv;
 	/* Streamed from open; the first NSTREAMED files of finish. */
 	struct wfile             eq, fills, trades, events;
 	/* equity.csv: the last sample (last, last_cash) is the row of its
@@ -267,16 +277,50 @@ csv_field(struct wfile *w, const char *s, size_t n)
 	csv_field_sfx(w, s, n, "");
 }
 
+/* s as a CSV field (see struct csv_name); 0 or -ENOMEM. */
+static int
+csv_name_make(struct csv_name *c, const char *s)
+{
+	size_t n = strlen(s);
+	char *p;
+
+	c->quoted = s[strcspn(s, ",\"\r\n")] != '\0';
+	if ((c->text = p = malloc(2 * n + 2)) == NULL)
+		return -ENOMEM;
+	if (c->quoted)
+		*p++ = '"';
+	for (; *s; s++) {
+		if (*s == '"')
+			*p++ = '"';
+		*p++ = *s;
+	}
+	c->len = (size_t)(p - c->text);
+	return 0;
+}
+
+static const struct csv_name *
+csv_name_at(const struct csv_name *c, size_t n, size_t i)
+{
+	return &c[i < n ? i : n];
+}
+
+static void
+csv_name_put(struct wfile *w, const struct csv_name *c, const char *sfx)
+{
+	wf_write(w, c->text, c->len);
+	wf_puts(w, sfx);
+	if (c->quoted)
+		wf_write(w, "\"", 1);
+}
+
 /* The strategy and symbol columns, each followed by a comma. */
 static void
 csv_names(const struct trd_report *r, struct wfile *w, uint32_t strat,
 	  uint32_t ins)
 {
-	const char *s = strat_name(r, strat), *i = instr_name(r, ins);
-
-	csv_field(w, s, strlen(s));
+	csv_name_put(w, csv_name_at(r->strat_csv, r->nstrat, strat), "");
 	wf_write(w, ",", 1);
-	csv_field(w, i, strlen(i));
+	csv_name_put(w, csv_name_at(r->instr_csv, r->ninstr, ins), "");
 	wf_write(w, ",", 1);
 }
 
@@ -528,6 +572,20 @@ trd_report_open(struct trd_report **out, const struct trd_report_meta *m)
 		memcpy(r->strat, m->strategies, m->nstrat * sizeof(*r->strat));
 	r->ninstr = m->ninstr;
 	r->nstrat = m->nstrat;
+	r->strat_csv = calloc(r->nstrat + 1, sizeof(*r->strat_csv));
+	r->instr_csv = calloc(r->ninstr + 1, sizeof(*r->instr_csv));
+	if (r->strat_csv == NULL || r->instr_csv == NULL) {
+		rc = -ENOMEM;
+		goto fail;
+	}
+	for (size_t i = 0; i <= r->nstrat; i++)
+		if ((rc = csv_name_make(&r->strat_csv[i],
+					strat_name(r, i))) != 0)
+			goto fail;
+	for (size_t i = 0; i <= r->ninstr; i++)
+		if ((rc = csv_name_make(&r->instr_csv[i],
+					instr_name(r, i))) != 0)
+			goto fail;
 	r->initial = r->prev = r->peak = m->initial_cash;
 	r->tf_s = m->tf_s;
 	/* Never finer than a bar; 0 writes every sample. */
@@ -580,6 +638,26 @@ trd_report_sample(struct trd_report *r, int64_t ts_ns, int64_t equity,
 {
 	double dd = 0;
 
+	/* A flat book, the common case: equity as at the last sample, no
+	 * equity.csv row and no chart point due, and a zero return that
+	 * adds exactly nothing to the sums (shift 0).  The same state as the
+	 * full path below leaves, in a few steps. */
+	if (equity == r->prev && r->nret != 0 && r->shift == 0 &&
+	    r->prev > 0 && r->eq_every_ns != 0 && ts_ns <= r->eq_end &&
+	    r->skip > 1) {
+		r->n++;
+		r->nexposed += exposed != 0;
+		r->bars += bars;
+		r->nret++;
+		if (equity >= r->peak) /* at the peak: still at it */
+			r->peak_ns = ts_ns;
+		r->last.ts = ts_ns; /* same equity, same drawdown */
+		r->skip--;
+		r->last_kept = 0;
+		r->last_cash = cash;
+		return;
+	}
+
 	/* The previous sample ends its equity.csv interval. */
 	if (r->eq_every_ns == 0) {
 		if (r->n)
@@ -628,6 +706,10 @@ trd_report_sample(struct trd_report *r, int64_t ts_ns, int64_t equity,
 		r->under = 0;
 		r->peak = equity;
 		r->peak_ns = ts_ns;
+	} else if (equity == r->last.eq && r->n > 1) {
+		/* Under water and unchanged (a flat book): same peak, same
+		 * drawdown, and the maximum has seen it. */
+		dd = r->last.dd;
 	} else {
 		r->under = 1;
 		if (r->peak > 0)
@@ -674,14 +756,13 @@ static void
 csv_client_id(const struct trd_report *r, struct wfile *w,
 	      const struct trd_order *o)
 {
-	const char *s = strat_name(r, o->strat);
 	char sfx[40], *e;
 
 	/* put_u64 stores whole 8-byte groups: sfx has room past them. */
 	sfx[0] = '-';
 	e = put_u64(sfx + 1, o->seq);
 	*e = '\0';
-	csv_field_sfx(w, s, strlen(s), sfx);
+	csv_name_put(w, csv_name_at(r->strat_csv, r->nstrat, o->strat), sfx);
 	wf_write(w, ",", 1);
 }
 
@@ -1331,6 +1412,12 @@ trd_report_abort(struct trd_report *r)
 	wf_discard(&r->trades);
 	wf_discard(&r->events);
 	free(r->dir);
+	for (size_t i = 0; r->strat_csv && i <= r->nstrat; i++)
+		free(r->strat_csv[i].text);
+	for (size_t i = 0; r->instr_csv && i <= r->ninstr; i++)
+		free(r->instr_csv[i].text);
+	free(r->strat_csv);
+	free(r->instr_csv);
 	free(r->instr);
 	free(r->strat);
 	free(r);

@@ -723,6 +723,7 @@ cursor_renew(struct trd_bar_cursor *c)
 	if ((rc = mdb_cursor_renew(c->txn, c->cur)) != 0)
 		return rc;
 	c->since_renew = 0;
+	c->at_next = 0;
 	return 0;
 }
 
@@ -739,7 +740,11 @@ trd_bar_cursor_read(struct trd_bar_cursor *c, struct trd_bar *out, int max)
 	    (rc = cursor_renew(c)) != 0)
 		return rc;
 	trd_bar_key(prefix, c->sym, c->tf_s, 0);
-	rc = cursor_seek(c, &k, &v);
+	/* Within one read transaction the cursor stays where the last read
+	 * left it: no B-tree descent per batch. */
+	rc = c->at_next ? mdb_cursor_get(c->cur, &k, &v, MDB_GET_CURRENT)
+			: cursor_seek(c, &k, &v);
+	c->at_next = 0;
 	while (rc == 0 && n < max) {
 		if (k.mv_size != TRD_BAR_KEY_SIZE ||
 		    memcmp(k.mv_data, prefix, 8) != 0)
@@ -755,6 +760,8 @@ trd_bar_cursor_read(struct trd_bar_cursor *c, struct trd_bar *out, int max)
 		return rc;
 	if (n < max)
 		c->done = 1;
+	else
+		c->at_next = rc == 0;
 	if (n > 0)
 		c->next_ns = out[n - 1].ts_ns + 1;
 	c->since_renew += (uint64_t)n;

@@ -149,6 +149,7 @@ struct trd_bar_cursor {
 	uint32_t          sym, tf_s;
 	int64_t           next_ns, to_ns;
 	int               done;
+	int               at_next; /* the cursor sits on the next bar */
 	uint64_t          since_renew;
 };
 

@@ -91,8 +91,8 @@ sample(struct trd_trading *t)
 	int64_t eq = trd_portfolio_equity(&t->pf);
 
 	trd_report_sample(t->report, t->sample_ts, eq, t->pf.cash,
-			  t->pf.nexposed != 0, t->bars_since_sample);
-	t->bars_since_sample = 0;
+			  t->pf.nexposed != 0, t->bars - t->bars_sampled);
+	t->bars_sampled = t->bars;
 	if (t->risk.post_trade && trd_risk_mark(&t->risk, t->sample_ts, eq))
 		carry_out_trip(t);
 }
@@ -139,7 +139,6 @@ event_cb(void *arg, const struct trd_event *ev)
 	t->sample_ts = ev->ts_ns;
 	t->have_sample = 1;
 	t->bars++;
-	t->bars_since_sample++;
 	trd_risk_data(&t->risk, ins, ev->ts_ns);
 	if (t->oms.open[ins].n != 0) {
 		/* Bracket exits protect a position: they are meant to

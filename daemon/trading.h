@@ -67,7 +67,7 @@ struct trd_trading {
 	struct trd_report_instr  *report_instr;
 	uint32_t                  tf_s;
 	int64_t                   sample_ts;
-	uint64_t                  bars, bars_since_sample;
+	uint64_t                  bars, bars_sampled;
 	int                       have_sample;
 };
 

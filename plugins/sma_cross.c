@@ -5,8 +5,10 @@
  * moves above the slow one (a cross up) it buys; when it moves below (a
  * cross down) it sells the whole position.  Equal averages keep the previous
  * side, so touching is not crossing.  The first bar on which both averages
- * exist only sets the side.  The averages are compared exactly: the window
- * sums are kept as the instrument's scaled integers and cross-multiplied.
+ * exist only sets the side.  The averages are compared exactly, in the
+ * instrument's scaled integers: fast_sum / fast > slow_sum / slow exactly
+ * when d = fast_sum * slow - slow_sum * fast > 0, and d is kept up to date
+ * bar by bar (see avg_push) so a bar costs no 128-bit multiplication.
  *
  * Params:
  *   fast      integer >= 1, the fast window in bars
@@ -34,16 +36,20 @@
 enum sizing { ALL_IN, FIXED, FRACTION };
 enum side { UNKNOWN, BELOW, ABOVE };
 
-struct window {
-	int      n, filled, next;
-	int64_t *buf;
-	__int128 sum;
+/* The last `slow` closes, oldest overwritten first; the fast window is
+ * the newest `fast` of them. */
+struct avgs {
+	int64_t *ring;
+	int      fast, slow;
+	int      next;   /* where the next close goes */
+	int      filled; /* closes seen, up to slow */
+	__int128 d;      /* fast_sum * slow - slow_sum * fast */
 };
 
 struct sym_state {
 	struct trd_instrument_info info;
 	int64_t       fixed_qty;  /* sizing fixed, on this symbol's scale */
-	struct window fast, slow;
+	struct avgs   avg;
 	enum side     side;
 	/* ord[0]: an open order, or 0; ord[1], ord[2]: the last bracket's
 	 * take-profit and stop-loss.  One array, so the host writes the
@@ -64,30 +70,39 @@ struct state {
 static const struct trd_host_api *host;
 
 static int
-window_init(struct window *w, int n)
+avg_init(struct avgs *a, int fast, int slow)
 {
-	*w = (struct window){ .n = n };
-	w->buf = calloc((size_t)n, sizeof(*w->buf));
-	return w->buf ? 0 : -1;
+	*a = (struct avgs){ .fast = fast, .slow = slow };
+	a->ring = calloc((size_t)slow, sizeof(*a->ring));
+	return a->ring ? 0 : -1;
 }
 
-static inline void
-window_push(struct window *w, int64_t v)
+/*
+ * Add close v.  It enters both windows; the fast window loses the close
+ * `fast` bars back and the slow one the close `slow` bars back (once they
+ * are full).  d moves by (v - out_fast) * slow - (v - out_slow) * fast:
+ * three 64x64->128 products, exact for any int64 prices (|d| < 2^98 with
+ * windows up to MAX_WINDOW).  Returns 1 once the slow window is full.
+ */
+static inline int
+avg_push(struct avgs *a, int64_t v)
 {
-	/* The sum stays in registers: read-modify-write of a 128-bit
-	 * member in memory chains store forwarding across bars. */
-	__int128 sum = w->sum + v;
-	int next = w->next;
+	int next = a->next, j = next - a->fast;
 
-	if (w->filled == w->n)
-		sum -= w->buf[next];
-	else
-		w->filled++;
-	w->buf[next] = v;
-	w->sum = sum;
-	if (++next == w->n) /* not %: a division per bar */
+	if (j < 0)
+		j += a->slow;
+	/* Until a window is full the slot it would lose has never been
+	 * written: the ring starts zeroed, so that close counts as 0. */
+	a->d += (__int128)v * (a->slow - a->fast) -
+		(__int128)a->ring[j] * a->slow +
+		(__int128)a->ring[next] * a->fast;
+	a->ring[next] = v;
+	if (++next == a->slow) /* not %: a division per bar */
 		next = 0;
-	w->next = next;
+	a->next = next;
+	if (a->filled < a->slow)
+		return ++a->filled == a->slow;
+	return 1;
 }
 
 static int
@@ -204,8 +219,7 @@ static void
 state_free(struct state *st)
 {
 	for (size_t i = 0; st->sym && i < st->nsym; i++) {
-		free(st->sym[i].fast.buf);
-		free(st->sym[i].slow.buf);
+		free(st->sym[i].avg.ring);
 	}
 	free(st->sym);
 	free(st);
@@ -236,8 +250,7 @@ sma_init(struct trd_strategy *s, const struct trd_params *p, char *err,
 		if (st->sizing == FIXED &&
 		    parse_fixed(st, in, &ss->fixed_qty, err, errlen) != 0)
 			goto fail;
-		if (window_init(&ss->fast, st->fast) != 0 ||
-		    window_init(&ss->slow, st->slow) != 0)
+		if (avg_init(&ss->avg, st->fast, st->slow) != 0)
 			goto oom;
 	}
 	st->qty_text = NULL;
@@ -280,30 +293,14 @@ buy_qty(struct trd_strategy *s, struct state *st, struct sym_state *ss,
 	return host->max_buy_qty(s, ss->info.sym, price, money);
 }
 
-static void
-sma_on_bar(struct trd_strategy *s, const struct trd_bar *bar)
+/* A cross to side: enter or leave.  Out of line: it runs on a few bars in
+ * a hundred, and its order structs would weigh on every bar's frame. */
+static void __attribute__((noinline))
+on_cross(struct trd_strategy *s, struct state *st, struct sym_state *ss,
+	 const struct trd_bar *bar, enum side side)
 {
-	struct state *st = host->state(s);
-	struct sym_state *ss = find(st, bar->sym);
-	enum side side;
-	__int128 lhs, rhs;
 	int64_t pos;
 
-	if (ss == NULL)
-		return;
-	window_push(&ss->fast, bar->close);
-	window_push(&ss->slow, bar->close);
-	if (ss->slow.filled < ss->slow.n)
-		return;
-	/* fast_sum / fast_n against slow_sum / slow_n, exactly. */
-	lhs = ss->fast.sum * ss->slow.n;
-	rhs = ss->slow.sum * ss->fast.n;
-	side = lhs > rhs ? ABOVE : lhs < rhs ? BELOW : ss->side;
-	if (side == ss->side || ss->side == UNKNOWN) {
-		ss->side = side;
-		return;
-	}
-	ss->side = side;
 	if (ss->ord[0])
 		return; /* an order is still working */
 	pos = host->position(s, bar->sym);
@@ -335,6 +332,22 @@ sma_on_bar(struct trd_strategy *s, const struct trd_bar *bar)
 			}
 		host->submit(s, &r, &ss->ord[0]);
 	}
+}
+
+static void
+sma_on_bar(struct trd_strategy *s, const struct trd_bar *bar)
+{
+	struct state *st = host->state(s);
+	struct sym_state *ss = find(st, bar->sym);
+	enum side side, was;
+
+	if (ss == NULL || !avg_push(&ss->avg, bar->close))
+		return;
+	was = ss->side;
+	side = ss->avg.d > 0 ? ABOVE : ss->avg.d < 0 ? BELOW : was;
+	ss->side = side;
+	if (side != was && was != UNKNOWN)
+		on_cross(s, st, ss, bar, side);
 }
 
 static void
