@@ -95,7 +95,29 @@ replay_pull(struct trd_source *src, struct trd_event *out, int max)
 
 	while (n < max && r->nheap > 0) {
 		struct series *s = r->heap[0];
-		struct trd_event *ev = &out[n++];
+		struct trd_event *ev;
+
+		if (r->nheap == 1) {
+			/* One series left: nothing to merge, copy its run. */
+			int k = s->n - s->i < max - n ? s->n - s->i : max - n;
+			const struct trd_bar *b = &s->buf[s->i];
+			for (int j = 0; j < k; j++) {
+				ev = &out[n++];
+				ev->ts_ns = b[j].ts_ns + r->tf_ns;
+				ev->type = TRD_EV_BAR;
+				ev->sym = b[j].sym;
+				ev->u.bar = b[j];
+			}
+			s->i += k;
+			if (s->i < s->n)
+				s->head = s->buf[s->i].ts_ns + r->tf_ns;
+			else if ((rc = series_fill(r, s)) < 0)
+				return rc;
+			else if (rc == 0)
+				r->nheap = 0;
+			continue;
+		}
+		ev = &out[n++];
 
 		ev->ts_ns = s->head;
 		ev->type = TRD_EV_BAR;
