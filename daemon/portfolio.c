@@ -40,25 +40,38 @@ div_round(i128 v, i128 d, enum trd_round r)
 	return q;
 }
 
-/* div_round in 64 bits, for the common case; the same results. */
-static int64_t
-div_round64(int64_t v, int64_t d, enum trd_round r)
+/*
+ * div_round for a divisor below 2^63 whose rounded quotient fits in
+ * int64: the same result, without the generic signed 128-bit division
+ * (one unsigned 64-bit division when |v| fits in 64 bits).  Returns -1,
+ * leaving *out alone, when the quotient does not fit.
+ */
+static int
+div_round_small(i128 v, uint64_t d, enum trd_round r, int64_t *out)
 {
-	int64_t q = v / d, rem = v % d;
+	int neg = v < 0;
+	unsigned __int128 u = neg ? -(unsigned __int128)v
+				  : (unsigned __int128)v;
+	uint64_t q, rem;
 
-	if (rem == 0)
-		return q;
-	switch (r) {
-	case TRD_ROUND_DOWN:
-		return v < 0 ? q - 1 : q;
-	case TRD_ROUND_UP:
-		return v > 0 ? q + 1 : q;
-	case TRD_ROUND_NEAREST: /* d <= 10^18: 2 |rem| cannot overflow */
-		if (2 * (rem < 0 ? -rem : rem) >= d)
-			return v < 0 ? q - 1 : q + 1;
-		return q;
+	if ((uint64_t)(u >> 64) >= d)
+		return -1; /* |quotient| >= 2^64 */
+	if ((u >> 64) == 0) {
+		q = (uint64_t)u / d;
+		rem = (uint64_t)u % d;
+	} else {
+		q = (uint64_t)(u / d);
+		rem = (uint64_t)u - q * d; /* exact: the remainder < d */
 	}
-	return q;
+	/* Round the magnitude: q is it truncated toward zero. */
+	if (rem != 0 &&
+	    ((r == TRD_ROUND_DOWN && neg) || (r == TRD_ROUND_UP && !neg) ||
+	     (r == TRD_ROUND_NEAREST && rem >= d - rem)))
+		q++;
+	if (q > (uint64_t)INT64_MAX + (uint64_t)neg)
+		return -1;
+	*out = neg ? (int64_t)(0 - q) : (int64_t)q;
+	return 0;
 }
 
 static i128
@@ -114,17 +127,15 @@ trd_portfolio_notional(const struct trd_portfolio *pf, size_t ins,
 	const struct trd_pf_instr *in = &pf->ins[ins];
 	int shift = in->price_dp + in->qty_dp - TRD_CASH_DP;
 	i128 v = (i128)price * qty;
+	int64_t m;
 
-	/* Marking runs on every bar of a held position: no 128-bit
-	 * division when the product fits in 64 bits. */
-	if (v >= INT64_MIN && v <= INT64_MAX) {
-		int64_t m;
-		if (in->div != 0)
-			return div_round64((int64_t)v, in->div, r);
-		if (in->mul != 0 &&
-		    !__builtin_mul_overflow((int64_t)v, in->mul, &m))
-			return m;
-	}
+	/* Marking runs on every bar of a held position: no generic 128-bit
+	 * division when the quotient fits in 64 bits. */
+	if (in->div != 0 && div_round_small(v, (uint64_t)in->div, r, &m) == 0)
+		return m;
+	if (in->mul != 0 && v >= INT64_MIN && v <= INT64_MAX &&
+	    !__builtin_mul_overflow((int64_t)v, in->mul, &m))
+		return m;
 	if (shift >= 0)
 		return sat64(div_round(v, pow10_128(shift), r));
 	/* Scaling up: anything already beyond int64 saturates, and the
@@ -138,8 +149,12 @@ int64_t
 trd_fee(int64_t notional, int64_t fee_bps)
 {
 	/* fee_bps is scaled by 10^4, so the rate is fee_bps / 10^8. */
-	i128 v = (i128)(notional < 0 ? -notional : notional) * fee_bps;
+	i128 v = ((i128)notional < 0 ? -(i128)notional : (i128)notional) *
+		 fee_bps;
+	int64_t f;
 
+	if (div_round_small(v, 100000000, TRD_ROUND_UP, &f) == 0)
+		return f;
 	return sat64(div_round(v, (i128)100000000, TRD_ROUND_UP));
 }
 

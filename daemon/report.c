@@ -29,6 +29,7 @@
 #define EQ_BUFSZ   (256 * 1024)
 #define CSV_BUFSZ  (32 * 1024)
 #define LINE_MAX_B 256  /* reserved for one hand-formatted line */
+#define ROW_FIXED_B 640 /* an orders.csv row but its names and reason */
 #define YEAR_S     (365.25 * 86400)
 #define NSTREAMED  4    /* eq, fills, trades, events */
 
@@ -70,6 +71,7 @@ struct trd_report {
 	size_t                   nstrat;
 	/* [n] is "?", for an index out of range. */
 	struct csv_name         *strat_csv, *instr_csv;
+	size_t                   row_max; /* room a streamed CSV row needs */
 	/* Streamed from open; the first NSTREAMED files of finish. */
 	struct wfile             eq, fills, trades, events;
 	/* equity.csv: the last sample (last, last_cash) is the row of its
@@ -247,36 +249,6 @@ instr_dp(const struct trd_report *r, size_t i, int qty)
 	return dp >= 0 && dp <= TRD_MAX_DP ? dp : TRD_DEFAULT_DP;
 }
 
-/* The field s[0..n) then sfx, quoted as s needs: sfx is plain text
- * (digits, '-') that never needs it.  s need not be NUL-terminated. */
-static void
-csv_field_sfx(struct wfile *w, const char *s, size_t n, const char *sfx)
-{
-	size_t plain = 0;
-
-	while (plain < n && strchr(",\"\r\n", s[plain]) == NULL)
-		plain++;
-	if (plain == n) {
-		wf_write(w, s, n);
-		wf_puts(w, sfx);
-		return;
-	}
-	wf_write(w, "\"", 1);
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] == '"')
-			wf_write(w, "\"", 1);
-		wf_write(w, &s[i], 1);
-	}
-	wf_puts(w, sfx);
-	wf_write(w, "\"", 1);
-}
-
-static void
-csv_field(struct wfile *w, const char *s, size_t n)
-{
-	csv_field_sfx(w, s, n, "");
-}
-
 /* s as a CSV field (see struct csv_name); 0 or -ENOMEM. */
 static int
 csv_name_make(struct csv_name *c, const char *s)
@@ -302,26 +274,6 @@ static const struct csv_name *
 csv_name_at(const struct csv_name *c, size_t n, size_t i)
 {
 	return &c[i < n ? i : n];
-}
-
-static void
-csv_name_put(struct wfile *w, const struct csv_name *c, const char *sfx)
-{
-	wf_write(w, c->text, c->len);
-	wf_puts(w, sfx);
-	if (c->quoted)
-		wf_write(w, "\"", 1);
-}
-
-/* The strategy and symbol columns, each followed by a comma. */
-static void
-csv_names(const struct trd_report *r, struct wfile *w, uint32_t strat,
-	  uint32_t ins)
-{
-	csv_name_put(w, csv_name_at(r->strat_csv, r->nstrat, strat), "");
-	wf_write(w, ",", 1);
-	csv_name_put(w, csv_name_at(r->instr_csv, r->ninstr, ins), "");
-	wf_write(w, ",", 1);
 }
 
 static void
@@ -477,39 +429,6 @@ put_dd(char *p, double dd)
 	return q % 10000000000ULL ? put_frac(p, q % 10000000000ULL, 10) : p;
 }
 
-/* Hand-formatted columns, each then ',', the last then end.  Each letter
- * of spec takes an int64_t: c cash, q quantity and p price of instrument
- * ins, t a time, _ an empty column; P a price, T a time and i an id (as
- * uint64_t) that leave the column empty when 0 (not set).  At most 8
- * columns: a line must fit in LINE_MAX_B. */
-static void
-put_row(struct wfile *w, const struct trd_report *r, uint32_t ins,
-	const char *spec, int end, ...)
-{
-	int qdp = instr_dp(r, ins, 1), pdp = instr_dp(r, ins, 0);
-	va_list ap;
-	char *p;
-
-	if ((p = wf_reserve(w, LINE_MAX_B)) == NULL)
-		return;
-	va_start(ap, end);
-	for (; *spec; spec++) {
-		int64_t v = va_arg(ap, int64_t);
-		switch (*spec) {
-		case 'c': p = put_dec(p, v, TRD_CASH_DP); break;
-		case 'q': p = put_dec(p, v, qdp); break;
-		case 'p': p = put_dec(p, v, pdp); break;
-		case 't': p = put_unix(p, v); break;
-		case 'P': p = v ? put_dec(p, v, pdp) : p; break;
-		case 'T': p = v ? put_unix(p, v) : p; break;
-		case 'i': p = v ? put_u64(p, (uint64_t)v) : p; break;
-		}
-		*p++ = spec[1] ? ',' : (char)end;
-	}
-	va_end(ap);
-	w->len = (size_t)(p - w->buf);
-}
-
 /* ---- open and stream ---- */
 
 /* mkdir -p; logs what it could not create. */
@@ -594,12 +513,27 @@ trd_report_open(struct trd_report **out, const struct trd_report_meta *m)
 						   ? m->equity_interval_s
 						   : m->tf_s) * TRD_NS_PER_SEC;
 	r->stride = r->skip = 1;
-	if ((rc = wf_open(&r->eq, r->dir, "equity.csv", EQ_BUFSZ)) != 0 ||
-	    (rc = wf_open(&r->fills, r->dir, "fills.csv", CSV_BUFSZ)) != 0 ||
-	    (rc = wf_open(&r->trades, r->dir, "trades.csv", CSV_BUFSZ)) != 0 ||
-	    (rc = wf_open(&r->events, r->dir, "order_events.csv",
-			  CSV_BUFSZ)) != 0)
-		goto fail;
+	/* A streamed row: fixed columns, the strategy name twice (column
+	 * and client id), the symbol, and an order's reason quoted. */
+	{
+		size_t ms = 0, mi = 0, cap;
+		for (size_t i = 0; i <= r->nstrat; i++)
+			if (r->strat_csv[i].len > ms)
+				ms = r->strat_csv[i].len;
+		for (size_t i = 0; i <= r->ninstr; i++)
+			if (r->instr_csv[i].len > mi)
+				mi = r->instr_csv[i].len;
+		r->row_max = ROW_FIXED_B + 2 * ms + mi +
+			     2 * sizeof(((struct trd_order *)0)->reason) + 16;
+		/* orders.csv, at finish, takes the same size. */
+		cap = 4 * r->row_max > CSV_BUFSZ ? 4 * r->row_max : CSV_BUFSZ;
+		if ((rc = wf_open(&r->eq, r->dir, "equity.csv", EQ_BUFSZ)) != 0 ||
+		    (rc = wf_open(&r->fills, r->dir, "fills.csv", cap)) != 0 ||
+		    (rc = wf_open(&r->trades, r->dir, "trades.csv", cap)) != 0 ||
+		    (rc = wf_open(&r->events, r->dir, "order_events.csv",
+				  cap)) != 0)
+			goto fail;
+	}
 	wf_puts(&r->eq, "ts,equity,cash,drawdown\n");
 	wf_puts(&r->fills, "order_id,strategy,symbol,side,quantity,price,fee,"
 			   "ts\n");
@@ -737,51 +671,113 @@ trd_report_sample(struct trd_report *r, int64_t ts_ns, int64_t equity,
 	r->last_cash = cash;
 }
 
-/* v in decimal, then the byte after (a comma). */
-static void
-wf_u64(struct wfile *w, uint64_t v, char after)
+/*
+ * Streamed rows (fills, trades, order events) are written straight into
+ * the file buffer: one reserve of r->row_max, then copies and the hand
+ * formatters, no per-field calls.
+ */
+HOT char *
+put_mem(char *p, const char *s, size_t n)
 {
-	char *p = wf_reserve(w, 32);
-
-	if (p == NULL)
-		return;
-	p = put_u64(p, v);
-	*p++ = after;
-	w->len = (size_t)(p - w->buf);
+	memcpy(p, s, n);
+	return p + n;
 }
 
-/* The client id, "<strategy>-<seq>" as the host gives it to plugins, then
- * a comma. */
-static void
-csv_client_id(const struct trd_report *r, struct wfile *w,
-	      const struct trd_order *o)
+HOT char *
+put_str(char *p, const char *s)
 {
-	char sfx[40], *e;
+	return put_mem(p, s, strlen(s));
+}
 
-	/* put_u64 stores whole 8-byte groups: sfx has room past them. */
-	sfx[0] = '-';
-	e = put_u64(sfx + 1, o->seq);
-	*e = '\0';
-	csv_name_put(w, csv_name_at(r->strat_csv, r->nstrat, o->strat), sfx);
-	wf_write(w, ",", 1);
+/* A name column (see struct csv_name), then the byte after. */
+HOT char *
+put_name(char *p, const struct csv_name *c, char after)
+{
+	p = put_mem(p, c->text, c->len);
+	if (c->quoted)
+		*p++ = '"';
+	*p++ = after;
+	return p;
+}
+
+/* The strategy and symbol columns, each followed by a comma. */
+HOT char *
+put_names(char *p, const struct trd_report *r, uint32_t strat, uint32_t ins)
+{
+	p = put_name(p, csv_name_at(r->strat_csv, r->nstrat, strat), ',');
+	return put_name(p, csv_name_at(r->instr_csv, r->ninstr, ins), ',');
+}
+
+/* The client id, "<strategy>-<seq>" as the host gives it to plugins,
+ * then a comma. */
+HOT char *
+put_client_id(char *p, const struct trd_report *r, const struct trd_order *o)
+{
+	const struct csv_name *c = csv_name_at(r->strat_csv, r->nstrat,
+					       o->strat);
+
+	p = put_mem(p, c->text, c->len);
+	*p++ = '-';
+	p = put_u64(p, o->seq);
+	if (c->quoted)
+		*p++ = '"';
+	*p++ = ',';
+	return p;
+}
+
+/* s[0..n) as a CSV field, quoted when it needs to be. */
+HOT char *
+put_field(char *p, const char *s, size_t n)
+{
+	size_t plain = 0;
+
+	while (plain < n && s[plain] != ',' && s[plain] != '"' &&
+	       s[plain] != '\r' && s[plain] != '\n')
+		plain++;
+	if (plain == n)
+		return put_mem(p, s, n);
+	*p++ = '"';
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '"')
+			*p++ = '"';
+		*p++ = s[i];
+	}
+	*p++ = '"';
+	return p;
 }
 
 void
 trd_report_fill(struct trd_report *r, const struct trd_order *o, int64_t qty,
 		int64_t price, int64_t fee, int64_t ts_ns)
 {
-	wf_u64(&r->fills, o->id, ',');
-	csv_names(r, &r->fills, o->strat, o->ins);
-	wf_puts(&r->fills, trd_side_name(o->side));
-	wf_write(&r->fills, ",", 1);
-	put_row(&r->fills, r, o->ins, "qpct", '\n', qty, price, fee, ts_ns);
+	struct wfile *w = &r->fills;
+	char *p = wf_reserve(w, r->row_max);
+
+	if (p == NULL)
+		return;
+	p = put_u64(p, o->id);
+	*p++ = ',';
+	p = put_names(p, r, o->strat, o->ins);
+	p = put_str(p, trd_side_name(o->side));
+	*p++ = ',';
+	p = put_dec(p, qty, instr_dp(r, o->ins, 1));
+	*p++ = ',';
+	p = put_dec(p, price, instr_dp(r, o->ins, 0));
+	*p++ = ',';
+	p = put_dec(p, fee, TRD_CASH_DP);
+	*p++ = ',';
+	p = put_unix(p, ts_ns);
+	*p++ = '\n';
+	w->len = (size_t)(p - w->buf);
 }
 
 void
 trd_report_trade(struct trd_report *r, const struct trd_trade_rec *t)
 {
+	struct wfile *w = &r->trades;
 	int64_t net = t->pnl - t->fees;
 	int pdp = instr_dp(r, t->ins, 0);
+	char *p;
 
 	r->ntrades++;
 	if (net > 0) {
@@ -797,11 +793,27 @@ trd_report_trade(struct trd_report *r, const struct trd_trade_rec *t)
 			trd_dec_to_double(t->exit_price, pdp), t->ins,
 			(uint8_t)t->side, net > 0
 		};
-	csv_names(r, &r->trades, t->strat, t->ins);
-	wf_puts(&r->trades, t->side == TRD_SIDE_SELL ? "short," : "long,");
-	put_row(&r->trades, r, t->ins, "qtptpccc", '\n', t->qty, t->entry_ns,
-		t->entry_price, t->exit_ns, t->exit_price, t->pnl, t->fees,
-		net);
+	if ((p = wf_reserve(w, r->row_max)) == NULL)
+		return;
+	p = put_names(p, r, t->strat, t->ins);
+	p = put_str(p, t->side == TRD_SIDE_SELL ? "short," : "long,");
+	p = put_dec(p, t->qty, instr_dp(r, t->ins, 1));
+	*p++ = ',';
+	p = put_unix(p, t->entry_ns);
+	*p++ = ',';
+	p = put_dec(p, t->entry_price, pdp);
+	*p++ = ',';
+	p = put_unix(p, t->exit_ns);
+	*p++ = ',';
+	p = put_dec(p, t->exit_price, pdp);
+	*p++ = ',';
+	p = put_dec(p, t->pnl, TRD_CASH_DP);
+	*p++ = ',';
+	p = put_dec(p, t->fees, TRD_CASH_DP);
+	*p++ = ',';
+	p = put_dec(p, net, TRD_CASH_DP);
+	*p++ = '\n';
+	w->len = (size_t)(p - w->buf);
 }
 
 /* The price column of orders.csv and order_events.csv: a market order
@@ -822,35 +834,41 @@ reject_text(const struct trd_order *o)
 		       ? trd_reject_name(o->reject_code) : "";
 }
 
-static void
-csv_reason(struct wfile *w, const struct trd_order *o)
-{
-	csv_field(w, o->reason, strnlen(o->reason, sizeof(o->reason)));
-}
-
 /* Runs once per order transition: fixed formats, no allocation, no
  * printf (a strategy trading every few bars makes this hot). */
 void
 trd_report_order(struct trd_report *r, const struct trd_order *o)
 {
 	struct wfile *w = &r->events;
+	int qdp = instr_dp(r, o->ins, 1);
+	char *p = wf_reserve(w, r->row_max);
 
-	put_row(w, r, o->ins, "t", ',', o->update_ns);
-	wf_u64(w, o->id, ',');
-	csv_client_id(r, w, o);
-	csv_names(r, w, o->strat, o->ins);
-	wf_puts(w, trd_side_name(o->side));
-	wf_write(w, ",", 1);
-	wf_puts(w, trd_order_type_name(o->type));
-	wf_write(w, ",", 1);
-	wf_puts(w, trd_order_status_name(o->status));
-	wf_write(w, ",", 1);
-	put_row(w, r, o->ins, has_price(o) ? "qqp" : "qq_", ',', o->qty,
-		o->filled, o->price);
-	wf_puts(w, reject_text(o));
-	wf_write(w, ",", 1);
-	csv_reason(w, o);
-	wf_write(w, "\n", 1);
+	if (p == NULL)
+		return;
+	p = put_unix(p, o->update_ns);
+	*p++ = ',';
+	p = put_u64(p, o->id);
+	*p++ = ',';
+	p = put_client_id(p, r, o);
+	p = put_names(p, r, o->strat, o->ins);
+	p = put_str(p, trd_side_name(o->side));
+	*p++ = ',';
+	p = put_str(p, trd_order_type_name(o->type));
+	*p++ = ',';
+	p = put_str(p, trd_order_status_name(o->status));
+	*p++ = ',';
+	p = put_dec(p, o->qty, qdp);
+	*p++ = ',';
+	p = put_dec(p, o->filled, qdp);
+	*p++ = ',';
+	if (has_price(o))
+		p = put_dec(p, o->price, instr_dp(r, o->ins, 0));
+	*p++ = ',';
+	p = put_str(p, reject_text(o));
+	*p++ = ',';
+	p = put_field(p, o->reason, strnlen(o->reason, sizeof(o->reason)));
+	*p++ = '\n';
+	w->len = (size_t)(p - w->buf);
 }
 
 /* ---- finish: orders.csv, report.json ---- */
@@ -877,25 +895,60 @@ write_orders(const struct trd_report *r, struct wfile *w,
 		   "reject_code\n");
 	for (size_t i = 0; oms != NULL && i < oms->n && w->err == 0; i++) {
 		const struct trd_order *o = &oms->orders[i];
-
-		wf_printf(w, "%llu,", (unsigned long long)o->id);
-		csv_names(r, w, o->strat, o->ins);
-		wf_printf(w, "%s,%s,", trd_side_name(o->side),
-			  trd_order_type_name(o->type));
-		put_row(w, r, o->ins, has_price(o) ? "qpt" : "q_t", ',', o->qty,
-			o->price, o->submit_ns);
-		wf_printf(w, "%s,", trd_order_status_name(o->status));
-		csv_reason(w, o);
-		wf_printf(w, ",%s,%s,", trd_tif_name(o->tif),
-			  flags_text(o->flags));
-		put_row(w, r, o->ins, "PPTii", ',', o->stop_price, o->trail,
-			o->expire_ns, (int64_t)o->link_id,
-			(int64_t)o->parent_id);
-		csv_client_id(r, w, o);
+		int qdp = instr_dp(r, o->ins, 1), pdp = instr_dp(r, o->ins, 0);
 		/* The average is empty before any fill, as a price not set. */
-		put_row(w, r, o->ins, "qP", ',', o->filled,
-			trd_order_avg_price(o));
-		wf_printf(w, "%s\n", reject_text(o));
+		int64_t avg = trd_order_avg_price(o);
+		char *p = wf_reserve(w, r->row_max);
+
+		if (p == NULL)
+			break;
+		p = put_u64(p, o->id);
+		*p++ = ',';
+		p = put_names(p, r, o->strat, o->ins);
+		p = put_str(p, trd_side_name(o->side));
+		*p++ = ',';
+		p = put_str(p, trd_order_type_name(o->type));
+		*p++ = ',';
+		p = put_dec(p, o->qty, qdp);
+		*p++ = ',';
+		if (has_price(o))
+			p = put_dec(p, o->price, pdp);
+		*p++ = ',';
+		p = put_unix(p, o->submit_ns);
+		*p++ = ',';
+		p = put_str(p, trd_order_status_name(o->status));
+		*p++ = ',';
+		p = put_field(p, o->reason, strnlen(o->reason,
+						    sizeof(o->reason)));
+		*p++ = ',';
+		p = put_str(p, trd_tif_name(o->tif));
+		*p++ = ',';
+		p = put_str(p, flags_text(o->flags));
+		*p++ = ',';
+		if (o->stop_price)
+			p = put_dec(p, o->stop_price, pdp);
+		*p++ = ',';
+		if (o->trail)
+			p = put_dec(p, o->trail, pdp);
+		*p++ = ',';
+		if (o->expire_ns)
+			p = put_unix(p, o->expire_ns);
+		*p++ = ',';
+		if (o->link_id)
+			p = put_u64(p, o->link_id);
+		*p++ = ',';
+		if (o->parent_id)
+			p = put_u64(p, o->parent_id);
+		*p++ = ',';
+		p = put_client_id(p, r, o);
+		p = put_dec(p, o->filled, qdp);
+		*p++ = ',';
+		if (avg)
+			p = put_dec(p, avg, pdp);
+		*p++ = ',';
+		p = put_str(p, reject_text(o));
+		*p++ = '\n';
+		w->len = (size_t)(p - w->buf);
 	}
 }
 
@@ -1373,7 +1426,7 @@ trd_report_finish(struct trd_report *r, const struct trd_oms *oms,
 	for (size_t i = 0; i < NSTREAMED && rc == 0; i++)
 		rc = wf_close(all[i]);
 	if (rc == 0 && (rc = wf_open(&orders, r->dir, "orders.csv",
-				     CSV_BUFSZ)) == 0) {
+				     r->fills.cap)) == 0) {
 		write_orders(r, &orders, oms);
 		rc = wf_close(&orders);
 	}

@@ -326,6 +326,87 @@ Test(portfolio, rounding_against_the_trader_keeps_the_identity)
 	trd_portfolio_free(&pf);
 }
 
+/* Plain signed 128-bit rounding, the definition the fast paths keep. */
+static __int128
+ref_div(__int128 v, __int128 d, enum trd_round r)
+{
+	__int128 q = v / d, rem = v % d;
+
+	if (rem == 0)
+		return q;
+	if (r == TRD_ROUND_DOWN)
+		return v < 0 ? q - 1 : q;
+	if (r == TRD_ROUND_UP)
+		return v > 0 ? q + 1 : q;
+	return 2 * (rem < 0 ? -rem : rem) >= d ? (v < 0 ? q - 1 : q + 1) : q;
+}
+
+static int64_t
+ref_sat(__int128 v)
+{
+	return v > INT64_MAX ? INT64_MAX : v < INT64_MIN ? INT64_MIN : (int64_t)v;
+}
+
+/* Notional and fee take 64-bit shortcuts when the result fits (marking
+ * runs on every bar): every scale, sign, rounding and size, including the
+ * edges where the shortcut must hand over, gives exactly the plain
+ * 128-bit answer. */
+Test(portfolio, notional_and_fee_shortcuts_match_exact_arithmetic)
+{
+	static const int64_t edge[] = { 0, 1, -1, 9, 10, 99999999, 100000000,
+					INT64_MAX, INT64_MIN, INT64_MAX - 1,
+					INT64_MIN + 1, 3037000499LL,
+					-3037000500LL, 1000000000000000000LL };
+	static const enum trd_round modes[] = { TRD_ROUND_DOWN, TRD_ROUND_UP,
+						TRD_ROUND_NEAREST };
+	uint64_t seed = 42;
+
+	for (int pdp = 0; pdp <= 18; pdp++)
+		for (int qdp = 0; qdp <= 18; qdp++) {
+			struct trd_portfolio pf;
+			uint8_t p8 = (uint8_t)pdp, q8 = (uint8_t)qdp;
+			int shift = pdp + qdp - TRD_CASH_DP;
+			__int128 pow = 1;
+
+			cr_assert_eq(trd_portfolio_init(&pf, E8, 1, 1, &p8, &q8), 0);
+			for (int i = 0; i < (shift < 0 ? -shift : shift); i++)
+				pow *= 10;
+			for (int i = 0; i < 600; i++) {
+				int64_t a, b;
+				int k = (int)(sizeof(edge) / sizeof(edge[0]));
+				seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+				/* Mixed magnitudes: small, price-like, edges. */
+				a = i < k * k ? edge[i % k] : (int64_t)(seed >> (seed % 64));
+				b = i < k * k ? edge[i / k] : (int64_t)(seed << 7) >> (seed % 61);
+				if ((seed & 1) && b != INT64_MIN)
+					b = -b;
+				for (int m = 0; m < 3; m++) {
+					__int128 v = (__int128)a * b, want;
+					if (shift >= 0)
+						want = ref_sat(ref_div(v, pow, modes[m]));
+					else
+						want = v > INT64_MAX || v < INT64_MIN
+							       ? (v > 0 ? INT64_MAX : INT64_MIN)
+							       : ref_sat(v * pow);
+					cr_assert_eq(trd_portfolio_notional(&pf, 0, a, b, modes[m]),
+						     (int64_t)want,
+						     "dp %d/%d: %lld * %lld mode %d", pdp, qdp,
+						     (long long)a, (long long)b, m);
+				}
+				{
+					__int128 n = (__int128)a < 0 ? -(__int128)a : a;
+					int64_t bps = (int64_t)(seed % 2000000);
+					cr_assert_eq(trd_fee(a, bps),
+						     ref_sat(ref_div(n * bps, 100000000,
+								     TRD_ROUND_UP)),
+						     "fee of %lld at %lld", (long long)a,
+						     (long long)bps);
+				}
+			}
+			trd_portfolio_free(&pf);
+		}
+}
+
 /* --- short selling --- */
 
 Test(venue, short_open_add_partial_and_full_cover)
