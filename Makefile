@@ -29,7 +29,7 @@ else
 # tcmalloc replaces malloc; it cannot be combined with ASan's allocator.
 LDLIBS   += -ltcmalloc
 # Link-time optimisation: the per-bar path crosses files (engine, replay,
-# trading, report, portfolio); inlining across them is worth ~6% on the
+# trading, report, portfolio); inlining across them is worth 2-5% on the
 # sma_cross replay (BENCHMARKS.md).  LTO=0 turns it off.
 LTO      ?= 1
 ifeq ($(LTO),1)
