@@ -61,6 +61,16 @@ series_fill(struct replay *r, struct series *s)
 	return 1;
 }
 
+/* The event delivering bar b: at its close, b's time plus the timeframe. */
+static inline void
+bar_event(struct trd_event *ev, const struct trd_bar *b, int64_t tf_ns)
+{
+	ev->ts_ns = b->ts_ns + tf_ns;
+	ev->type = TRD_EV_BAR;
+	ev->sym = b->sym;
+	ev->u.bar = *b;
+}
+
 static int
 less(const struct series *a, const struct series *b)
 {
@@ -95,35 +105,14 @@ replay_pull(struct trd_source *src, struct trd_event *out, int max)
 
 	while (n < max && r->nheap > 0) {
 		struct series *s = r->heap[0];
-		struct trd_event *ev;
+		/* With one series left there is nothing to merge: take its
+		 * whole buffered run at once. */
+		int k = r->nheap > 1 ? 1
+			: s->n - s->i < max - n ? s->n - s->i : max - n;
 
-		if (r->nheap == 1) {
-			/* One series left: nothing to merge, copy its run. */
-			int k = s->n - s->i < max - n ? s->n - s->i : max - n;
-			const struct trd_bar *b = &s->buf[s->i];
-			for (int j = 0; j < k; j++) {
-				ev = &out[n++];
-				ev->ts_ns = b[j].ts_ns + r->tf_ns;
-				ev->type = TRD_EV_BAR;
-				ev->sym = b[j].sym;
-				ev->u.bar = b[j];
-			}
-			s->i += k;
-			if (s->i < s->n)
-				s->head = s->buf[s->i].ts_ns + r->tf_ns;
-			else if ((rc = series_fill(r, s)) < 0)
-				return rc;
-			else if (rc == 0)
-				r->nheap = 0;
-			continue;
-		}
-		ev = &out[n++];
-
-		ev->ts_ns = s->head;
-		ev->type = TRD_EV_BAR;
-		ev->sym = s->buf[s->i].sym;
-		ev->u.bar = s->buf[s->i];
-		s->i++;
+		for (int j = 0; j < k; j++)
+			bar_event(&out[n++], &s->buf[s->i + j], r->tf_ns);
+		s->i += k;
 		if (s->i < s->n) {
 			s->head = s->buf[s->i].ts_ns + r->tf_ns;
 		} else if ((rc = series_fill(r, s)) < 0) {

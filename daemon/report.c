@@ -249,33 +249,6 @@ instr_dp(const struct trd_report *r, size_t i, int qty)
 	return dp >= 0 && dp <= TRD_MAX_DP ? dp : TRD_DEFAULT_DP;
 }
 
-/* s as a CSV field (see struct csv_name); 0 or -ENOMEM. */
-static int
-csv_name_make(struct csv_name *c, const char *s)
-{
-	size_t n = strlen(s);
-	char *p;
-
-	c->quoted = s[strcspn(s, ",\"\r\n")] != '\0';
-	if ((c->text = p = malloc(2 * n + 2)) == NULL)
-		return -ENOMEM;
-	if (c->quoted)
-		*p++ = '"';
-	for (; *s; s++) {
-		if (*s == '"')
-			*p++ = '"';
-		*p++ = *s;
-	}
-	c->len = (size_t)(p - c->text);
-	return 0;
-}
-
-static const struct csv_name *
-csv_name_at(const struct csv_name *c, size_t n, size_t i)
-{
-	return &c[i < n ? i : n];
-}
-
 static void
 json_str(struct wfile *w, const char *s)
 {
@@ -427,6 +400,56 @@ put_dd(char *p, double dd)
 
 	p = put_u64(p, q / 10000000000ULL);
 	return q % 10000000000ULL ? put_frac(p, q % 10000000000ULL, 10) : p;
+}
+
+HOT char *
+put_mem(char *p, const char *s, size_t n)
+{
+	memcpy(p, s, n);
+	return p + n;
+}
+
+/* s[0..n) as a CSV field, quoted when it needs to be. */
+HOT char *
+put_field(char *p, const char *s, size_t n)
+{
+	size_t plain = 0;
+
+	while (plain < n && s[plain] != ',' && s[plain] != '"' &&
+	       s[plain] != '\r' && s[plain] != '\n')
+		plain++;
+	if (plain == n)
+		return put_mem(p, s, n);
+	*p++ = '"';
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '"')
+			*p++ = '"';
+		*p++ = s[i];
+	}
+	*p++ = '"';
+	return p;
+}
+
+/* s as a CSV field (see struct csv_name), quoted as put_field does;
+ * 0 or -ENOMEM. */
+static int
+csv_name_make(struct csv_name *c, const char *s)
+{
+	size_t n = strlen(s);
+
+	if ((c->text = malloc(2 * n + 2)) == NULL)
+		return -ENOMEM;
+	c->len = (size_t)(put_field(c->text, s, n) - c->text);
+	/* Only a quoted field starts with a quote: keep it open. */
+	c->quoted = n > 0 && c->text[0] == '"';
+	c->len -= (size_t)c->quoted;
+	return 0;
+}
+
+static const struct csv_name *
+csv_name_at(const struct csv_name *c, size_t n, size_t i)
+{
+	return &c[i < n ? i : n];
 }
 
 /* ---- open and stream ---- */
@@ -677,13 +700,6 @@ trd_report_sample(struct trd_report *r, int64_t ts_ns, int64_t equity,
  * formatters, no per-field calls.
  */
 HOT char *
-put_mem(char *p, const char *s, size_t n)
-{
-	memcpy(p, s, n);
-	return p + n;
-}
-
-HOT char *
 put_str(char *p, const char *s)
 {
 	return put_mem(p, s, strlen(s));
@@ -722,27 +738,6 @@ put_client_id(char *p, const struct trd_report *r, const struct trd_order *o)
 	if (c->quoted)
 		*p++ = '"';
 	*p++ = ',';
-	return p;
-}
-
-/* s[0..n) as a CSV field, quoted when it needs to be. */
-HOT char *
-put_field(char *p, const char *s, size_t n)
-{
-	size_t plain = 0;
-
-	while (plain < n && s[plain] != ',' && s[plain] != '"' &&
-	       s[plain] != '\r' && s[plain] != '\n')
-		plain++;
-	if (plain == n)
-		return put_mem(p, s, n);
-	*p++ = '"';
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] == '"')
-			*p++ = '"';
-		*p++ = s[i];
-	}
-	*p++ = '"';
 	return p;
 }
 
