@@ -92,23 +92,33 @@ get_be64(const uint8_t *p)
 }
 
 /*
- * Keys hold ts + 2^63 so that negative (pre-1970) times still sort first
- * under unsigned byte order.
+ * Series keys are (sym, tf) big-endian.  A bar record starts with its time
+ * + 2^63, big-endian, so that byte order is time order (negative, pre-1970
+ * times included); the prices follow little-endian.
  */
-void
-trd_bar_key(uint8_t key[TRD_BAR_KEY_SIZE], uint32_t sym, uint32_t tf_s,
-	    int64_t ts_ns)
+static inline void
+series_key(uint8_t key[TRD_SERIES_KEY_SIZE], uint32_t sym, uint32_t tf_s)
 {
 	put_be32(key, sym);
 	put_be32(key + 4, tf_s);
-	put_be64(key + 8, (uint64_t)ts_ns ^ (1ULL << 63));
+}
+
+static inline void
+put_ts(uint8_t *p, int64_t ts_ns)
+{
+	put_be64(p, (uint64_t)ts_ns ^ (1ULL << 63));
+}
+
+static inline int64_t
+get_ts(const uint8_t *p)
+{
+	return (int64_t)(get_be64(p) ^ (1ULL << 63));
 }
 
 static void
 bar_encode(uint8_t rec[TRD_BAR_REC_SIZE], const struct trd_bar *b)
 {
-	memset(rec, 0, 8);
-	rec[0] = TRD_BAR_REC_VERSION;
+	put_ts(rec, b->ts_ns);
 	put_le64(rec + 8, (uint64_t)b->open);
 	put_le64(rec + 16, (uint64_t)b->high);
 	put_le64(rec + 24, (uint64_t)b->low);
@@ -116,23 +126,18 @@ bar_encode(uint8_t rec[TRD_BAR_REC_SIZE], const struct trd_bar *b)
 	put_le64(rec + 40, (uint64_t)b->volume);
 }
 
-int
-trd_bar_decode(const MDB_val *k, const MDB_val *v, struct trd_bar *out)
+static inline void
+bar_decode(const uint8_t *rec, uint32_t sym, uint32_t tf_s,
+	   struct trd_bar *out)
 {
-	const uint8_t *key = k->mv_data, *rec = v->mv_data;
-
-	if (k->mv_size != TRD_BAR_KEY_SIZE || v->mv_size < TRD_BAR_REC_SIZE ||
-	    rec[0] != TRD_BAR_REC_VERSION)
-		return TRD_EVERSION;
-	out->sym = get_be32(key);
-	out->tf_s = get_be32(key + 4);
-	out->ts_ns = (int64_t)(get_be64(key + 8) ^ (1ULL << 63));
+	out->sym = sym;
+	out->tf_s = tf_s;
+	out->ts_ns = get_ts(rec);
 	out->open = (int64_t)get_le64(rec + 8);
 	out->high = (int64_t)get_le64(rec + 16);
 	out->low = (int64_t)get_le64(rec + 24);
 	out->close = (int64_t)get_le64(rec + 32);
 	out->volume = (int64_t)get_le64(rec + 40);
-	return 0;
 }
 
 #define INSTR_REC_SIZE 24
@@ -205,58 +210,178 @@ mkdir_p(const char *dir)
 	return 0;
 }
 
-/* Checks and, for a writer, records the environment's format version. */
+#define SERIES_FLAGS (MDB_DUPSORT | MDB_DUPFIXED)
+
+/* The store's format number, 0 when none is recorded (a new store). */
 static int
-check_format(struct trd_store *s, MDB_txn *txn)
+read_format(struct trd_store *s, MDB_txn *txn, uint32_t *fmt)
 {
 	MDB_val k = { 6, "format" }, v;
-	uint8_t buf[4];
-	int rc;
+	int rc = mdb_get(txn, s->dbi_meta, &k, &v);
 
-	rc = mdb_get(txn, s->dbi_meta, &k, &v);
 	if (rc == MDB_NOTFOUND) {
-		if (s->flags & TRD_STORE_RDONLY)
-			return 0; /* empty store: nothing to misread */
-		put_le32(buf, TRD_STORE_FORMAT);
-		v = (MDB_val){ 4, buf };
-		return mdb_put(txn, s->dbi_meta, &k, &v, 0);
+		*fmt = 0;
+		return 0;
 	}
 	if (rc != 0)
 		return rc;
-	if (v.mv_size != 4 || get_le32(v.mv_data) > TRD_STORE_FORMAT) {
-		log_error("data store '%s' has format %u; this traderd reads "
-			  "format %d or older",
-			  s->dir, v.mv_size == 4 ? get_le32(v.mv_data) : 0,
-			  TRD_STORE_FORMAT);
+	if (v.mv_size != 4) {
+		log_error("data store '%s': its format record is %zu bytes, "
+			  "not 4; not a store this traderd can read",
+			  s->dir, v.mv_size);
 		return TRD_EVERSION;
 	}
+	*fmt = get_le32(v.mv_data);
 	return 0;
+}
+
+static int
+write_format(struct trd_store *s, MDB_txn *txn)
+{
+	MDB_val k = { 6, "format" }, v;
+	uint8_t buf[4];
+
+	put_le32(buf, TRD_STORE_FORMAT);
+	v = (MDB_val){ 4, buf };
+	return mdb_put(txn, s->dbi_meta, &k, &v, 0);
+}
+
+static int batch_init(struct trd_store_batch *b, struct trd_store *s,
+		      MDB_txn *txn);
+static int batch_flush(struct trd_store_batch *b);
+static void batch_release(struct trd_store_batch *b);
+
+/*
+ * Format 1 kept one record per bar in "bars": key (sym u32 BE, tf u32 BE,
+ * ts + 2^63 u64 BE), value (version 1, 7 bytes zero, open, high, low,
+ * close, volume i64 LE).  Rewrite them as format 2 series inside txn and
+ * drop "bars"; the caller commits, so the conversion is all or nothing.
+ */
+static int
+upgrade_v1(struct trd_store *s, MDB_txn *txn)
+{
+	struct trd_store_batch b;
+	MDB_cursor *old = NULL;
+	MDB_dbi bars;
+	MDB_val k, v;
+	uint64_t n = 0;
+	int rc;
+
+	rc = mdb_dbi_open(txn, "bars", 0, &bars);
+	if (rc == MDB_NOTFOUND)
+		return 0; /* a format 1 store without bars */
+	if (rc != 0)
+		return rc;
+	if ((rc = batch_init(&b, s, txn)) != 0)
+		return rc;
+	if ((rc = mdb_cursor_open(txn, bars, &old)) != 0)
+		goto out;
+	for (rc = mdb_cursor_get(old, &k, &v, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(old, &k, &v, MDB_NEXT)) {
+		const uint8_t *key = k.mv_data, *val = v.mv_data;
+		uint8_t rec[TRD_BAR_REC_SIZE];
+		enum trd_put_result res;
+		struct trd_bar bar;
+
+		if (k.mv_size != 16 || v.mv_size < 48 || val[0] != 1) {
+			log_error("data store '%s': format 1 bar record %llu "
+				  "is not one this traderd knows (key %zu "
+				  "bytes, value %zu bytes, version %u); "
+				  "nothing was changed", s->dir,
+				  (unsigned long long)n + 1, k.mv_size,
+				  v.mv_size, v.mv_size ? val[0] : 0);
+			rc = TRD_EVERSION;
+			goto out;
+		}
+		memcpy(rec, key + 8, 8);
+		memcpy(rec + 8, val + 8, 40);
+		bar_decode(rec, get_be32(key), get_be32(key + 4), &bar);
+		if ((rc = trd_store_batch_put(&b, &bar, &res)) != 0)
+			goto out;
+		n++;
+	}
+	if (rc != MDB_NOTFOUND || (rc = batch_flush(&b)) != 0)
+		goto out;
+	mdb_cursor_close(old);
+	old = NULL;
+	if ((rc = mdb_drop(txn, bars, 1)) == 0)
+		s->upgraded = n;
+out:
+	if (old)
+		mdb_cursor_close(old);
+	batch_release(&b);
+	return rc;
+}
+
+/* Open the databases in txn; checks the format, and for a writer records
+ * it (upgrading a format 1 store). */
+static int
+open_dbis_txn(struct trd_store *s, MDB_txn *txn)
+{
+	int rdonly = s->flags & TRD_STORE_RDONLY;
+	unsigned int f = rdonly ? 0 : MDB_CREATE;
+	uint32_t fmt;
+	int rc;
+
+	if ((rc = mdb_dbi_open(txn, "meta", f, &s->dbi_meta)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "instruments", f, &s->dbi_instr)) != 0 ||
+	    (rc = read_format(s, txn, &fmt)) != 0)
+		return rc;
+	if (fmt > TRD_STORE_FORMAT) {
+		log_error("data store '%s' has format %u; this traderd reads "
+			  "format %d or older", s->dir, fmt, TRD_STORE_FORMAT);
+		return TRD_EVERSION;
+	}
+	if (fmt == 1 && rdonly) {
+		log_error("data store '%s' has format 1 (from an older "
+			  "traderd); this one reads format %d: upgrade it "
+			  "with 'traderctl --data-dir %s db upgrade' (one "
+			  "transaction; stop readers of the old version "
+			  "first)", s->dir, TRD_STORE_FORMAT, s->dir);
+		return TRD_EVERSION;
+	}
+	if ((rc = mdb_dbi_open(txn, "series", f | SERIES_FLAGS,
+			       &s->dbi_series)) != 0)
+		return rc;
+	if (fmt == 1 && (rc = upgrade_v1(s, txn)) != 0)
+		return rc;
+	if (fmt != TRD_STORE_FORMAT && !rdonly)
+		rc = write_format(s, txn);
+	return rc;
 }
 
 static int
 open_dbis(struct trd_store *s)
 {
-	unsigned int f = (s->flags & TRD_STORE_RDONLY) ? 0 : MDB_CREATE;
+	int rdonly = s->flags & TRD_STORE_RDONLY;
 	MDB_txn *txn;
 	int rc;
 
-	rc = mdb_txn_begin(s->env, NULL,
-			   (s->flags & TRD_STORE_RDONLY) ? MDB_RDONLY : 0, &txn);
-	if (rc != 0)
-		return rc;
-	if ((rc = mdb_dbi_open(txn, "meta", f, &s->dbi_meta)) != 0 ||
-	    (rc = mdb_dbi_open(txn, "instruments", f, &s->dbi_instr)) != 0 ||
-	    (rc = mdb_dbi_open(txn, "bars", f, &s->dbi_bars)) != 0 ||
-	    (rc = check_format(s, txn)) != 0) {
-		mdb_txn_abort(txn);
-		if (rc == MDB_NOTFOUND) {
-			log_error("data store '%s' is empty: import data first "
-				  "(traderctl import)", s->dir);
-			return TRD_ENOTFOUND;
-		}
-		return rc;
+	for (;;) {
+		s->upgraded = 0;
+		rc = mdb_txn_begin(s->env, NULL, rdonly ? MDB_RDONLY : 0, &txn);
+		if (rc != 0)
+			return rc;
+		if ((rc = open_dbis_txn(s, txn)) == 0)
+			rc = mdb_txn_commit(txn);
+		else
+			mdb_txn_abort(txn);
+		/* An upgrade may need a bigger map: grow and redo it. */
+		if (rc != MDB_MAP_FULL || rdonly)
+			break;
+		if ((rc = trd_store_grow(s)) != 0)
+			return rc;
 	}
-	return mdb_txn_commit(txn);
+	if (rc == MDB_NOTFOUND) {
+		log_error("data store '%s' is empty: import data first "
+			  "(traderctl import)", s->dir);
+		return TRD_ENOTFOUND;
+	}
+	if (rc == 0 && s->upgraded)
+		log_info("data store '%s': upgraded to format %d (%llu bars "
+			 "rewritten)", s->dir, TRD_STORE_FORMAT,
+			 (unsigned long long)s->upgraded);
+	return rc;
 }
 
 int
@@ -608,55 +733,136 @@ trd_store_instrument_ensure(struct trd_store *s,
 	return rc;
 }
 
-int
-trd_store_batch_begin(struct trd_store *s, struct trd_store_batch *b)
+/* Bars gathered before they are appended in one MDB_MULTIPLE put. */
+#define BATCH_RUN 1024
+
+static int
+batch_init(struct trd_store_batch *b, struct trd_store *s, MDB_txn *txn)
 {
 	int rc;
 
-	b->store = s;
-	if ((rc = mdb_txn_begin(s->env, NULL, 0, &b->txn)) != 0)
+	*b = (struct trd_store_batch){ .store = s, .txn = txn };
+	if ((b->run = malloc(BATCH_RUN * TRD_BAR_REC_SIZE)) == NULL)
+		return -ENOMEM;
+	if ((rc = mdb_cursor_open(txn, s->dbi_series, &b->cur)) != 0) {
+		free(b->run);
+		b->run = NULL;
+	}
+	return rc;
+}
+
+static void
+batch_release(struct trd_store_batch *b)
+{
+	if (b->cur)
+		mdb_cursor_close(b->cur);
+	free(b->run);
+	b->cur = NULL;
+	b->run = NULL;
+	b->nrun = 0;
+}
+
+/* Append the gathered run to its series. */
+static int
+batch_flush(struct trd_store_batch *b)
+{
+	MDB_val k = { TRD_SERIES_KEY_SIZE, b->last_key };
+	MDB_val d[2] = { { TRD_BAR_REC_SIZE, b->run }, { b->nrun, NULL } };
+	int rc;
+
+	if (b->nrun == 0)
+		return 0;
+	rc = mdb_cursor_put(b->cur, &k, d, MDB_MULTIPLE | MDB_APPENDDUP);
+	if (rc == 0 && d[1].mv_size != b->nrun)
+		rc = -EIO; /* LMDB stored part of the run */
+	b->nrun = 0;
+	return rc;
+}
+
+int
+trd_store_batch_begin(struct trd_store *s, struct trd_store_batch *b)
+{
+	MDB_txn *txn;
+	int rc;
+
+	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
 		return rc;
-	if ((rc = mdb_cursor_open(b->txn, s->dbi_bars, &b->cur)) != 0) {
-		mdb_txn_abort(b->txn);
+	if ((rc = batch_init(b, s, txn)) != 0) {
+		mdb_txn_abort(txn);
 		b->txn = NULL;
 	}
 	return rc;
 }
 
+/*
+ * A series holds one bar per time, but LMDB's duplicates are whole
+ * records: a bar with a stored time and other prices would go in beside
+ * it.  So a put first looks for the time (the smallest record at or after
+ * (ts, zeros)), unless the bar comes after the series' last one, the common
+ * case of an import in time order: those are gathered into a run and
+ * appended together without a search.
+ */
 int
 trd_store_batch_put(struct trd_store_batch *b, const struct trd_bar *bar,
 		    enum trd_put_result *res)
 {
-	uint8_t key[TRD_BAR_KEY_SIZE], rec[TRD_BAR_REC_SIZE];
-	MDB_val k = { sizeof(key), key }, v = { sizeof(rec), rec };
+	uint8_t key[TRD_SERIES_KEY_SIZE], rec[TRD_BAR_REC_SIZE];
+	uint8_t probe[TRD_BAR_REC_SIZE] = { 0 };
+	MDB_val k = { sizeof(key), key }, v = { sizeof(rec), rec }, p;
 	int rc;
 
-	trd_bar_key(key, bar->sym, bar->tf_s, bar->ts_ns);
-	bar_encode(rec, bar);
-	rc = mdb_cursor_put(b->cur, &k, &v, MDB_NOOVERWRITE);
-	if (rc == 0) {
+	series_key(key, bar->sym, bar->tf_s);
+	if (b->have_last && bar->ts_ns > b->last_ts &&
+	    memcmp(key, b->last_key, sizeof(key)) == 0) {
+		if (b->nrun == BATCH_RUN && (rc = batch_flush(b)) != 0)
+			return rc;
+		bar_encode(b->run + (size_t)b->nrun++ * TRD_BAR_REC_SIZE, bar);
+		b->last_ts = bar->ts_ns;
 		*res = TRD_PUT_INSERTED;
 		return 0;
 	}
-	if (rc != MDB_KEYEXIST)
+	if ((rc = batch_flush(b)) != 0)
 		return rc;
-	/* v now holds the stored record: equal means a re-import. */
-	if (v.mv_size == sizeof(rec) && memcmp(v.mv_data, rec, sizeof(rec)) == 0) {
+	bar_encode(rec, bar);
+	put_ts(probe, bar->ts_ns);
+	p = (MDB_val){ sizeof(probe), probe };
+	rc = mdb_cursor_get(b->cur, &k, &p, MDB_GET_BOTH_RANGE);
+	if (rc == 0 && p.mv_size == sizeof(rec) &&
+	    memcmp(p.mv_data, rec, 8) == 0) {
+		/* The time is stored: equal means a re-import. */
+		if (memcmp(p.mv_data, rec, sizeof(rec)) != 0)
+			return TRD_ECONFLICT;
 		*res = TRD_PUT_UNCHANGED;
 		return 0;
 	}
-	return TRD_ECONFLICT;
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return rc;
+	k = (MDB_val){ sizeof(key), key };
+	if ((rc = mdb_cursor_put(b->cur, &k, &v, MDB_NODUPDATA)) != 0)
+		return rc;
+	/* Learn where the series now ends, for the appends that follow. */
+	if ((rc = mdb_cursor_get(b->cur, &k, &p, MDB_LAST_DUP)) != 0)
+		return rc;
+	memcpy(b->last_key, key, sizeof(key));
+	b->last_ts = get_ts(p.mv_data);
+	b->have_last = 1;
+	*res = TRD_PUT_INSERTED;
+	return 0;
 }
 
 int
 trd_store_batch_commit(struct trd_store_batch *b)
 {
-	int rc;
+	int rc = batch_flush(b);
 
-	mdb_cursor_close(b->cur);
+	batch_release(b);
+	if (rc != 0) {
+		mdb_txn_abort(b->txn);
+		b->txn = NULL;
+		return rc;
+	}
 	rc = mdb_txn_commit(b->txn);
 	b->txn = NULL;
-	b->cur = NULL;
 	return rc;
 }
 
@@ -665,10 +871,9 @@ trd_store_batch_abort(struct trd_store_batch *b)
 {
 	if (b->txn == NULL)
 		return;
-	mdb_cursor_close(b->cur);
+	batch_release(b);
 	mdb_txn_abort(b->txn);
 	b->txn = NULL;
-	b->cur = NULL;
 }
 
 /* Bars per read transaction before it is renewed: bounds how long a replay
@@ -676,27 +881,18 @@ trd_store_batch_abort(struct trd_store_batch *b)
  * how much of the map stays resident. */
 #define CURSOR_RENEW_BARS (1u << 17)
 
-static int
-cursor_seek(struct trd_bar_cursor *c, MDB_val *k, MDB_val *v)
-{
-	uint8_t key[TRD_BAR_KEY_SIZE];
-
-	trd_bar_key(key, c->sym, c->tf_s, c->next_ns);
-	*k = (MDB_val){ sizeof(key), key };
-	return mdb_cursor_get(c->cur, k, v, MDB_SET_RANGE);
-}
-
 int
 trd_bar_cursor_open(struct trd_bar_cursor *c, struct trd_store *s,
 		    uint32_t sym, uint32_t tf_s, int64_t from_ns, int64_t to_ns)
 {
 	int rc;
 
-	*c = (struct trd_bar_cursor){ .store = s, .sym = sym, .tf_s = tf_s,
-				      .next_ns = from_ns, .to_ns = to_ns };
+	*c = (struct trd_bar_cursor){ .store = s, .next_ns = from_ns,
+				      .to_ns = to_ns };
+	series_key(c->key, sym, tf_s);
 	if ((rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &c->txn)) != 0)
 		return rc;
-	if ((rc = mdb_cursor_open(c->txn, s->dbi_bars, &c->cur)) != 0) {
+	if ((rc = mdb_cursor_open(c->txn, s->dbi_series, &c->cur)) != 0) {
 		mdb_txn_abort(c->txn);
 		c->txn = NULL;
 	}
@@ -723,45 +919,91 @@ cursor_renew(struct trd_bar_cursor *c)
 	if ((rc = mdb_cursor_renew(c->txn, c->cur)) != 0)
 		return rc;
 	c->since_renew = 0;
-	c->at_next = 0;
+	c->page = NULL;
+	return 0;
+}
+
+/* Take the page of records v (from MDB_GET_MULTIPLE or NEXT_MULTIPLE). */
+static int
+cursor_take_page(struct trd_bar_cursor *c, const MDB_val *v)
+{
+	if (v->mv_size == 0 || v->mv_size % TRD_BAR_REC_SIZE != 0)
+		return TRD_EVERSION;
+	c->page = v->mv_data;
+	c->page_n = (uint32_t)(v->mv_size / TRD_BAR_REC_SIZE);
+	c->page_i = 0;
+	return 0;
+}
+
+/* Position on the first bar at or after next_ns and take its page.
+ * Returns 0, MDB_NOTFOUND at the end of the series, or an error. */
+static int
+cursor_seek(struct trd_bar_cursor *c)
+{
+	uint8_t probe[TRD_BAR_REC_SIZE] = { 0 };
+	MDB_val k = { sizeof(c->key), c->key }, v = { sizeof(probe), probe };
+	MDB_val m = { 0, NULL };
+	int rc;
+
+	put_ts(probe, c->next_ns);
+	if ((rc = mdb_cursor_get(c->cur, &k, &v, MDB_GET_BOTH_RANGE)) != 0)
+		return rc;
+	if (v.mv_size != TRD_BAR_REC_SIZE)
+		return TRD_EVERSION;
+	/* A series of one bar has no duplicates page: the record is it. */
+	if ((rc = mdb_cursor_get(c->cur, &k, &m, MDB_GET_MULTIPLE)) != 0)
+		return rc;
+	if ((rc = cursor_take_page(c, m.mv_size ? &m : &v)) != 0)
+		return rc;
+	/* MDB_GET_MULTIPLE hands over the whole page: skip to next_ns. */
+	while (c->page_i < c->page_n &&
+	       get_ts(c->page + (size_t)c->page_i * TRD_BAR_REC_SIZE) <
+		       c->next_ns)
+		c->page_i++;
 	return 0;
 }
 
 int
 trd_bar_cursor_read(struct trd_bar_cursor *c, struct trd_bar *out, int max)
 {
-	uint8_t prefix[TRD_BAR_KEY_SIZE];
-	MDB_val k, v;
-	int n = 0, rc;
+	uint32_t sym = get_be32(c->key), tf_s = get_be32(c->key + 4);
+	int n = 0, rc = 0;
 
 	if (c->done || max <= 0)
 		return 0;
 	if (c->since_renew >= CURSOR_RENEW_BARS &&
 	    (rc = cursor_renew(c)) != 0)
 		return rc;
-	trd_bar_key(prefix, c->sym, c->tf_s, 0);
-	/* Within one read transaction the cursor stays where the last read
-	 * left it: no B-tree descent per batch. */
-	rc = c->at_next ? mdb_cursor_get(c->cur, &k, &v, MDB_GET_CURRENT)
-			: cursor_seek(c, &k, &v);
-	c->at_next = 0;
+	if (c->page == NULL)
+		rc = cursor_seek(c);
 	while (rc == 0 && n < max) {
-		if (k.mv_size != TRD_BAR_KEY_SIZE ||
-		    memcmp(k.mv_data, prefix, 8) != 0)
-			break;
-		if ((rc = trd_bar_decode(&k, &v, &out[n])) != 0)
-			return rc;
-		if (out[n].ts_ns >= c->to_ns)
-			break;
-		n++;
-		rc = mdb_cursor_get(c->cur, &k, &v, MDB_NEXT);
+		const uint8_t *rec;
+		uint32_t take;
+
+		if (c->page_i == c->page_n) {
+			MDB_val k, v;
+			rc = mdb_cursor_get(c->cur, &k, &v, MDB_NEXT_MULTIPLE);
+			if (rc == 0)
+				rc = cursor_take_page(c, &v);
+			continue;
+		}
+		take = c->page_n - c->page_i;
+		if (take > (uint32_t)(max - n))
+			take = (uint32_t)(max - n);
+		rec = c->page + (size_t)c->page_i * TRD_BAR_REC_SIZE;
+		for (uint32_t j = 0; j < take; j++, rec += TRD_BAR_REC_SIZE) {
+			if (get_ts(rec) >= c->to_ns) {
+				rc = MDB_NOTFOUND;
+				break;
+			}
+			bar_decode(rec, sym, tf_s, &out[n++]);
+			c->page_i++;
+		}
 	}
-	if (rc != 0 && rc != MDB_NOTFOUND)
-		return rc;
-	if (n < max)
+	if (rc == MDB_NOTFOUND)
 		c->done = 1;
-	else
-		c->at_next = rc == 0;
+	else if (rc != 0)
+		return rc;
 	if (n > 0)
 		c->next_ns = out[n - 1].ts_ns + 1;
 	c->since_renew += (uint64_t)n;
@@ -782,40 +1024,46 @@ trd_bar_cursor_close(struct trd_bar_cursor *c)
 int
 trd_store_stat(struct trd_store *s, struct trd_series_stat **out, size_t *n)
 {
-	struct trd_series_stat *arr = NULL, *tmp, *cur_st = NULL;
+	struct trd_series_stat *arr = NULL, *tmp;
 	size_t cnt = 0, cap = 0;
 	MDB_txn *txn;
 	MDB_cursor *cur;
 	MDB_val k, v;
-	struct trd_bar bar;
 	int rc;
 
 	if ((rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn)) != 0)
 		return rc;
-	if ((rc = mdb_cursor_open(txn, s->dbi_bars, &cur)) != 0)
+	if ((rc = mdb_cursor_open(txn, s->dbi_series, &cur)) != 0)
 		goto out;
+	/* One step per series: the count is LMDB's, the ends its first and
+	 * last duplicates. */
 	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
-	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		if ((rc = trd_bar_decode(&k, &v, &bar)) != 0)
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_NODUP)) {
+		struct trd_series_stat *st;
+		size_t count;
+
+		if (k.mv_size != TRD_SERIES_KEY_SIZE ||
+		    v.mv_size != TRD_BAR_REC_SIZE) {
+			rc = TRD_EVERSION;
 			break;
-		if (cur_st == NULL || cur_st->sym != bar.sym ||
-		    cur_st->tf_s != bar.tf_s) {
-			if (cnt == cap) {
-				cap = cap ? cap * 2 : 16;
-				tmp = realloc(arr, cap * sizeof(*arr));
-				if (tmp == NULL) {
-					rc = -ENOMEM;
-					break;
-				}
-				arr = tmp;
-			}
-			cur_st = &arr[cnt++];
-			*cur_st = (struct trd_series_stat){
-				.sym = bar.sym, .tf_s = bar.tf_s,
-				.first_ns = bar.ts_ns };
 		}
-		cur_st->count++;
-		cur_st->last_ns = bar.ts_ns;
+		if (cnt == cap) {
+			cap = cap ? cap * 2 : 16;
+			if ((tmp = realloc(arr, cap * sizeof(*arr))) == NULL) {
+				rc = -ENOMEM;
+				break;
+			}
+			arr = tmp;
+		}
+		st = &arr[cnt++];
+		st->sym = get_be32(k.mv_data);
+		st->tf_s = get_be32((const uint8_t *)k.mv_data + 4);
+		st->first_ns = get_ts(v.mv_data);
+		if ((rc = mdb_cursor_count(cur, &count)) != 0 ||
+		    (rc = mdb_cursor_get(cur, &k, &v, MDB_LAST_DUP)) != 0)
+			break;
+		st->count = count;
+		st->last_ns = get_ts(v.mv_data);
 	}
 	mdb_cursor_close(cur);
 	if (rc == MDB_NOTFOUND)

@@ -1,16 +1,30 @@
 /*
  * store: the LMDB environment holding instruments and bars.
  *
- * Layout (named databases in one environment under data_dir):
- *   meta         "format" -> u32 store format version, "created" -> ns
+ * Layout (named databases in one environment under data_dir), format 2:
+ *   meta         "format" -> u32 store format version, "next_id" -> u32
  *   instruments  symbol -> struct trd_instrument record (versioned)
- *   bars         key (sym u32 BE, tf_s u32 BE, ts_ns u64 BE) -> bar record
+ *   series       key (sym u32 BE, tf_s u32 BE), one per series; its bars are
+ *                the key's sorted fixed-size duplicates (MDB_DUPSORT |
+ *                MDB_DUPFIXED), each 48 bytes:
+ *                  ts_ns + 2^63 u64 BE, open, high, low, close, volume
+ *                  (i64 LE each)
  *
- * Big-endian keys make LMDB's byte order walk (symbol, timeframe, time) in
- * order.  Every value starts with its record format version; a reader that
- * meets a version it does not know refuses with TRD_EVERSION rather than
- * guessing.  Prices and volumes are stored as the instrument's scaled
- * integers, so what is read back is exactly what was written.
+ * The big-endian time first makes LMDB's byte order the time order, and
+ * DUPFIXED packs a series' bars into arrays that fill whole pages: a reader
+ * takes a page of bars (85) per cursor step (MDB_GET_MULTIPLE and
+ * MDB_NEXT_MULTIPLE) instead of one B-tree step per bar, and a bar costs 48
+ * bytes on disk instead of 74.  The bar layout is fixed by the format
+ * number in meta; a new layout is a new format.  A reader that meets a
+ * format it does not know refuses with TRD_EVERSION rather than guessing.
+ * Prices and volumes are stored as the instrument's scaled integers, so
+ * what is read back is exactly what was written.
+ *
+ * Format 1 (before 2026-11) kept one record per bar in "bars", keyed by
+ * (sym, tf, ts).  A writer (traderctl import, traderctl db upgrade) opening
+ * a format 1 store rewrites it to format 2 in one transaction: either all
+ * of it is converted or nothing changes.  A reader (traderd) refuses a
+ * format 1 store and says how to upgrade it.
  *
  * Concurrency is LMDB's: one writer at a time, readers never block it and
  * see a consistent snapshot.  The map starts at map_size and doubles when a
@@ -27,10 +41,9 @@
 
 #include "traderd/types.h"
 
-#define TRD_STORE_FORMAT    1   /* environment layout version */
-#define TRD_BAR_REC_VERSION 1
+#define TRD_STORE_FORMAT    2   /* environment layout version */
 #define TRD_INSTR_REC_VERSION 1
-#define TRD_BAR_KEY_SIZE    16
+#define TRD_SERIES_KEY_SIZE 8
 #define TRD_BAR_REC_SIZE    48
 
 enum {
@@ -49,8 +62,9 @@ struct trd_instrument {
 
 struct trd_store {
 	MDB_env *env;
-	MDB_dbi  dbi_meta, dbi_instr, dbi_bars;
+	MDB_dbi  dbi_meta, dbi_instr, dbi_series;
 	int      flags;
+	uint64_t upgraded;  /* bars converted from format 1 at open */
 	size_t   map_size, map_max;
 	void    *map_addr;  /* LMDB's data.mdb mapping, found lazily */
 	size_t   map_len;
@@ -99,20 +113,25 @@ int trd_store_instrument_ensure(struct trd_store *s,
 int trd_store_instruments(struct trd_store *s, struct trd_instrument **out,
 			  size_t *n);
 
-/* Key and record codecs (exposed for the replay cursor and the tests). */
-void trd_bar_key(uint8_t key[TRD_BAR_KEY_SIZE], uint32_t sym, uint32_t tf_s,
-		 int64_t ts_ns);
-int trd_bar_decode(const MDB_val *k, const MDB_val *v, struct trd_bar *out);
-
 /*
  * Write batch: one LMDB write transaction.  Puts are insert-only: a bar
- * whose key exists is compared, and reported as unchanged when equal or as
- * TRD_ECONFLICT when different (the stored bar is kept).
+ * whose time is stored is compared, and reported as unchanged when equal
+ * or as TRD_ECONFLICT when different (the stored bar is kept).  Bars that
+ * extend their series are gathered and written a run at a time
+ * (MDB_MULTIPLE), so an LMDB error such as MDB_MAP_FULL may surface at a
+ * later put or at commit; either way the batch is aborted and redone.
  */
 struct trd_store_batch {
 	struct trd_store *store;
 	MDB_txn          *txn;
 	MDB_cursor       *cur;
+	/* The series last written and its latest bar time: a bar after it
+	 * is appended without a search (MDB_APPENDDUP). */
+	uint8_t           last_key[TRD_SERIES_KEY_SIZE];
+	int64_t           last_ts;
+	int               have_last;
+	uint8_t          *run;   /* bars to append to last_key's series */
+	uint32_t          nrun;
 };
 
 enum trd_put_result {
@@ -146,10 +165,13 @@ struct trd_bar_cursor {
 	struct trd_store *store;
 	MDB_txn          *txn;
 	MDB_cursor       *cur;
-	uint32_t          sym, tf_s;
+	uint8_t           key[TRD_SERIES_KEY_SIZE];
 	int64_t           next_ns, to_ns;
 	int               done;
-	int               at_next; /* the cursor sits on the next bar */
+	/* The page of bars the cursor is on (in the map, valid within this
+	 * read transaction; NULL: seek to next_ns first). */
+	const uint8_t    *page;
+	uint32_t          page_n, page_i;  /* bars on it, next to return */
 	uint64_t          since_renew;
 };
 

@@ -158,8 +158,9 @@ Test(store, grows_map_then_stops_at_ceiling_keeping_data)
 					       .tf_s = 60 };
 			rc = trd_store_batch_put(&b, &bar, &res);
 		}
-		if (rc == 0) {
-			cr_assert_eq(trd_store_batch_commit(&b), 0);
+		/* A full map shows at a put or, for a gathered run, at
+		 * commit (which then aborts). */
+		if (rc == 0 && (rc = trd_store_batch_commit(&b)) == 0) {
 			committed += 2000;
 			continue;
 		}
@@ -221,6 +222,291 @@ Test(store, missing_and_unusable_dirs)
 	mkdir(path, 0755);
 	cr_assert_neq(trd_store_open(&s, path, TRD_STORE_RDONLY, NULL), 0);
 	cr_assert_null(s);
+	th_rmtree(dir);
+	free(dir);
+}
+
+/* Bar i of the scrambled series below: prices from its time. */
+static struct trd_bar
+scr_bar(uint32_t sym, int64_t minute)
+{
+	return (struct trd_bar){ .ts_ns = minute * 60 * TRD_NS_PER_SEC,
+				 .open = 1000 + minute, .high = 2000 + minute,
+				 .low = -5 - minute, .close = 1500 + minute,
+				 .volume = 7 * minute, .sym = sym, .tf_s = 60 };
+}
+
+static int
+cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return (x > y) - (x < y);
+}
+
+/*
+ * Bars put in any order (runs that extend a series, bars before and
+ * between stored ones, times before 1970, two series interleaved in one
+ * batch, a repeat of a bar still waiting in a run) read back in time order
+ * however the reads are cut, across the pages LMDB packs them in.
+ */
+Test(store, any_put_order_reads_back_sorted_across_pages)
+{
+	char *dir = th_tmpdir();
+	struct trd_store *s = open_new(dir, 0, 0);
+	struct trd_instrument a = mkinstr(s, "AAA"), b = mkinstr(s, "BBB");
+	enum { N = 3000 };
+	static int64_t mins[N], sorted[N];
+	static struct trd_bar out[N + 1];
+	struct trd_store_batch bt;
+	enum trd_put_result res;
+	struct trd_bar_cursor cur;
+	uint32_t rng = 12345;
+	int n;
+
+	/* Minutes -1000.. in steps of 3, then shuffled in blocks: long
+	 * ascending runs with jumps back in between. */
+	for (int i = 0; i < N; i++)
+		mins[i] = -1000 + 3 * (int64_t)i;
+	for (int i = N - 1; i > 0; i -= 1 + (int)(rng % 200)) {
+		rng = rng * 1103515245 + 12345;
+		int j = (int)(rng % (uint32_t)(i + 1));
+		int64_t t = mins[i];
+		mins[i] = mins[j];
+		mins[j] = t;
+	}
+	cr_assert_eq(trd_store_batch_begin(s, &bt), 0);
+	for (int i = 0; i < N; i++) {
+		struct trd_bar x = scr_bar(a.id, mins[i]);
+		cr_assert_eq(trd_store_batch_put(&bt, &x, &res), 0);
+		cr_assert_eq(res, TRD_PUT_INSERTED, "bar %d", i);
+		if (i % 500 == 0) { /* the other series, in between */
+			struct trd_bar y = scr_bar(b.id, i);
+			cr_assert_eq(trd_store_batch_put(&bt, &y, &res), 0);
+		}
+		if (i == N / 2) {
+			/* The bar just put sits in the gathered run: a repeat is
+			 * unchanged, other prices a conflict. */
+			cr_assert_eq(trd_store_batch_put(&bt, &x, &res), 0);
+			cr_assert_eq(res, TRD_PUT_UNCHANGED);
+			x.close++;
+			cr_assert_eq(trd_store_batch_put(&bt, &x, &res),
+				     TRD_ECONFLICT);
+		}
+	}
+	cr_assert_eq(trd_store_batch_commit(&bt), 0);
+
+	memcpy(sorted, mins, sizeof(mins));
+	qsort(sorted, N, sizeof(sorted[0]), cmp_i64);
+	static const int cuts[] = { 1, 7, 85, 86, 128, N + 1 };
+	for (size_t c = 0; c < sizeof(cuts) / sizeof(cuts[0]); c++) {
+		int total = 0;
+		cr_assert_eq(trd_bar_cursor_open(&cur, s, a.id, 60, INT64_MIN,
+						 INT64_MAX), 0);
+		while ((n = trd_bar_cursor_read(&cur, out, cuts[c])) > 0) {
+			for (int i = 0; i < n; i++) {
+				struct trd_bar want =
+					scr_bar(a.id, sorted[total + i]);
+				cr_assert(memcmp(&out[i], &want,
+						 sizeof(want)) == 0,
+					  "cut %d: bar %d", cuts[c], total + i);
+			}
+			total += n;
+		}
+		cr_assert_eq(n, 0);
+		cr_assert_eq(total, N, "cut %d: %d bars", cuts[c], total);
+		trd_bar_cursor_close(&cur);
+	}
+
+	/* [from, to) inside pages, from on no bar, before 1970. */
+	cr_assert_eq(trd_bar_cursor_open(&cur, s, a.id, 60,
+					 -998 * 60 * TRD_NS_PER_SEC,
+					 5000 * 60 * TRD_NS_PER_SEC), 0);
+	n = trd_bar_cursor_read(&cur, out, N + 1);
+	cr_assert_eq(trd_bar_cursor_read(&cur, out + n, N + 1), 0);
+	trd_bar_cursor_close(&cur);
+	cr_assert_eq(n, 1999, "[-998, 5000) holds 1999 bars, read %d", n);
+	cr_assert_eq(out[0].ts_ns, -997 * 60 * TRD_NS_PER_SEC);
+	cr_assert_eq(out[n - 1].ts_ns, 4997 * 60 * TRD_NS_PER_SEC);
+
+	/* The other series: 6 bars, and one of a single bar. */
+	struct trd_instrument c1 = mkinstr(s, "CCC");
+	put_bars(s, c1.id, 42, 1, 9);
+	cr_assert_eq(trd_bar_cursor_open(&cur, s, c1.id, 60, INT64_MIN,
+					 INT64_MAX), 0);
+	cr_assert_eq(trd_bar_cursor_read(&cur, out, 10), 1);
+	cr_assert_eq(out[0].ts_ns, 42 * TRD_NS_PER_SEC);
+	cr_assert_eq(out[0].close, 10);
+	trd_bar_cursor_close(&cur);
+
+	struct trd_series_stat *st;
+	size_t ns;
+	cr_assert_eq(trd_store_stat(s, &st, &ns), 0);
+	cr_assert_eq(ns, 3);
+	cr_assert_eq(st[0].count, N);
+	cr_assert_eq(st[0].first_ns, -1000 * 60 * TRD_NS_PER_SEC);
+	cr_assert_eq(st[0].last_ns, (-1000 + 3 * (N - 1)) * 60 * TRD_NS_PER_SEC);
+	cr_assert_eq(st[1].count, 6);
+	cr_assert_eq(st[2].count, 1);
+	cr_assert_eq(st[2].first_ns, st[2].last_ns);
+	free(st);
+	trd_store_close(s);
+	th_rmtree(dir);
+	free(dir);
+}
+
+/*
+ * Rewrite the store in dir as format 1 (one record per bar in "bars"),
+ * the layout before 2026-11, with nbars bars of sym; version is the
+ * records' version byte (1 is the real one).
+ */
+static void
+make_format1(const char *dir, uint32_t sym, int nbars, uint8_t version)
+{
+	struct trd_store *s = open_new(dir, 0, 0);
+	MDB_txn *txn;
+	MDB_dbi series, bars;
+	MDB_val k = { 6, "format" }, v;
+	uint8_t fmt[4] = { 1, 0, 0, 0 };
+
+	cr_assert_eq(mdb_txn_begin(s->env, NULL, 0, &txn), 0);
+	cr_assert_eq(mdb_dbi_open(txn, "series", 0, &series), 0);
+	cr_assert_eq(mdb_drop(txn, series, 1), 0);
+	cr_assert_eq(mdb_dbi_open(txn, "bars", MDB_CREATE, &bars), 0);
+	for (int i = 0; i < nbars; i++) {
+		struct trd_bar b = scr_bar(sym, i - 10);
+		uint8_t key[16], rec[48] = { version };
+		uint64_t t = (uint64_t)b.ts_ns ^ (1ULL << 63);
+		int64_t px[5] = { b.open, b.high, b.low, b.close, b.volume };
+		key[0] = (uint8_t)(sym >> 24);
+		key[1] = (uint8_t)(sym >> 16);
+		key[2] = (uint8_t)(sym >> 8);
+		key[3] = (uint8_t)sym;
+		key[4] = key[5] = key[6] = 0;
+		key[7] = 60;
+		for (int j = 0; j < 8; j++)
+			key[8 + j] = (uint8_t)(t >> (56 - 8 * j));
+		for (int f = 0; f < 5; f++)
+			for (int j = 0; j < 8; j++)
+				rec[8 + 8 * f + j] =
+					(uint8_t)((uint64_t)px[f] >> (8 * j));
+		MDB_val bk = { 16, key }, bv = { 48, rec };
+		cr_assert_eq(mdb_put(txn, bars, &bk, &bv, 0), 0);
+	}
+	v = (MDB_val){ 4, fmt };
+	cr_assert_eq(mdb_put(txn, s->dbi_meta, &k, &v, 0), 0);
+	cr_assert_eq(mdb_txn_commit(txn), 0);
+	trd_store_close(s);
+}
+
+/* How many records format 1's "bars" holds (-1: none left). */
+static int
+format1_count(const char *dir)
+{
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi bars;
+	MDB_stat st;
+	int n = -1;
+
+	cr_assert_eq(mdb_env_create(&env), 0);
+	cr_assert_eq(mdb_env_set_maxdbs(env, 8), 0);
+	cr_assert_eq(mdb_env_open(env, dir, MDB_RDONLY, 0640), 0);
+	cr_assert_eq(mdb_txn_begin(env, NULL, MDB_RDONLY, &txn), 0);
+	if (mdb_dbi_open(txn, "bars", 0, &bars) == 0 &&
+	    mdb_stat(txn, bars, &st) == 0)
+		n = (int)st.ms_entries;
+	mdb_txn_abort(txn);
+	mdb_env_close(env);
+	return n;
+}
+
+Test(store, format_1_is_refused_by_readers_and_upgraded_by_writers)
+{
+	char *dir = th_tmpdir();
+	struct trd_store *s = open_new(dir, 0, 0);
+	struct trd_instrument a = mkinstr(s, "AAA");
+	struct trd_bar_cursor cur;
+	struct trd_bar out[400];
+	int n;
+
+	trd_store_close(s);
+	make_format1(dir, a.id, 300, 1);
+	s = NULL;
+	cr_assert_eq(trd_store_open(&s, dir, TRD_STORE_RDONLY, NULL),
+		     TRD_EVERSION);
+	cr_assert_null(s);
+	cr_assert_eq(format1_count(dir), 300, "a refusal changes nothing");
+
+	/* A writer converts every bar, in one transaction, and drops the
+	 * old records; the map (64 KiB) has to grow on the way. */
+	struct trd_store_opts o = { 64 << 10, 0 };
+	cr_assert_eq(trd_store_open(&s, dir, 0, &o), 0);
+	cr_assert_eq(s->upgraded, 300);
+	cr_assert_eq(trd_bar_cursor_open(&cur, s, a.id, 60, INT64_MIN,
+					 INT64_MAX), 0);
+	n = trd_bar_cursor_read(&cur, out, 400);
+	trd_bar_cursor_close(&cur);
+	cr_assert_eq(n, 300);
+	for (int i = 0; i < n; i++) {
+		struct trd_bar want = scr_bar(a.id, i - 10);
+		cr_assert(memcmp(&out[i], &want, sizeof(want)) == 0, "bar %d",
+			  i);
+	}
+	trd_store_close(s);
+	cr_assert_eq(format1_count(dir), -1);
+	/* Upgraded once: readers open it, writers have nothing to do. */
+	cr_assert_eq(trd_store_open(&s, dir, TRD_STORE_RDONLY, NULL), 0);
+	trd_store_close(s);
+	cr_assert_eq(trd_store_open(&s, dir, 0, NULL), 0);
+	cr_assert_eq(s->upgraded, 0);
+	trd_store_close(s);
+	th_rmtree(dir);
+	free(dir);
+}
+
+Test(store, format_1_with_an_unknown_record_is_left_untouched)
+{
+	char *dir = th_tmpdir();
+	struct trd_store *s = open_new(dir, 0, 0);
+	struct trd_instrument a = mkinstr(s, "AAA");
+
+	trd_store_close(s);
+	make_format1(dir, a.id, 50, 7);
+	s = NULL;
+	cr_assert_eq(trd_store_open(&s, dir, 0, NULL), TRD_EVERSION);
+	cr_assert_null(s);
+	cr_assert_eq(format1_count(dir), 50);
+	cr_assert_eq(trd_store_open(&s, dir, TRD_STORE_RDONLY, NULL),
+		     TRD_EVERSION, "still format 1");
+	th_rmtree(dir);
+	free(dir);
+}
+
+/* The operator's view: readers say what to run, `db upgrade` runs it. */
+Test(store, traderctl_db_upgrade)
+{
+	char *dir = th_tmpdir(), *out = NULL;
+	struct trd_store *s = open_new(dir, 0, 0);
+	struct trd_instrument a = mkinstr(s, "AAA");
+	const char *ctl = th_bin("traderctl");
+
+	trd_store_close(s);
+	make_format1(dir, a.id, 120, 1);
+	cr_assert_eq(th_run(&out, "%s --data-dir %s db stat", ctl, dir), 1);
+	cr_assert_not_null(strstr(out, "has format 1"), "%s", out);
+	cr_assert_not_null(strstr(out, "db upgrade"), "%s", out);
+	free(out);
+	cr_assert_eq(th_run(&out, "%s --data-dir %s db upgrade", ctl, dir), 0);
+	cr_assert_not_null(strstr(out, "upgraded to format 2, 120 bars "
+				       "rewritten"), "%s", out);
+	free(out);
+	cr_assert_eq(th_run(&out, "%s --data-dir %s db stat", ctl, dir), 0);
+	cr_assert_not_null(strstr(out, "AAA"), "%s", out);
+	cr_assert_not_null(strstr(out, " 120 "), "%s", out);
+	free(out);
+	cr_assert_eq(th_run(&out, "%s --data-dir %s db upgrade", ctl, dir), 0);
+	cr_assert_not_null(strstr(out, "already format 2"), "%s", out);
+	free(out);
 	th_rmtree(dir);
 	free(dir);
 }

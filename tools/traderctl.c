@@ -6,6 +6,7 @@
  *   import   CSV bar files into the store
  *   bars     print stored bars as CSV
  *   db stat  per-series bar counts and time ranges
+ *   db upgrade  rewrite a store from an older format (one transaction)
  * The store is named by --data-dir DIR, or by -c FILE (the config's
  * data_dir, and its instruments' scales and tick/lot sizes).
  *
@@ -57,6 +58,9 @@ usage(FILE *f)
 		"        daemon's own code (empty: not warmed up yet)\n"
 		"  db stat\n"
 		"        bar count and first/last time per symbol and timeframe\n"
+		"  db upgrade\n"
+		"        rewrite a store from an older traderd in this one's\n"
+		"        format (one transaction: all of it or nothing)\n"
 		"\n"
 		"T is ISO 8601 UTC (2020-01-01T00:00:00Z) or Unix seconds; --to is\n"
 		"exclusive.  TF is 1m, 5m, 1h, 1d...\n");
@@ -446,6 +450,25 @@ cmd_db_stat(struct ctl *c)
 	return 0;
 }
 
+/* Opening a store for writing upgrades it (see store.h); this says so. */
+static int
+cmd_db_upgrade(struct ctl *c)
+{
+	struct trd_store *s;
+
+	if (open_store(c, 0, &s) != 0)
+		return 1;
+	if (s->upgraded)
+		printf("data store '%s': upgraded to format %d, %llu bars "
+		       "rewritten\n", c->data_dir, TRD_STORE_FORMAT,
+		       (unsigned long long)s->upgraded);
+	else
+		printf("data store '%s': already format %d, nothing to do\n",
+		       c->data_dir, TRD_STORE_FORMAT);
+	trd_store_close(s);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -537,6 +560,9 @@ main(int argc, char **argv)
 	else if (strcmp(cmd, "db") == 0 && optind < argc &&
 		 strcmp(argv[optind], "stat") == 0)
 		rc = cmd_db_stat(&c);
+	else if (strcmp(cmd, "db") == 0 && optind < argc &&
+		 strcmp(argv[optind], "upgrade") == 0)
+		rc = cmd_db_upgrade(&c);
 	else {
 		fprintf(stderr, "traderctl: unknown command '%s'\n", cmd);
 		usage(stderr);
