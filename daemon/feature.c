@@ -1877,19 +1877,15 @@ trd_fset_add(struct trd_fset *fs, const char *name, char *err, size_t errlen)
 	return &x->out[sp.out];
 }
 
-void
-trd_fset_bar(struct trd_fset *fs, const struct trd_bar *bar)
+/* The set's bar indicators take the bar.  Out of line, so a set without
+ * any keeps trd_fset_bar to the history copy. */
+static __attribute__((noinline)) void
+fset_bar_update(struct trd_fset *fs, const struct trd_bar *bar)
 {
 	struct trd_bar_in in;
 	struct ind **on = fs->on[SRC_BAR];
 	size_t n = fs->non[SRC_BAR];
 
-	fs->bars[fs->ibar] = *bar;
-	if (++fs->ibar == fs->hist)
-		fs->ibar = 0;
-	fs->nbars++;
-	if (n == 0)
-		return; /* no conversions for a set without bar indicators */
 	in = (struct trd_bar_in){
 		.b = bar, .o = (double)bar->open / fs->ps,
 		.h = (double)bar->high / fs->ps,
@@ -1901,6 +1897,17 @@ trd_fset_bar(struct trd_fset *fs, const struct trd_bar *bar)
 		on[i]->k->update(on[i], &in);
 		on[i]->nin++;
 	}
+}
+
+void
+trd_fset_bar(struct trd_fset *fs, const struct trd_bar *bar)
+{
+	fs->bars[fs->ibar] = *bar;
+	if (++fs->ibar == fs->hist)
+		fs->ibar = 0;
+	fs->nbars++;
+	if (fs->non[SRC_BAR] != 0)
+		fset_bar_update(fs, bar);
 }
 
 void

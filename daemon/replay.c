@@ -4,7 +4,9 @@
  * Each series keeps a buffer of decoded bars refilled from its cursor.  The
  * heads of the series sit in a binary min-heap keyed by (delivery time,
  * series index); a pull pops the minimum and sifts its series' next bar
- * down.  With one series the heap is skipped entirely.
+ * down.  Once one series is left (from the start, for a single
+ * instrument) nothing needs merging: its bars are decoded from the store
+ * straight into the engine's events.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -71,6 +73,31 @@ bar_event(struct trd_event *ev, const struct trd_bar *b, int64_t tf_ns)
 	ev->u.bar = *b;
 }
 
+/* One series left, nothing buffered: read its next bars straight into
+ * the events.  Returns the count, 0 at its end, <0 on error. */
+static int
+series_read_events(struct replay *r, struct series *s, struct trd_event *ev,
+		   int max)
+{
+	int n;
+
+	if (s->eof)
+		return 0;
+	n = trd_bar_cursor_read_strided(&s->cur, &ev->u.bar, sizeof(*ev), max);
+	if (n < 0) {
+		log_error("reading bars: %s", trd_strerror(n));
+		return n;
+	}
+	if (n == 0)
+		s->eof = 1;
+	for (int j = 0; j < n; j++) {
+		ev[j].ts_ns = ev[j].u.bar.ts_ns + r->tf_ns;
+		ev[j].type = TRD_EV_BAR;
+		ev[j].sym = ev[j].u.bar.sym;
+	}
+	return n;
+}
+
 static int
 less(const struct series *a, const struct series *b)
 {
@@ -105,16 +132,27 @@ replay_pull(struct trd_source *src, struct trd_event *out, int max)
 
 	while (n < max && r->nheap > 0) {
 		struct series *s = r->heap[0];
-		/* With one series left there is nothing to merge: take its
-		 * whole buffered run at once. */
-		int k = r->nheap > 1 ? 1
-			: s->n - s->i < max - n ? s->n - s->i : max - n;
+		int k;
 
+		if (r->nheap == 1 && s->i == s->n) {
+			if ((k = series_read_events(r, s, out + n, max - n)) < 0)
+				return k;
+			if (k == 0)
+				r->nheap = 0;
+			n += k;
+			continue;
+		}
+		/* Merging takes one bar at a time; the last series left
+		 * first hands over what it has buffered. */
+		k = r->nheap > 1 ? 1
+			: s->n - s->i < max - n ? s->n - s->i : max - n;
 		for (int j = 0; j < k; j++)
 			bar_event(&out[n++], &s->buf[s->i + j], r->tf_ns);
 		s->i += k;
 		if (s->i < s->n) {
 			s->head = s->buf[s->i].ts_ns + r->tf_ns;
+		} else if (r->nheap == 1) {
+			continue; /* read straight into the events from now */
 		} else if ((rc = series_fill(r, s)) < 0) {
 			return rc;
 		} else if (rc == 0) {

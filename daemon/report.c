@@ -589,31 +589,13 @@ eq_row_write(struct trd_report *r)
 	r->eq.len = (size_t)(p - r->eq.buf);
 }
 
-void
-trd_report_sample(struct trd_report *r, int64_t ts_ns, int64_t equity,
-		  int64_t cash, int exposed, uint64_t bars)
+/* The whole sample; trd_report_sample takes the flat book's shortcut
+ * first.  Out of line, so that shortcut needs no registers saved. */
+static __attribute__((noinline)) void
+sample_full(struct trd_report *r, int64_t ts_ns, int64_t equity,
+	    int64_t cash, int exposed, uint64_t bars)
 {
 	double dd = 0;
-
-	/* A flat book, the common case: equity as at the last sample, no
-	 * equity.csv row and no chart point due, and a zero return that
-	 * adds exactly nothing to the sums (shift 0).  The same state as the
-	 * full path below leaves, in a few steps. */
-	if (equity == r->prev && r->nret != 0 && r->shift == 0 &&
-	    r->prev > 0 && r->eq_every_ns != 0 && ts_ns <= r->eq_end &&
-	    r->skip > 1) {
-		r->n++;
-		r->nexposed += exposed != 0;
-		r->bars += bars;
-		r->nret++;
-		if (equity >= r->peak) /* at the peak: still at it */
-			r->peak_ns = ts_ns;
-		r->last.ts = ts_ns; /* same equity, same drawdown */
-		r->skip--;
-		r->last_kept = 0;
-		r->last_cash = cash;
-		return;
-	}
 
 	/* The previous sample ends its equity.csv interval. */
 	if (r->eq_every_ns == 0) {
@@ -692,6 +674,32 @@ trd_report_sample(struct trd_report *r, int64_t ts_ns, int64_t equity,
 	}
 
 	r->last_cash = cash;
+}
+
+void
+trd_report_sample(struct trd_report *r, int64_t ts_ns, int64_t equity,
+		  int64_t cash, int exposed, uint64_t bars)
+{
+	/* A flat book, the common case: equity as at the last sample, no
+	 * equity.csv row and no chart point due, and a zero return that
+	 * adds exactly nothing to the sums (shift 0).  The same state as
+	 * sample_full leaves, in a few steps. */
+	if (equity == r->prev && r->nret != 0 && r->shift == 0 &&
+	    r->prev > 0 && r->eq_every_ns != 0 && ts_ns <= r->eq_end &&
+	    r->skip > 1) {
+		r->n++;
+		r->nexposed += exposed != 0;
+		r->bars += bars;
+		r->nret++;
+		if (equity >= r->peak) /* at the peak: still at it */
+			r->peak_ns = ts_ns;
+		r->last.ts = ts_ns; /* same equity, same drawdown */
+		r->skip--;
+		r->last_kept = 0;
+		r->last_cash = cash;
+		return;
+	}
+	sample_full(r, ts_ns, equity, cash, exposed, bars);
 }
 
 /*

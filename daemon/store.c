@@ -964,9 +964,11 @@ cursor_seek(struct trd_bar_cursor *c)
 }
 
 int
-trd_bar_cursor_read(struct trd_bar_cursor *c, struct trd_bar *out, int max)
+trd_bar_cursor_read_strided(struct trd_bar_cursor *c, struct trd_bar *out,
+			    size_t stride, int max)
 {
 	uint32_t sym = get_be32(c->key), tf_s = get_be32(c->key + 4);
+	char *dst = (char *)out;
 	int n = 0, rc = 0;
 
 	if (c->done || max <= 0)
@@ -992,11 +994,14 @@ trd_bar_cursor_read(struct trd_bar_cursor *c, struct trd_bar *out, int max)
 			take = (uint32_t)(max - n);
 		rec = c->page + (size_t)c->page_i * TRD_BAR_REC_SIZE;
 		for (uint32_t j = 0; j < take; j++, rec += TRD_BAR_REC_SIZE) {
+			struct trd_bar *b = (struct trd_bar *)dst;
 			if (get_ts(rec) >= c->to_ns) {
 				rc = MDB_NOTFOUND;
 				break;
 			}
-			bar_decode(rec, sym, tf_s, &out[n++]);
+			bar_decode(rec, sym, tf_s, b);
+			dst += stride;
+			n++;
 			c->page_i++;
 		}
 	}
@@ -1005,9 +1010,15 @@ trd_bar_cursor_read(struct trd_bar_cursor *c, struct trd_bar *out, int max)
 	else if (rc != 0)
 		return rc;
 	if (n > 0)
-		c->next_ns = out[n - 1].ts_ns + 1;
+		c->next_ns = ((const struct trd_bar *)(dst - stride))->ts_ns + 1;
 	c->since_renew += (uint64_t)n;
 	return n;
+}
+
+int
+trd_bar_cursor_read(struct trd_bar_cursor *c, struct trd_bar *out, int max)
+{
+	return trd_bar_cursor_read_strided(c, out, sizeof(*out), max);
 }
 
 void

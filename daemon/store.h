@@ -182,6 +182,10 @@ int trd_bar_cursor_open(struct trd_bar_cursor *c, struct trd_store *s,
  * error (TRD_EVERSION for an unknown record). */
 int trd_bar_cursor_read(struct trd_bar_cursor *c, struct trd_bar *out,
 			int max);
+/* The same, bar i written at (char *)out + i * stride: straight into the
+ * bar member of a caller's array of larger records. */
+int trd_bar_cursor_read_strided(struct trd_bar_cursor *c, struct trd_bar *out,
+				size_t stride, int max);
 void trd_bar_cursor_close(struct trd_bar_cursor *c);
 
 /* Per (symbol, timeframe) summary, for `traderctl db stat`. */

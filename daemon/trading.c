@@ -85,7 +85,14 @@ trade_cb(void *arg, const struct trd_trade_rec *tr)
 
 static void carry_out_trip(struct trd_trading *t);
 
-static void
+static __attribute__((noinline)) void
+risk_mark(struct trd_trading *t, int64_t eq)
+{
+	if (trd_risk_mark(&t->risk, t->sample_ts, eq))
+		carry_out_trip(t);
+}
+
+static inline void
 sample(struct trd_trading *t)
 {
 	int64_t eq = trd_portfolio_equity(&t->pf);
@@ -93,8 +100,8 @@ sample(struct trd_trading *t)
 	trd_report_sample(t->report, t->sample_ts, eq, t->pf.cash,
 			  t->pf.nexposed != 0, t->bars - t->bars_sampled);
 	t->bars_sampled = t->bars;
-	if (t->risk.post_trade && trd_risk_mark(&t->risk, t->sample_ts, eq))
-		carry_out_trip(t);
+	if (t->risk.post_trade)
+		risk_mark(t, eq);
 }
 
 /*
@@ -121,6 +128,20 @@ cancel_listed(struct trd_trading *t, size_t ins, const char *why,
 	}
 }
 
+/* The bar reaches ins's open orders.  Out of line: most bars find none,
+ * and event_cb then needs fewer registers saved. */
+static __attribute__((noinline)) void
+orders_bar(struct trd_trading *t, uint32_t ins, const struct trd_event *ev)
+{
+	/* Bracket exits protect a position: they are meant to wait, so age
+	 * does not cancel them. */
+	if (t->risk.c.max_order_age_s)
+		cancel_listed(t, ins, "older than max_order_age_s", ev->ts_ns,
+			      ev->ts_ns + 1 - (int64_t)t->risk.c.max_order_age_s *
+						      TRD_NS_PER_SEC, 1);
+	trd_venue_bar(&t->venue, ins, &ev->u.bar, ev->ts_ns);
+}
+
 static void
 event_cb(void *arg, const struct trd_event *ev)
 {
@@ -140,16 +161,8 @@ event_cb(void *arg, const struct trd_event *ev)
 	t->have_sample = 1;
 	t->bars++;
 	trd_risk_data(&t->risk, ins, ev->ts_ns);
-	if (t->oms.open[ins].n != 0) {
-		/* Bracket exits protect a position: they are meant to
-		 * wait, so age does not cancel them. */
-		if (t->risk.c.max_order_age_s)
-			cancel_listed(t, ins, "older than max_order_age_s",
-				      ev->ts_ns, ev->ts_ns + 1 -
-				      (int64_t)t->risk.c.max_order_age_s *
-					      TRD_NS_PER_SEC, 1);
-		trd_venue_bar(&t->venue, ins, bar, ev->ts_ns);
-	}
+	if (t->oms.open[ins].n != 0)
+		orders_bar(t, ins, ev);
 	trd_portfolio_mark(&t->pf, ins, bar->close);
 	in = &t->ins[ins];
 	/* Features first: strategies read them in on_bar. */
