@@ -255,7 +255,7 @@ static void batch_release(struct trd_store_batch *b);
  * Format 1 kept one record per bar in "bars": key (sym u32 BE, tf u32 BE,
  * ts + 2^63 u64 BE), value (version 1, 7 bytes zero, open, high, low,
  * close, volume i64 LE).  Rewrite them as format 2 series inside txn and
- * drop "bars"; the caller commits, so the conversion is all or nothing.
+ * empty "bars"; the caller commits, so the conversion is all or nothing.
  */
 static int
 upgrade_v1(struct trd_store *s, MDB_txn *txn)
@@ -304,7 +304,7 @@ upgrade_v1(struct trd_store *s, MDB_txn *txn)
 		goto out;
 	mdb_cursor_close(old);
 	old = NULL;
-	if ((rc = mdb_drop(txn, bars, 1)) == 0)
+	if ((rc = mdb_drop(txn, bars, 0)) == 0) /* emptied, kept: see below */
 		s->upgraded = n;
 out:
 	if (old)
@@ -345,8 +345,15 @@ open_dbis_txn(struct trd_store *s, MDB_txn *txn)
 		return rc;
 	if (fmt == 1 && (rc = upgrade_v1(s, txn)) != 0)
 		return rc;
-	if (fmt != TRD_STORE_FORMAT && !rdonly)
+	if (fmt != TRD_STORE_FORMAT && !rdonly) {
+		/* Format 1's "bars" stays, empty: a traderd from before
+		 * format 2 opens it, reaches its format check and names the
+		 * format, instead of calling the store empty. */
+		MDB_dbi bars;
+		if ((rc = mdb_dbi_open(txn, "bars", MDB_CREATE, &bars)) != 0)
+			return rc;
 		rc = write_format(s, txn);
+	}
 	return rc;
 }
 
