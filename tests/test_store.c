@@ -509,6 +509,23 @@ Test(store, traderctl_db_upgrade)
 	cr_assert_eq(th_run(&out, "%s --data-dir %s db upgrade", ctl, dir), 0);
 	cr_assert_not_null(strstr(out, "already format 2"), "%s", out);
 	free(out);
+
+	/* Nothing to upgrade makes no store; bad subcommands are named. */
+	char empty[4200], data[4300];
+	snprintf(empty, sizeof(empty), "%s/empty", dir);
+	cr_assert_eq(mkdir(empty, 0750), 0);
+	cr_assert_eq(th_run(&out, "%s --data-dir %s db upgrade", ctl, empty), 1);
+	cr_assert_not_null(strstr(out, "no data store in"), "%s", out);
+	free(out);
+	snprintf(data, sizeof(data), "%s/data.mdb", empty);
+	cr_assert_neq(access(data, F_OK), 0, "upgrade created a store");
+	cr_assert_eq(th_run(&out, "%s --data-dir %s db upgrade now", ctl, dir), 1);
+	cr_assert_not_null(strstr(out, "unexpected argument 'now'"), "%s", out);
+	free(out);
+	cr_assert_eq(th_run(&out, "%s --data-dir %s db compact", ctl, dir), 1);
+	cr_assert_not_null(strstr(out, "expected 'stat' or 'upgrade', not "
+				       "'compact'"), "%s", out);
+	free(out);
 	th_rmtree(dir);
 	free(dir);
 }

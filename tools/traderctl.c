@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "clock.h"
 #include "config.h"
@@ -455,7 +456,16 @@ static int
 cmd_db_upgrade(struct ctl *c)
 {
 	struct trd_store *s;
+	char path[4200];
 
+	/* A writer would create a store where there is none: there is
+	 * nothing to upgrade in a directory without one. */
+	snprintf(path, sizeof(path), "%s/data.mdb", c->data_dir);
+	if (access(path, F_OK) != 0) {
+		fprintf(stderr, "traderctl db upgrade: no data store in '%s'\n",
+			c->data_dir);
+		return 1;
+	}
 	if (open_store(c, 0, &s) != 0)
 		return 1;
 	if (s->upgraded)
@@ -557,13 +567,22 @@ main(int argc, char **argv)
 		rc = cmd_bars(&c);
 	else if (strcmp(cmd, "features") == 0)
 		rc = cmd_features(&c);
-	else if (strcmp(cmd, "db") == 0 && optind < argc &&
-		 strcmp(argv[optind], "stat") == 0)
-		rc = cmd_db_stat(&c);
-	else if (strcmp(cmd, "db") == 0 && optind < argc &&
-		 strcmp(argv[optind], "upgrade") == 0)
-		rc = cmd_db_upgrade(&c);
-	else {
+	else if (strcmp(cmd, "db") == 0) {
+		const char *sub = optind < argc ? argv[optind] : "";
+		if (optind + 1 < argc) {
+			fprintf(stderr, "traderctl db %s: unexpected argument "
+					"'%s'\n", sub, argv[optind + 1]);
+			rc = 1;
+		} else if (strcmp(sub, "stat") == 0) {
+			rc = cmd_db_stat(&c);
+		} else if (strcmp(sub, "upgrade") == 0) {
+			rc = cmd_db_upgrade(&c);
+		} else {
+			fprintf(stderr, "traderctl db: expected 'stat' or "
+					"'upgrade', not '%s'\n", sub);
+			rc = 1;
+		}
+	} else {
 		fprintf(stderr, "traderctl: unknown command '%s'\n", cmd);
 		usage(stderr);
 		rc = 1;
