@@ -94,6 +94,14 @@ struct trd_report {
 	uint64_t                 stride, skip;
 	struct chart_pt          last;
 	int                      last_kept;
+	/* A flat run: samples whose equity equals the last one's take
+	 * trd_report_sample's shortcut, which records only what differs
+	 * between them (time, cash, exposure, bars).  flat_left more may
+	 * take it (set by sample_full; 0 when the shortcut does not hold);
+	 * settle() counts the flat_grant - flat_left taken into n, nret,
+	 * skip and the peak time before anything reads those. */
+	uint64_t                 flat_left, flat_grant;
+	int                      flat_peak; /* the run is at the peak */
 
 	uint64_t                 ntrades, nwins;
 	__int128                 gross_profit, gross_loss;
@@ -589,6 +597,25 @@ eq_row_write(struct trd_report *r)
 	r->eq.len = (size_t)(p - r->eq.buf);
 }
 
+/* Count the flat run's samples (see flat_left) as sample_full would
+ * have: each a zero return, under the same peak and drawdown, no chart
+ * point. */
+static void
+settle(struct trd_report *r)
+{
+	uint64_t k = r->flat_grant - r->flat_left;
+
+	if (k == 0)
+		return;
+	r->n += k;
+	r->nret += k;
+	r->skip -= k;
+	if (r->flat_peak) /* at the peak: still at it */
+		r->peak_ns = r->last.ts;
+	r->last_kept = 0;
+	r->flat_grant = r->flat_left;
+}
+
 /* The whole sample; trd_report_sample takes the flat book's shortcut
  * first.  Out of line, so that shortcut needs no registers saved. */
 static __attribute__((noinline)) void
@@ -597,6 +624,7 @@ sample_full(struct trd_report *r, int64_t ts_ns, int64_t equity,
 {
 	double dd = 0;
 
+	settle(r);
 	/* The previous sample ends its equity.csv interval. */
 	if (r->eq_every_ns == 0) {
 		if (r->n)
@@ -674,28 +702,30 @@ sample_full(struct trd_report *r, int64_t ts_ns, int64_t equity,
 	}
 
 	r->last_cash = cash;
+
+	/* The samples that may follow with this equity and add exactly
+	 * nothing: a zero return (shift 0, so not even a rounding), no
+	 * equity.csv row due (checked per sample against eq_end) and no
+	 * chart point until skip reaches 1. */
+	r->flat_left = r->nret != 0 && r->shift == 0 && r->prev > 0 &&
+				       r->eq_every_ns != 0 && r->skip > 1
+			       ? r->skip - 1 : 0;
+	r->flat_grant = r->flat_left;
+	r->flat_peak = equity >= r->peak;
 }
 
 void
 trd_report_sample(struct trd_report *r, int64_t ts_ns, int64_t equity,
 		  int64_t cash, int exposed, uint64_t bars)
 {
-	/* A flat book, the common case: equity as at the last sample, no
-	 * equity.csv row and no chart point due, and a zero return that
-	 * adds exactly nothing to the sums (shift 0).  The same state as
-	 * sample_full leaves, in a few steps. */
-	if (equity == r->prev && r->nret != 0 && r->shift == 0 &&
-	    r->prev > 0 && r->eq_every_ns != 0 && ts_ns <= r->eq_end &&
-	    r->skip > 1) {
-		r->n++;
+	/* A flat book, the common case: equity as at the last sample and
+	 * a flat run still open (see flat_left).  The rest of the state
+	 * such a sample moves is settled later, all at once. */
+	if (equity == r->prev && r->flat_left != 0 && ts_ns <= r->eq_end) {
+		r->flat_left--;
 		r->nexposed += exposed != 0;
 		r->bars += bars;
-		r->nret++;
-		if (equity >= r->peak) /* at the peak: still at it */
-			r->peak_ns = ts_ns;
 		r->last.ts = ts_ns; /* same equity, same drawdown */
-		r->skip--;
-		r->last_kept = 0;
 		r->last_cash = cash;
 		return;
 	}
@@ -1423,6 +1453,7 @@ trd_report_finish(struct trd_report *r, const struct trd_oms *oms,
 		if (risk->trips == NULL)
 			sum.risk.ntrips = 0;
 	}
+	settle(r);
 	if (r->n)
 		eq_row_write(r);
 	compute(r, oms, fees, &sum);
