@@ -81,11 +81,27 @@ trd_engine_dispatch(struct trd_engine *e, const struct trd_event *ev)
 	deliver(e, ev);
 }
 
+/* Count the events delivered from the buffer since the last flush. */
+static void
+flush_stats(struct trd_engine *e)
+{
+	int n = e->ibuf - e->run0;
+
+	if (n <= 0)
+		return;
+	if (e->stats.events == 0)
+		e->stats.first_ns = e->buf[e->run0].ts_ns;
+	e->stats.events += (uint64_t)n;
+	e->stats.last_ns = e->buf[e->ibuf - 1].ts_ns;
+	e->run0 = e->ibuf;
+}
+
 static void
 finish(struct trd_engine *e, int status)
 {
 	if (e->state != TRD_ENGINE_RUNNING)
 		return;
+	flush_stats(e);
 	uv_idle_stop(&e->idle);
 	uv_timer_stop(&e->pace);
 	e->state = TRD_ENGINE_DONE;
@@ -129,18 +145,46 @@ wait_for(struct trd_engine *e, int64_t t)
 	return 1;
 }
 
+/*
+ * Deliver the buffered events from e->ibuf up to end, unpaced, stopping
+ * before one a timer must precede (a callback may arm one) or once the
+ * replay is stopped.  The per-event work is only this; the counts are
+ * brought up to date by flush_stats.  Returns the number delivered.
+ */
+static int
+run(struct trd_engine *e, int end)
+{
+	const struct trd_event *buf = e->buf;
+	int i = e->ibuf, start = i;
+
+	while (i < end) {
+		const struct trd_event *ev = &buf[i];
+		if (ev->ts_ns > trd_clock_next_due(&e->clock))
+			break;
+		if (ev->ts_ns > e->clock.virt_ns)
+			e->clock.virt_ns = ev->ts_ns;
+		e->ibuf = ++i;
+		for (int k = 0; k < e->nsubs; k++)
+			e->subs[k].fn(e->subs[k].arg, ev);
+		if (e->state != TRD_ENGINE_RUNNING)
+			break;
+	}
+	return i - start;
+}
+
 static void
 pump(struct trd_engine *e)
 {
 	int budget = e->speed > 0 ? TRD_ENGINE_BATCH : TRD_ENGINE_SLICE;
 
-	while (e->state == TRD_ENGINE_RUNNING && budget-- > 0) {
+	while (e->state == TRD_ENGINE_RUNNING && budget > 0) {
 		const struct trd_event *ev;
 		int64_t due;
 
 		if (e->ibuf == e->nbuf) {
-			int n = e->src->ops->pull(e->src, e->buf,
-						  TRD_ENGINE_BATCH);
+			int n;
+			flush_stats(e);
+			n = e->src->ops->pull(e->src, e->buf, TRD_ENGINE_BATCH);
 			if (n <= 0) {
 				/* Timers due at the last event's time still
 				 * see it. */
@@ -151,7 +195,7 @@ pump(struct trd_engine *e)
 				return;
 			}
 			e->nbuf = n;
-			e->ibuf = 0;
+			e->ibuf = e->run0 = 0;
 		}
 		ev = &e->buf[e->ibuf];
 		due = trd_clock_next_due(&e->clock);
@@ -160,15 +204,20 @@ pump(struct trd_engine *e)
 			if (e->speed > 0 && wait_for(e, due))
 				return;
 			trd_clock_advance(&e->clock, due, 1);
+			budget--;
 			continue;
 		}
-		if (e->speed > 0 && wait_for(e, ev->ts_ns))
-			return;
-		if (ev->ts_ns > e->clock.virt_ns)
-			e->clock.virt_ns = ev->ts_ns;
-		e->ibuf++;
-		deliver(e, ev);
+		if (e->speed > 0) {
+			/* Paced: one event at a time, each at its due. */
+			if (wait_for(e, ev->ts_ns))
+				return;
+			budget -= run(e, e->ibuf + 1);
+		} else {
+			budget -= run(e, e->nbuf - e->ibuf < budget
+					 ? e->nbuf : e->ibuf + budget);
+		}
 	}
+	flush_stats(e);
 	/* Slice used up: at speed max the idle handle brings us back after
 	 * the loop has polled; paced, come back on the next loop turn. */
 	if (e->state == TRD_ENGINE_RUNNING && e->speed > 0)

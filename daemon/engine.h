@@ -57,6 +57,7 @@ struct trd_engine {
 	struct trd_source  *src;
 	struct trd_event   *buf;
 	int                 nbuf, ibuf;
+	int                 run0;        /* first event not yet counted */
 	double              speed;       /* 0 = max */
 	int64_t             virt_anchor, wall_anchor;
 	uv_timer_t          pace;
