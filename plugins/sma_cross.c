@@ -8,7 +8,9 @@
  * exist only sets the side.  The averages are compared exactly, in the
  * instrument's scaled integers: fast_sum / fast > slow_sum / slow exactly
  * when d = fast_sum * slow - slow_sum * fast > 0, and d is kept up to date
- * bar by bar (see avg_push) so a bar costs no 128-bit multiplication.
+ * bar by bar (see avg_push) so a bar costs no 128-bit multiplication: in
+ * 64 bits while the closes are small enough for that to be exact, in 128
+ * bits from the first close that is not.
  *
  * Params:
  *   fast      integer >= 1, the fast window in bars
@@ -43,7 +45,11 @@ struct avgs {
 	int      fast, slow;
 	int      next;   /* where the next close goes */
 	int      filled; /* closes seen, up to slow */
-	__int128 d;      /* fast_sum * slow - slow_sum * fast */
+	/* d = fast_sum * slow - slow_sum * fast, in d64 while every close
+	 * seen is in [lo, hi], in wd from the first that is not (then lo >
+	 * hi, so every close goes the wide way). */
+	int64_t  d64, lo, hi;
+	__int128 wd;
 };
 
 struct sym_state {
@@ -69,40 +75,96 @@ struct state {
 
 static const struct trd_host_api *host;
 
+/*
+ * With every close in [-L, L], |d| <= 2 * fast * slow * L and a bar moves
+ * d by at most 2 * slow * L, so d and each partial sum of its update stay
+ * within 2 * slow * (fast + 1) * L: in an int64 when L is at most
+ * INT64_MAX over that factor (with windows of 10 and 30, closes up to
+ * about 1.4e16 in the instrument's units).
+ */
 static int
 avg_init(struct avgs *a, int fast, int slow)
 {
-	*a = (struct avgs){ .fast = fast, .slow = slow };
+	int64_t lim = INT64_MAX / (2 * (int64_t)slow * (fast + 1));
+
+	*a = (struct avgs){ .fast = fast, .slow = slow, .lo = -lim,
+			    .hi = lim };
 	a->ring = calloc((size_t)slow, sizeof(*a->ring));
 	return a->ring ? 0 : -1;
+}
+
+/* The ring slots close v pushes out of the fast and slow windows.  Until
+ * a window is full the slot it would lose has never been written: the
+ * ring starts zeroed, so that close counts as 0. */
+static inline int
+out_fast(const struct avgs *a)
+{
+	int j = a->next - a->fast;
+	return j < 0 ? j + a->slow : j;
+}
+
+/* v falls outside the 64-bit range: d goes to 128 bits for good. */
+static void __attribute__((noinline))
+avg_push_wide(struct avgs *a, int64_t v)
+{
+	if (a->lo <= a->hi) {
+		a->wd = a->d64;
+		a->lo = INT64_MAX;
+		a->hi = INT64_MIN;
+	}
+	a->wd += (__int128)v * (a->slow - a->fast) -
+		 (__int128)a->ring[out_fast(a)] * a->slow +
+		 (__int128)a->ring[a->next] * a->fast;
+}
+
+/* The common case: both windows full (or filling), v in the 64-bit
+ * range, which avg_narrow says. */
+static inline int
+avg_narrow(const struct avgs *a, int64_t v)
+{
+	return v >= a->lo && v <= a->hi;
 }
 
 /*
  * Add close v.  It enters both windows; the fast window loses the close
  * `fast` bars back and the slow one the close `slow` bars back (once they
- * are full).  d moves by (v - out_fast) * slow - (v - out_slow) * fast:
- * three 64x64->128 products, exact for any int64 prices (|d| < 2^98 with
- * windows up to MAX_WINDOW).  Returns 1 once the slow window is full.
+ * are full).  d moves by (v - out_fast) * slow - (v - out_slow) * fast.
+ * avg_step is the whole of it for a narrow v; avg_push for any v, and
+ * it returns 1 once the slow window is full.
  */
-static inline int
-avg_push(struct avgs *a, int64_t v)
+static inline void
+avg_step(struct avgs *a, int64_t v, int wide)
 {
-	int next = a->next, j = next - a->fast;
+	int next = a->next;
 
-	if (j < 0)
-		j += a->slow;
-	/* Until a window is full the slot it would lose has never been
-	 * written: the ring starts zeroed, so that close counts as 0. */
-	a->d += (__int128)v * (a->slow - a->fast) -
-		(__int128)a->ring[j] * a->slow +
-		(__int128)a->ring[next] * a->fast;
+	if (wide)
+		avg_push_wide(a, v);
+	else
+		a->d64 += v * (a->slow - a->fast) -
+			  a->ring[out_fast(a)] * a->slow +
+			  a->ring[next] * a->fast;
 	a->ring[next] = v;
 	if (++next == a->slow) /* not %: a division per bar */
 		next = 0;
 	a->next = next;
+}
+
+static inline int
+avg_push(struct avgs *a, int64_t v)
+{
+	avg_step(a, v, !avg_narrow(a, v));
 	if (a->filled < a->slow)
 		return ++a->filled == a->slow;
 	return 1;
+}
+
+/* The sign of d: 1 when the fast average is above the slow one. */
+static inline int
+avg_sign(const struct avgs *a)
+{
+	if (__builtin_expect(a->lo > a->hi, 0))
+		return (a->wd > 0) - (a->wd < 0);
+	return (a->d64 > 0) - (a->d64 < 0);
 }
 
 static int
@@ -334,20 +396,48 @@ on_cross(struct trd_strategy *s, struct state *st, struct sym_state *ss,
 	}
 }
 
+/* The side the sign of d puts the averages on; a change after the
+ * first side is known is a cross. */
+static inline void
+decide(struct trd_strategy *s, struct state *st, struct sym_state *ss,
+       const struct trd_bar *bar, int64_t sign)
+{
+	enum side was = ss->side;
+	enum side side = sign > 0 ? ABOVE : sign < 0 ? BELOW : was;
+
+	ss->side = side;
+	if (side != was && was != UNKNOWN)
+		on_cross(s, st, ss, bar, side);
+}
+
+/* A bar while the slow window fills, or with d in 128 bits. */
+static void __attribute__((noinline))
+on_bar_slow(struct trd_strategy *s, struct state *st, struct sym_state *ss,
+	    const struct trd_bar *bar)
+{
+	if (avg_push(&ss->avg, bar->close))
+		decide(s, st, ss, bar, avg_sign(&ss->avg));
+}
+
+/* Most bars: the windows full and d in 64 bits, nothing out of line
+ * called unless the averages cross. */
 static void
 sma_on_bar(struct trd_strategy *s, const struct trd_bar *bar)
 {
 	struct state *st = host->state(s);
 	struct sym_state *ss = find(st, bar->sym);
-	enum side side, was;
+	struct avgs *a;
 
-	if (ss == NULL || !avg_push(&ss->avg, bar->close))
+	if (ss == NULL)
 		return;
-	was = ss->side;
-	side = ss->avg.d > 0 ? ABOVE : ss->avg.d < 0 ? BELOW : was;
-	ss->side = side;
-	if (side != was && was != UNKNOWN)
-		on_cross(s, st, ss, bar, side);
+	a = &ss->avg;
+	if (__builtin_expect(a->filled < a->slow ||
+			     !avg_narrow(a, bar->close), 0)) {
+		on_bar_slow(s, st, ss, bar);
+		return;
+	}
+	avg_step(a, bar->close, 0);
+	decide(s, st, ss, bar, a->d64);
 }
 
 static void

@@ -4,6 +4,7 @@
  */
 #include <criterion/criterion.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -143,8 +144,8 @@ reference(const struct series *sr, int fast, int slow, double cash,
 /* --- running traderd --- */
 
 static void
-write_conf(const char *name, const char *symbol, const char *lot,
-	   const char *strategies, const char *extra)
+write_conf_tick(const char *name, const char *symbol, const char *tick,
+		const char *lot, const char *strategies, const char *extra)
 {
 	char path[4200], body[8192];
 
@@ -155,18 +156,26 @@ write_conf(const char *name, const char *symbol, const char *lot,
 		 "plugin_dir: %s\n"
 		 "log_level: warn\n"
 		 "instruments:\n"
-		 "  - { symbol: %s, tick_size: 0.01, lot_size: %s }\n"
+		 "  - { symbol: %s, tick_size: %s, lot_size: %s }\n"
 		 "replay: { speed: max, timeframe: 1m }\n"
 		 "account: { cash: 100000 }\n"
 		 "venue: { kind: sim, fee_bps: 10, slippage_bps: 0 }\n"
 		 "%s"
 		 "strategies:\n%s",
-		 dir, dir, th_bin("plugins"), symbol, lot, extra, strategies);
+		 dir, dir, th_bin("plugins"), symbol, tick, lot, extra,
+		 strategies);
 	cr_assert_eq(th_write_file(path, body), 0);
 }
 
+static void
+write_conf(const char *name, const char *symbol, const char *lot,
+	   const char *strategies, const char *extra)
+{
+	write_conf_tick(name, symbol, "0.01", lot, strategies, extra);
+}
+
 #define SMA_DEMO "  - name: demo\n    plugin: sma_cross\n    symbols: [%s]\n" \
-		 "    params: { fast: 10, slow: 30, sizing: all_in }\n"
+		 "    params: { fast: %d, slow: %d, sizing: all_in }\n"
 
 static double
 json_number(const char *json, const char *key)
@@ -195,15 +204,18 @@ csv_rows(const char *file)
 	return n;
 }
 
+/* sma_cross with windows fast and slow on symbol (tick and lot as
+ * decimal text) against the reference, on sr as imported. */
 static void
 check_against_reference(const struct series *sr, const char *symbol,
-			double lot)
+			const char *tick, const char *lot, int fast, int slow)
 {
 	char strat[512], *out, path[4200], *json;
-	struct ref_result ref = reference(sr, 10, 30, 100000, 0.001, lot);
+	struct ref_result ref = reference(sr, fast, slow, 100000, 0.001,
+					  strtod(lot, NULL));
 
-	snprintf(strat, sizeof(strat), SMA_DEMO, symbol);
-	write_conf("bt.yaml", symbol, lot == 0.001 ? "0.001" : "0.00001", strat, "");
+	snprintf(strat, sizeof(strat), SMA_DEMO, symbol, fast, slow);
+	write_conf_tick("bt.yaml", symbol, tick, lot, strat, "");
 	cr_assert_eq(th_run(&out, "%s -c %s/bt.yaml --replay", th_bin("traderd"), dir),
 		     0, "%s", out);
 	free(out);
@@ -234,7 +246,7 @@ Test(backtest, sma_cross_matches_reference_on_sample_data)
 	cr_assert_eq(th_run(NULL, "%s --data-dir %s/db import --symbol BTCUSDT "
 			    "--timeframe 1m tests/data/BTCUSDT-1m-2020-01-0[123].csv",
 			    th_bin("traderctl"), dir), 0);
-	check_against_reference(&sr, "BTCUSDT", 0.00001);
+	check_against_reference(&sr, "BTCUSDT", "0.01", "0.00001", 10, 30);
 	free(sr.open);
 	free(sr.close);
 }
@@ -251,7 +263,36 @@ Test(backtest, sma_cross_matches_reference_on_100k_synthetic_bars)
 	cr_assert_eq(sr.n, 100000);
 	cr_assert_eq(th_run(NULL, "%s --data-dir %s/db import --symbol SYN "
 			    "--timeframe 1m %s", th_bin("traderctl"), dir, path), 0);
-	check_against_reference(&sr, "SYN", 0.001);
+	check_against_reference(&sr, "SYN", "0.01", "0.001", 10, 30);
+	free(sr.open);
+	free(sr.close);
+}
+
+/*
+ * sma_cross keeps its averages' difference in 64 bits while that is exact
+ * (closes up to about 1.4e16 units with windows of 10 and 30) and in 128
+ * bits from the first close past that.  Prices of 1.3e8 to 1.8e8 at 8
+ * decimals cross the line at about bar 8950 of 20000: the crosses on
+ * both sides of it, and the switch itself, must match the reference.
+ */
+Test(backtest, sma_cross_exact_past_64_bits)
+{
+	struct series sr = { 0 };
+	char path[4200];
+
+	cr_assert_eq(th_run(NULL, "%s --seed 11 --rows 20000 --price 130000000 "
+			    "--drift 0.00002 --dp 8 > %s/big.csv",
+			    th_bin("gen_bars"), dir), 0);
+	snprintf(path, sizeof(path), "%s/big.csv", dir);
+	load(&sr, path);
+	cr_assert_eq(sr.n, 20000);
+	cr_assert_lt(sr.close[0], INT64_MAX / (2 * 30 * 11),
+		     "the series must start in the 64-bit range");
+	cr_assert_gt(sr.close[sr.n - 1], INT64_MAX / (2 * 30 * 11),
+		     "and leave it");
+	cr_assert_eq(th_run(NULL, "%s --data-dir %s/db import --symbol BIG "
+			    "--timeframe 1m %s", th_bin("traderctl"), dir, path), 0);
+	check_against_reference(&sr, "BIG", "0.00000001", "0.00000001", 10, 30);
 	free(sr.open);
 	free(sr.close);
 }
@@ -264,7 +305,7 @@ Test(backtest, two_runs_are_byte_identical)
 	cr_assert_eq(th_run(NULL, "%s --data-dir %s/db import --symbol BTCUSDT "
 			    "--timeframe 1m tests/data/BTCUSDT-1m-2020-01-0[123].csv",
 			    th_bin("traderctl"), dir), 0);
-	snprintf(strat, sizeof(strat), SMA_DEMO, "BTCUSDT");
+	snprintf(strat, sizeof(strat), SMA_DEMO, "BTCUSDT", 10, 30);
 	write_conf("bt.yaml", "BTCUSDT", "0.00001", strat, "");
 	for (int run = 0; run < 2; run++) {
 		cr_assert_eq(th_run(NULL, "%s -c %s/bt.yaml --replay --report %s/r%d",
