@@ -168,7 +168,7 @@ replay_done_cb(struct trd_engine *e, int status)
 		uint64_t filled = 0, rejected = t->oms.nrejected;
 
 		for (size_t i = 0; i < t->oms.n; i++)
-			filled += t->oms.orders[i].filled > 0;
+			filled += trd_oms_get(&t->oms, i + 1)->filled > 0;
 
 		d->trading_init = 0;
 		if (trd_trading_finish(t) != 0)

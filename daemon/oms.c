@@ -22,7 +22,9 @@ trd_oms_free(struct trd_oms *oms)
 	for (size_t i = 0; oms->open && i < oms->ninstr; i++)
 		free(oms->open[i].ids);
 	free(oms->open);
-	free(oms->orders);
+	for (size_t i = 0; i < oms->nchunks; i++)
+		free(oms->chunks[i]);
+	free(oms->chunks);
 	*oms = (struct trd_oms){ 0 };
 }
 
@@ -81,20 +83,27 @@ trd_oms_create(struct trd_oms *oms, uint32_t strat, uint32_t ins, int side,
 {
 	struct trd_order *o;
 
-	if (oms->n == oms->cap) {
-		size_t cap = oms->cap ? oms->cap * 2 : 256;
-		struct trd_order *a = realloc(oms->orders, cap * sizeof(*a));
-		if (a == NULL)
+	if (oms->n == oms->nchunks * TRD_OMS_CHUNK) {
+		if (oms->nchunks == oms->capchunks) {
+			size_t cap = oms->capchunks ? oms->capchunks * 2 : 16;
+			struct trd_order **a = realloc(oms->chunks,
+						       cap * sizeof(*a));
+			if (a == NULL)
+				return NULL;
+			oms->chunks = a;
+			oms->capchunks = cap;
+		}
+		if ((oms->chunks[oms->nchunks] = malloc(
+			     TRD_OMS_CHUNK * sizeof(struct trd_order))) == NULL)
 			return NULL;
-		oms->orders = a;
-		oms->cap = cap;
+		oms->nchunks++;
 	}
 	/* Out of range: 0, which no check accepts. */
 	if (side != TRD_SIDE_BUY && side != TRD_SIDE_SELL)
 		side = 0;
 	if (type < TRD_ORDER_MARKET || type > TRD_ORDER_TRAILING_STOP)
 		type = 0;
-	o = &oms->orders[oms->n++];
+	o = trd_oms_get(oms, ++oms->n);
 	*o = (struct trd_order){ .id = oms->n, .strat = strat, .ins = ins,
 				 .side = (uint8_t)side, .type = (uint8_t)type,
 				 .status = TRD_ORDER_NEW, .qty = qty,

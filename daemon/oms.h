@@ -69,9 +69,17 @@ struct trd_oms_open {
 	size_t    n, cap;
 };
 
+/*
+ * Orders live in chunks of TRD_OMS_CHUNK and never move: the table grows
+ * by a chunk, copying nothing however many orders a long run keeps, and
+ * a pointer to an order stays valid as long as the table.
+ */
+#define TRD_OMS_CHUNK_SHIFT 10
+#define TRD_OMS_CHUNK       ((size_t)1 << TRD_OMS_CHUNK_SHIFT)
+
 struct trd_oms {
-	struct trd_order    *orders; /* orders[id - 1] */
-	size_t               n, cap;
+	struct trd_order   **chunks; /* id i: trd_oms_get(oms, i) */
+	size_t               n, nchunks, capchunks;
 	struct trd_oms_open *open;   /* per instrument */
 	size_t               ninstr;
 	uint64_t             nfilled, nrejected, ncanceled, nexpired;
@@ -84,8 +92,8 @@ int trd_oms_init(struct trd_oms *oms, size_t ninstr);
 void trd_oms_free(struct trd_oms *oms);
 
 /* Create an order in state NEW.  A side or type out of range is stored as
- * 0, so the venue refuses it rather than see it truncated.  Returns it
- * (valid until the next create), or NULL when out of memory. */
+ * 0, so the venue refuses it rather than see it truncated.  Returns it,
+ * or NULL when out of memory. */
 struct trd_order *trd_oms_create(struct trd_oms *oms, uint32_t strat,
 				 uint32_t ins, int side, int type, int64_t qty,
 				 int64_t price, uint64_t tag, int64_t now_ns);
@@ -93,7 +101,11 @@ struct trd_order *trd_oms_create(struct trd_oms *oms, uint32_t strat,
 static inline struct trd_order *
 trd_oms_get(const struct trd_oms *oms, uint64_t id)
 {
-	return id >= 1 && id <= oms->n ? &oms->orders[id - 1] : NULL;
+	if (id < 1 || id > oms->n)
+		return NULL;
+	id--;
+	return &oms->chunks[id >> TRD_OMS_CHUNK_SHIFT]
+			   [id & (TRD_OMS_CHUNK - 1)];
 }
 
 static inline int

@@ -927,7 +927,7 @@ write_orders(const struct trd_report *r, struct wfile *w,
 		   "link_id,parent_id,client_id,filled_qty,avg_price,"
 		   "reject_code\n");
 	for (size_t i = 0; oms != NULL && i < oms->n && w->err == 0; i++) {
-		const struct trd_order *o = &oms->orders[i];
+		const struct trd_order *o = trd_oms_get(oms, i + 1);
 		int qdp = instr_dp(r, o->ins, 1), pdp = instr_dp(r, o->ins, 0);
 		/* The average is empty before any fill, as a price not set. */
 		int64_t avg = trd_order_avg_price(o);
@@ -1025,7 +1025,7 @@ compute(struct trd_report *r, const struct trd_oms *oms, int64_t fees,
 	if (r->under && r->last.ts - r->peak_ns > r->maxdur_ns)
 		r->maxdur_ns = r->last.ts - r->peak_ns;
 	for (size_t i = 0; i < norders; i++) {
-		const struct trd_order *o = &oms->orders[i];
+		const struct trd_order *o = trd_oms_get(oms, i + 1);
 
 		/* An order counts as filled when it traded at all: a buy
 		 * the cash covered only in part is filled, its rest

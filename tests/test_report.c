@@ -135,7 +135,8 @@ feed(const char *dir)
 	ord[4].expire_ns = (T0 + 4 * DAY) * SEC;
 	ord[4].link_id = 3;
 	ord[4].parent_id = 1;
-	struct trd_oms oms = { .orders = ord, .n = 5, .cap = 5 };
+	struct trd_order *chunk[1] = { ord };
+	struct trd_oms oms = { .chunks = chunk, .n = 5, .nchunks = 1 };
 	struct trd_report_risk risk = { 1, trips, 2 };
 	struct trd_trade_rec win = {
 		.strat = 0, .ins = 0, .side = TRD_SIDE_BUY, .qty = 1500000,
@@ -669,7 +670,8 @@ Test(report, order_events)
 		order(5, 0, 0, TRD_SIDE_BUY, TRD_ORDER_MARKET, 250000, 0,
 		      TRD_ORDER_NEW, ""),
 	};
-	struct trd_oms oms = { .orders = ord, .n = 5, .cap = 5 };
+	struct trd_order *chunk[1] = { ord };
+	struct trd_oms oms = { .chunks = chunk, .n = 5, .nchunks = 1 };
 
 	ord[0].seq = 1;
 	ord[1].seq = 1;

@@ -876,10 +876,12 @@ Test(venue, random_long_short_fills_keep_the_books_and_the_rule)
 			cr_assert_eq(trd_venue_cancel(&r.v, old, "canceled by the strategy", ts), 0);
 		}
 	}
-	for (size_t i = 0; i < r.oms.n; i++)
-		if (strncmp(r.oms.orders[i].reason, "rest canceled: insufficient "
-			    "c", 29) == 0)
+	for (size_t i = 0; i < r.oms.n; i++) {
+		const struct trd_order *o = trd_oms_get(&r.oms, i + 1);
+		cr_assert_not_null(o);
+		if (strncmp(o->reason, "rest canceled: insufficient c", 29) == 0)
 			seen.rest_canceled++;
+	}
 	check_books(&r);
 	cr_assert_gt(r.fills, 4000, "only %d fills", r.fills);
 	cr_assert_gt(seen.opens_short, 100, "%d", seen.opens_short);
