@@ -283,7 +283,8 @@ covered(const struct trd_venue *v, size_t ins, int side, int64_t px,
 
 /* Largest multiple of lot, at most omax, that the rule lets open beside
  * closing c.  The need grows with the quantity, so a bisection over lots
- * finds it; only quantities that passed are ever returned. */
+ * finds it; only quantities that passed are ever returned.  Most orders
+ * were sized to fit: the whole of omax is tried first. */
 static int64_t
 max_open(const struct trd_venue *v, size_t ins, int side, int64_t px,
 	 int64_t c, int64_t omax, int64_t lot, i128 free)
@@ -291,6 +292,11 @@ max_open(const struct trd_venue *v, size_t ins, int side, int64_t px,
 	int64_t lo = 0, hi = omax / lot;
 	i128 need, have;
 
+	if (hi > 0 && covered(v, ins, side, px, c, hi * lot, free, &need,
+			      &have))
+		return hi * lot;
+	if (hi > 0)
+		hi--;
 	while (lo < hi) {
 		/* The upper middle, without overflowing at INT64_MAX. */
 		int64_t mid = lo + (hi - lo) / 2 + (hi - lo) % 2;
