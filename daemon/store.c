@@ -1000,17 +1000,23 @@ trd_bar_cursor_read_strided(struct trd_bar_cursor *c, struct trd_bar *out,
 		if (take > (uint32_t)(max - n))
 			take = (uint32_t)(max - n);
 		rec = c->page + (size_t)c->page_i * TRD_BAR_REC_SIZE;
-		for (uint32_t j = 0; j < take; j++, rec += TRD_BAR_REC_SIZE) {
-			struct trd_bar *b = (struct trd_bar *)dst;
-			if (get_ts(rec) >= c->to_ns) {
-				rc = MDB_NOTFOUND;
-				break;
-			}
-			bar_decode(rec, sym, tf_s, b);
-			dst += stride;
-			n++;
-			c->page_i++;
+		/* The page is sorted: if its last bar taken is before to_ns,
+		 * all are; else stop at the first that is not. */
+		if (get_ts(rec + (size_t)(take - 1) * TRD_BAR_REC_SIZE) >=
+		    c->to_ns) {
+			uint32_t k = 0;
+			while (get_ts(rec + (size_t)k * TRD_BAR_REC_SIZE) <
+			       c->to_ns)
+				k++;
+			take = k;
+			rc = MDB_NOTFOUND;
 		}
+		for (uint32_t j = 0; j < take; j++)
+			bar_decode(rec + (size_t)j * TRD_BAR_REC_SIZE, sym,
+				   tf_s, (struct trd_bar *)(dst + j * stride));
+		dst += take * stride;
+		n += (int)take;
+		c->page_i += take;
 	}
 	if (rc == MDB_NOTFOUND)
 		c->done = 1;
