@@ -27,7 +27,13 @@ CFLAGS   += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover
 LDFLAGS  += -fsanitize=$(SANITIZE)
 else
 # tcmalloc replaces malloc; it cannot be combined with ASan's allocator.
-LDLIBS   += -ltcmalloc
+# Nothing names a tcmalloc symbol, so with Debian's default --as-needed
+# (and LTO, whose objects only appear after the libraries are scanned) the
+# linker would drop it and malloc would silently be glibc's: keep it
+# needed, and check traderd's link says so.
+LDLIBS   += -Wl,--push-state,--no-as-needed -ltcmalloc -Wl,--pop-state
+CHECK_ALLOC = @readelf -d $@ | grep -q 'NEEDED.*libtcmalloc' || \
+	      { echo "$@: not linked with tcmalloc" >&2; rm -f $@; exit 1; }
 # Link-time optimisation: the per-bar path crosses files (engine, replay,
 # trading, report, portfolio); inlining across them is worth 2-5% on the
 # sma_cross replay (BENCHMARKS.md).  LTO=0 turns it off.
@@ -86,6 +92,7 @@ $(LIB): $(LIB_OBJ)
 
 $(TRADERD): $(BUILD)/daemon/main.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CHECK_ALLOC)
 
 $(TRADERCTL): $(BUILD)/tools/traderctl.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
