@@ -251,18 +251,28 @@ Test(backtest, sma_cross_matches_reference_on_sample_data)
 	free(sr.close);
 }
 
+/* Bars from gen_bars ARGS, loaded for the reference and imported as
+ * symbol. */
+static void
+generate_and_import(struct series *sr, const char *args, const char *symbol)
+{
+	char path[4200];
+
+	snprintf(path, sizeof(path), "%s/%s.csv", dir, symbol);
+	cr_assert_eq(th_run(NULL, "%s %s > %s", th_bin("gen_bars"), args, path),
+		     0);
+	load(sr, path);
+	cr_assert_eq(th_run(NULL, "%s --data-dir %s/db import --symbol %s "
+			    "--timeframe 1m %s", th_bin("traderctl"), dir,
+			    symbol, path), 0);
+}
+
 Test(backtest, sma_cross_matches_reference_on_100k_synthetic_bars)
 {
 	struct series sr = { 0 };
-	char path[4200];
 
-	cr_assert_eq(th_run(NULL, "%s --seed 7 --rows 100000 > %s/syn.csv",
-			    th_bin("gen_bars"), dir), 0);
-	snprintf(path, sizeof(path), "%s/syn.csv", dir);
-	load(&sr, path);
+	generate_and_import(&sr, "--seed 7 --rows 100000", "SYN");
 	cr_assert_eq(sr.n, 100000);
-	cr_assert_eq(th_run(NULL, "%s --data-dir %s/db import --symbol SYN "
-			    "--timeframe 1m %s", th_bin("traderctl"), dir, path), 0);
 	check_against_reference(&sr, "SYN", "0.01", "0.001", 10, 30);
 	free(sr.open);
 	free(sr.close);
@@ -278,20 +288,14 @@ Test(backtest, sma_cross_matches_reference_on_100k_synthetic_bars)
 Test(backtest, sma_cross_exact_past_64_bits)
 {
 	struct series sr = { 0 };
-	char path[4200];
 
-	cr_assert_eq(th_run(NULL, "%s --seed 11 --rows 20000 --price 130000000 "
-			    "--drift 0.00002 --dp 8 > %s/big.csv",
-			    th_bin("gen_bars"), dir), 0);
-	snprintf(path, sizeof(path), "%s/big.csv", dir);
-	load(&sr, path);
+	generate_and_import(&sr, "--seed 11 --rows 20000 --price 130000000 "
+			    "--drift 0.00002 --dp 8", "BIG");
 	cr_assert_eq(sr.n, 20000);
 	cr_assert_lt(sr.close[0], INT64_MAX / (2 * 30 * 11),
 		     "the series must start in the 64-bit range");
 	cr_assert_gt(sr.close[sr.n - 1], INT64_MAX / (2 * 30 * 11),
 		     "and leave it");
-	cr_assert_eq(th_run(NULL, "%s --data-dir %s/db import --symbol BIG "
-			    "--timeframe 1m %s", th_bin("traderctl"), dir, path), 0);
 	check_against_reference(&sr, "BIG", "0.00000001", "0.00000001", 10, 30);
 	free(sr.open);
 	free(sr.close);

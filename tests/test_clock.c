@@ -245,6 +245,65 @@ Test(engine, timer_fires_between_bars_in_virtual_time)
 	cr_assert_eq(uv_loop_close(&loop), 0, "loop must close cleanly");
 }
 
+/* A subscriber that, on the first bar, arms a timer 30 s on. */
+struct arming {
+	struct rec         r;
+	struct named_timer t;
+	int                armed;
+};
+
+static void
+arming_bar_cb(void *arg, const struct trd_event *ev)
+{
+	struct arming *a = arg;
+
+	bar_cb(&a->r, ev);
+	if (!a->armed++)
+		trd_timer_start(&a->t.t, ev->ts_ns + 30 * SEC, 0);
+}
+
+static void
+count_done_cb(struct trd_engine *e, int status)
+{
+	cr_assert_eq(status, 0);
+	/* Every event counted, across pulls, the first and last times
+	 * kept. */
+	cr_assert_eq(e->stats.events, 4);
+	cr_assert_eq(e->stats.first_ns, 36060 * SEC);
+	cr_assert_eq(e->stats.last_ns, 36240 * SEC);
+	trd_engine_close(e);
+}
+
+Test(engine, timer_armed_by_a_bar_fires_before_the_next_bar)
+{
+	/* The first three bars come in one pull; the first arms a timer
+	 * due before the second is delivered.  At speed max the engine
+	 * hands a pull's events on in one run, which must stop for it. */
+	int64_t t0 = 36000;
+	struct trd_event evs[4] = { mkbar(t0, 60), mkbar(t0 + 60, 60),
+				    mkbar(t0 + 120, 60), mkbar(t0 + 180, 60) };
+	struct vec_source src = { { &vec_ops, t0 * SEC }, evs, 4, 0 };
+	uv_loop_t loop;
+	struct trd_engine e;
+	struct arming a = { .t = { .name = "armed" } };
+
+	a.t.rec = &a.r;
+	uv_loop_init(&loop);
+	cr_assert_eq(trd_engine_init(&e, &loop, TRD_CLOCK_VIRTUAL, 0), 0);
+	a.r.clock = &e.clock;
+	trd_engine_subscribe(&e, arming_bar_cb, &a);
+	trd_timer_init(&a.t.t, &e.clock, named_cb, &a.t);
+	cr_assert_eq(trd_engine_replay(&e, &src.base, 0, count_done_cb), 0);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	cr_assert_eq(a.r.n, 5);
+	cr_assert_str_eq(a.r.log[0], "bar@36060");
+	cr_assert_str_eq(a.r.log[1], "armed@36090");
+	cr_assert_str_eq(a.r.log[2], "bar@36120");
+	cr_assert_str_eq(a.r.log[3], "bar@36180");
+	cr_assert_str_eq(a.r.log[4], "bar@36240");
+	cr_assert_eq(uv_loop_close(&loop), 0);
+}
+
 Test(engine, paced_replay_keeps_virtual_time_in_step_with_wall)
 {
 	/* 10 bars of 60 s at speed 6000: 0.1 s of wall time. */
