@@ -435,6 +435,62 @@ Test(report, equity_interval)
 	free(dir);
 }
 
+/* The equity path of flat_runs: plateaus at the peak, under water and
+ * at the end, exposure on and off, one bar or two per sample.  Returns
+ * report.json and report.html of the run. */
+static void
+run_plateaus(const char *dir, uint32_t interval_s, char **json, char **html)
+{
+	struct trd_report_meta m = meta(dir);
+	struct trd_report *r;
+	int64_t ts = T0 * SEC, eq = 100 * CASH;
+
+	m.tf_s = 60;
+	m.equity_interval_s = interval_s;
+	cr_assert_eq(trd_report_open(&r, &m), 0);
+	/* Enough samples for the chart's stride to grow: the shortcut
+	 * only runs between its points. */
+	for (int i = 0; i < 20000; i++) {
+		/* 37-sample plateaus (not a multiple of the chart's
+		 * stride, so runs end between its points) from the initial cash on (a first
+		 * return of 0, as a strategy that waits for its windows
+		 * has); every third one a step up to a new peak, the others
+		 * down or back up under it. */
+		if (i > 0 && i % 37 == 0)
+			eq += (i / 37) % 3 == 0 ? 7 * CASH
+			      : (i / 37) % 3 == 1 ? -5 * CASH : 2 * CASH;
+		ts += 60 * SEC;
+		trd_report_sample(r, ts, eq, eq - 50 * CASH, (i / 100) % 2,
+				  1 + (uint64_t)(i % 3 == 0));
+	}
+	cr_assert_eq(trd_report_finish(r, NULL, 0, NULL), 0);
+	*json = slurp(dir, "report.json");
+	*html = slurp(dir, "report.html");
+}
+
+/* A flat book takes trd_report_sample's shortcut only when equity.csv
+ * rows are grouped (equity_interval_s); with a row per sample every
+ * sample goes the full way.  The metrics and the chart must not tell
+ * the two apart. */
+Test(report, flat_runs_count_as_full_samples)
+{
+	char *d1 = th_tmpdir(), *d2 = th_tmpdir();
+	char *j1, *h1, *j2, *h2;
+
+	run_plateaus(d1, 0, &j1, &h1);
+	run_plateaus(d2, 3600, &j2, &h2);
+	cr_assert_str_eq(j1, j2);
+	cr_assert_str_eq(h1, h2);
+	free(j1);
+	free(h1);
+	free(j2);
+	free(h2);
+	th_rmtree(d1);
+	th_rmtree(d2);
+	free(d1);
+	free(d2);
+}
+
 /* The hand formatting of the hot path prints what the library's
  * formatters print, over awkward values. */
 Test(report, equity_lines_match_formatters)
