@@ -101,7 +101,6 @@ struct trd_report {
 	 * settle() counts the flat_grant - flat_left taken into n, nret,
 	 * skip and the peak time before anything reads those. */
 	uint64_t                 flat_left, flat_grant;
-	int                      flat_peak; /* the run is at the peak */
 
 	uint64_t                 ntrades, nwins;
 	__int128                 gross_profit, gross_loss;
@@ -610,7 +609,8 @@ settle(struct trd_report *r)
 	r->n += k;
 	r->nret += k;
 	r->skip -= k;
-	if (r->flat_peak) /* at the peak: still at it */
+	/* The run's equity is prev, and the peak has not moved since. */
+	if (r->prev >= r->peak) /* at the peak: still at it */
 		r->peak_ns = r->last.ts;
 	r->last_kept = 0;
 	r->flat_grant = r->flat_left;
@@ -711,7 +711,6 @@ sample_full(struct trd_report *r, int64_t ts_ns, int64_t equity,
 				       r->eq_every_ns != 0 && r->skip > 1
 			       ? r->skip - 1 : 0;
 	r->flat_grant = r->flat_left;
-	r->flat_peak = equity >= r->peak;
 }
 
 void
