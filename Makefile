@@ -103,7 +103,7 @@ $(BENCH_FEAT): $(BUILD)/tools/bench_features.o $(LIB)
 $(GEN_BARS): $(BUILD)/tools/gen_bars.o
 	$(CC) $(LDFLAGS) -o $@ $^ -lm
 
-$(BUILD)/tests/%: $(BUILD)/tests/%.o $(BUILD)/tests/helpers.o $(LIB)
+$(BUILD)/tests/%: $(BUILD)/tests/%.o $(BUILD)/tests/helpers.o $(BUILD)/tests/rig.o $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcriterion
 
@@ -115,9 +115,12 @@ else
 test: deps check
 endif
 
-# Run every suite; the integration tests find the binaries through
-# TRD_BIN_DIR.  The closing line sums the suites' results.
+# Run the layout rules (no include cycle between daemon modules, no
+# daemon file over 1500 lines), then every suite; the integration tests
+# find the binaries through TRD_BIN_DIR.  The closing line sums the
+# suites' results.
 check: $(BINS) $(PLUGINS) $(TPLUGINS) $(TEST_BINS)
+	@tools/check-layout daemon
 	@TRD_BIN_DIR=$(abspath $(BUILD)) \
 	 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	 tools/run-tests.sh $(TEST_BINS)

@@ -93,6 +93,16 @@ trd_clock_next_due(const struct trd_clock *c)
  */
 void trd_clock_advance(struct trd_clock *c, int64_t limit_ns, int inclusive);
 
+/* Virtual clock: set the time to t (the time of the event being
+ * delivered), never backwards; timers are not fired (the engine fires
+ * those due first with trd_clock_advance). */
+static inline void
+trd_clock_set(struct trd_clock *c, int64_t t)
+{
+	if (t > c->virt_ns)
+		c->virt_ns = t;
+}
+
 /* Monotonic wall time in ns, for pacing and for measuring elapsed time
  * only; never for anything a strategy sees. */
 int64_t trd_clock_mono_ns(void);

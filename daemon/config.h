@@ -2,7 +2,8 @@
  * config: the YAML configuration, declared once and parsed into a
  * generation object.
  *
- * Every key is declared in one schema table in config.c (key, type, bounds,
+ * Every key is declared in one schema table in config_schema.c (key, type,
+ * bounds,
  * default, whether it may change on reload, where it lands in struct
  * trd_config).  Loading parses the whole file into a new struct trd_config,
  * validates all of it, and reports every error as
@@ -29,6 +30,8 @@ enum trd_mode {
 
 struct trd_instrument_conf {
 	char     symbol[TRD_SYMBOL_MAX + 1];
+	char     venue_symbol[TRD_SYMBOL_MAX + 1]; /* the venue's name for
+						   * it; "" = symbol */
 	uint8_t  price_dp;  /* decimals stored for prices (default 8) */
 	uint8_t  qty_dp;    /* decimals stored for quantities (default 8) */
 	int64_t  tick_size; /* scaled by 10^price_dp; > 0 */
@@ -124,6 +127,10 @@ struct trd_config {
 
 	char              *plugin_dir;  /* default "build/plugins" */
 
+	/* The session's housekeeping tick: expiries, age cancels, the kill
+	 * switch and stale flags on the clock (session.h). */
+	uint32_t           housekeeping_ms;
+
 	struct {
 		int64_t cash;         /* scaled by 10^TRD_CASH_DP; > 0 */
 	} account;
@@ -132,7 +139,7 @@ struct trd_config {
 		enum trd_venue_kind kind;
 		int64_t  fee_bps;      /* scaled by 10^TRD_BPS_DP; 0..10000 bps */
 		int64_t  slippage_bps; /* scaled by 10^TRD_BPS_DP; 0..10000 bps */
-		uint64_t seed;         /* for anything random in the venue */
+		uint64_t seed;         /* reserved: accepted, ignored */
 		int64_t  participation; /* of a bar's volume, scaled 10^6;
 					 * 0: no cap */
 		uint32_t submit_latency_ms, cancel_latency_ms;

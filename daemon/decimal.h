@@ -33,6 +33,14 @@ int trd_dec_format_short(int64_t v, int dp, char *buf);
  * saturated at the int64 range first. */
 int trd_dec_format_short128(__int128 v, int dp, char *buf);
 
+/* v clamped to the int64 range: money saturates rather than wraps. */
+static inline int64_t
+trd_sat64(__int128 v)
+{
+	return v > INT64_MAX ? INT64_MAX : v < INT64_MIN ? INT64_MIN
+							 : (int64_t)v;
+}
+
 /* Convert a scaled value to a double (for statistics, never for money). */
 static inline double
 trd_dec_to_double(int64_t v, int dp)

@@ -12,8 +12,6 @@
 
 #include "engine.h"
 #include "errors.h"
-#include "log.h"
-#include "timefmt.h"
 
 static void pump(struct trd_engine *e);
 
@@ -37,6 +35,14 @@ trd_engine_init(struct trd_engine *e, uv_loop_t *loop,
 	return 0;
 }
 
+static void
+stop_push(struct trd_engine *e, int n)
+{
+	for (int i = n - 1; i >= 0; i--)
+		if (e->push[i]->ops->stop)
+			e->push[i]->ops->stop(e->push[i]);
+}
+
 void
 trd_engine_close(struct trd_engine *e)
 {
@@ -44,6 +50,11 @@ trd_engine_close(struct trd_engine *e)
 		e->src->ops->destroy(e->src);
 		e->src = NULL;
 	}
+	if (e->state == TRD_ENGINE_RUNNING && e->mode == TRD_ENGINE_LIVE)
+		stop_push(e, e->npush);
+	for (int i = 0; i < e->npush; i++)
+		e->push[i]->ops->destroy(e->push[i]);
+	e->npush = 0;
 	free(e->buf);
 	e->buf = NULL;
 	trd_clock_close(&e->clock);
@@ -76,8 +87,15 @@ deliver(struct trd_engine *e, const struct trd_event *ev)
 }
 
 void
-trd_engine_dispatch(struct trd_engine *e, const struct trd_event *ev)
+trd_engine_push(struct trd_engine *e, const struct trd_event *ev)
 {
+	if (e->state != TRD_ENGINE_RUNNING || e->mode != TRD_ENGINE_LIVE)
+		return;
+	if (e->clock.kind == TRD_CLOCK_VIRTUAL) {
+		/* Timers due before the event see the data before it; one due
+		 * at its time runs after it, as in a replay. */
+		trd_clock_advance(&e->clock, ev->ts_ns, 0);
+	}
 	deliver(e, ev);
 }
 
@@ -104,6 +122,8 @@ finish(struct trd_engine *e, int status)
 	flush_stats(e);
 	uv_idle_stop(&e->idle);
 	uv_timer_stop(&e->pace);
+	if (e->mode == TRD_ENGINE_LIVE)
+		stop_push(e, e->npush);
 	e->state = TRD_ENGINE_DONE;
 	e->status = status;
 	e->stats.wall_end_ns = trd_clock_mono_ns();
@@ -161,8 +181,7 @@ run(struct trd_engine *e, int end)
 		const struct trd_event *ev = &buf[i];
 		if (ev->ts_ns > trd_clock_next_due(&e->clock))
 			break;
-		if (ev->ts_ns > e->clock.virt_ns)
-			e->clock.virt_ns = ev->ts_ns;
+		trd_clock_set(&e->clock, ev->ts_ns);
 		e->ibuf = ++i;
 		for (int k = 0; k < e->nsubs; k++)
 			e->subs[k].fn(e->subs[k].arg, ev);
@@ -229,7 +248,8 @@ trd_engine_replay(struct trd_engine *e, struct trd_source *src, double speed,
 		  trd_engine_done_cb done_cb)
 {
 	if (e->clock.kind != TRD_CLOCK_VIRTUAL || e->state != TRD_ENGINE_IDLE ||
-	    !(speed >= 0) || isinf(speed) || e->src != NULL) {
+	    !(speed >= 0) || isinf(speed) || e->src != NULL ||
+	    src->ops->pull == NULL) {
 		src->ops->destroy(src);
 		return -EINVAL;
 	}
@@ -238,10 +258,11 @@ trd_engine_replay(struct trd_engine *e, struct trd_source *src, double speed,
 		return -ENOMEM;
 	}
 	e->src = src;
+	e->mode = TRD_ENGINE_REPLAY;
 	e->done_cb = done_cb;
 	e->state = TRD_ENGINE_RUNNING;
-	if (src->start_ns != TRD_TIME_UNSET && src->start_ns > e->clock.virt_ns)
-		e->clock.virt_ns = src->start_ns;
+	if (src->start_ns != TRD_TIME_UNSET)
+		trd_clock_set(&e->clock, src->start_ns);
 	e->stats.wall_start_ns = trd_clock_mono_ns();
 	e->speed = -1; /* force set_speed to arm the right handle */
 	trd_engine_set_speed(e, speed);
@@ -271,4 +292,41 @@ void
 trd_engine_stop(struct trd_engine *e)
 {
 	finish(e, TRD_ESTOPPED);
+}
+
+int
+trd_engine_live(struct trd_engine *e, struct trd_source **srcs, int n,
+		trd_engine_done_cb done_cb)
+{
+	int rc = 0;
+
+	if (e->state != TRD_ENGINE_IDLE || e->src != NULL || e->npush != 0 ||
+	    n < 0 || n > TRD_ENGINE_MAX_PUSH)
+		rc = -EINVAL;
+	for (int i = 0; rc == 0 && i < n; i++)
+		if (srcs[i]->ops->start == NULL)
+			rc = -EINVAL;
+	if (rc != 0) {
+		for (int i = 0; i < n; i++)
+			srcs[i]->ops->destroy(srcs[i]);
+		return rc;
+	}
+	for (int i = 0; i < n; i++)
+		e->push[i] = srcs[i];
+	e->npush = n;
+	e->mode = TRD_ENGINE_LIVE;
+	e->done_cb = done_cb;
+	e->state = TRD_ENGINE_RUNNING;
+	e->stats.wall_start_ns = trd_clock_mono_ns();
+	for (int i = 0; i < n; i++) {
+		if ((rc = srcs[i]->ops->start(srcs[i], e)) != 0) {
+			stop_push(e, i);
+			for (int k = 0; k < n; k++)
+				srcs[k]->ops->destroy(srcs[k]);
+			e->npush = 0;
+			e->state = TRD_ENGINE_IDLE;
+			return rc;
+		}
+	}
+	return 0;
 }

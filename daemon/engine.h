@@ -1,9 +1,18 @@
 /*
- * engine: the one loop's event dispatcher and replay pacer.
+ * engine: the one loop's event dispatcher, replay pacer and live driver.
  *
  * The engine owns the clock and hands every market-data event to its
- * subscribers (strategies, features, the venue) in order.  Under a virtual
- * clock it pulls events from a source and paces them: at speed N, virtual
+ * subscribers (the session: venue, features, strategies) in order.  It
+ * runs in one of two modes, with the same subscribers:
+ *
+ *   replay  under a virtual clock it pulls events from a source and paces
+ *           them (below), and ends at the end of the data;
+ *   live    it starts push sources (feeds), which deliver events with
+ *           trd_engine_push() from their own loop callbacks as data
+ *           arrives, until the engine is stopped.  Under the wall clock
+ *           the events carry the time they were received.
+ *
+ * In a replay, at speed N, virtual
  * time advances N times faster than wall time; at speed 0 ("max") it runs
  * unpaced, returning to the loop every TRD_ENGINE_SLICE events so signals
  * and sockets are still served.  Timers of the virtual clock fire in
@@ -29,8 +38,9 @@
 
 struct trd_engine;
 typedef void (*trd_event_cb)(void *arg, const struct trd_event *ev);
-/* Called once when a replay ends: status 0 at the end of the data,
- * TRD_ESTOPPED when stopped early, or the source's error. */
+/* Called once when a run ends: a replay with status 0 at the end of the
+ * data, TRD_ESTOPPED when stopped early, or the source's error; a live
+ * run with TRD_ESTOPPED when stopped. */
 typedef void (*trd_engine_done_cb)(struct trd_engine *e, int status);
 
 enum trd_engine_state {
@@ -38,6 +48,13 @@ enum trd_engine_state {
 	TRD_ENGINE_RUNNING,
 	TRD_ENGINE_DONE,
 };
+
+enum trd_engine_mode {
+	TRD_ENGINE_REPLAY,
+	TRD_ENGINE_LIVE,
+};
+
+#define TRD_ENGINE_MAX_PUSH 16 /* push sources of a live run */
 
 struct trd_engine_stats {
 	uint64_t events;
@@ -54,7 +71,10 @@ struct trd_engine {
 	} subs[TRD_ENGINE_MAX_SUBS];
 	int                 nsubs;
 
-	struct trd_source  *src;
+	enum trd_engine_mode mode;
+	struct trd_source  *src;         /* replay */
+	struct trd_source  *push[TRD_ENGINE_MAX_PUSH]; /* live */
+	int                 npush;
 	struct trd_event   *buf;
 	int                 nbuf, ibuf;
 	int                 run0;        /* first event not yet counted */
@@ -89,10 +109,26 @@ int trd_engine_replay(struct trd_engine *e, struct trd_source *src,
 		      double speed, trd_engine_done_cb done_cb);
 /* Change the pace of a running replay (0 = max). */
 void trd_engine_set_speed(struct trd_engine *e, double speed);
-/* End a running replay early: done_cb(TRD_ESTOPPED) at once. */
+/* End a running replay or live run: live sources are stopped, then
+ * done_cb(TRD_ESTOPPED) runs at once. */
 void trd_engine_stop(struct trd_engine *e);
 
-/* Push sources deliver one event now (wall clock). */
-void trd_engine_dispatch(struct trd_engine *e, const struct trd_event *ev);
+/*
+ * Start a live run over the push sources srcs[0..n) (n <= 16; the engine
+ * takes ownership of every one, and destroys them all if this fails).
+ * Each is started in turn; done_cb runs when trd_engine_stop ends the run.
+ * Returns 0, -EINVAL (not idle, too many sources, a pull source), or the
+ * first start error (the sources started before it are stopped).
+ */
+int trd_engine_live(struct trd_engine *e, struct trd_source **srcs, int n,
+		    trd_engine_done_cb done_cb);
+
+/*
+ * A push source delivers one event (ignored unless a live run is
+ * running).  Under the wall clock ev->ts_ns should be the receive time
+ * (trd_clock_now); under a virtual clock (tests, recorded sessions) the
+ * clock is first advanced to it, firing the timers due before it.
+ */
+void trd_engine_push(struct trd_engine *e, const struct trd_event *ev);
 
 #endif

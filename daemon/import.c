@@ -122,21 +122,39 @@ split(const char *s, size_t len, struct field *f)
 	}
 }
 
-/* Non-negative integer field; -1 if it is not one. */
-static int64_t
-parse_uint(const struct field *f)
+/*
+ * Non-negative integer field into *out: 0, TRD_ESYNTAX if it is not
+ * digits only, TRD_ERANGE if it is above INT64_MAX (accumulated in
+ * uint64_t, checked before each step, as trd_dec_parse does).
+ */
+static int
+parse_uint(const struct field *f, int64_t *out)
 {
-	int64_t v = 0;
+	uint64_t v = 0;
 
-	if (f->len == 0 || f->len > 19)
-		return -1;
+	if (f->len == 0)
+		return TRD_ESYNTAX;
 	for (size_t i = 0; i < f->len; i++) {
 		char c = f->s[i];
 		if (c < '0' || c > '9')
-			return -1;
-		v = v * 10 + (c - '0');
+			return TRD_ESYNTAX;
 	}
-	return v;
+	for (size_t i = 0; i < f->len; i++) {
+		uint64_t d = (uint64_t)(f->s[i] - '0');
+		if (v > ((uint64_t)INT64_MAX - d) / 10)
+			return TRD_ERANGE;
+		v = v * 10 + d;
+	}
+	*out = (int64_t)v;
+	return 0;
+}
+
+/* Why parse_uint refused a field, for a rejected row's report. */
+static const char *
+uint_error(int rc)
+{
+	return rc == TRD_ERANGE ? "is too large (at most 9223372036854775807)"
+				: "is not a non-negative integer";
 }
 
 static int64_t
@@ -172,10 +190,11 @@ parse_row(struct parser *p, const char *s, size_t len, uint64_t line,
 	if (n != want)
 		REJECT(p, line, "%d columns, expected %d%s", n, want,
 		       n < want ? " (truncated line?)" : "");
-	if ((ts = parse_uint(&f[0])) < 0)
-		REJECT(p, line, "%s '%.*s' is not a non-negative integer",
+	if ((rc = parse_uint(&f[0], &ts)) != 0)
+		REJECT(p, line, "%s '%.*s' %s",
 		       p->fmt == TRD_FMT_BINANCE ? "open_time" : "ts",
-		       (int)(f[0].len > 40 ? 40 : f[0].len), f[0].s);
+		       (int)(f[0].len > 40 ? 40 : f[0].len), f[0].s,
+		       uint_error(rc));
 	unit = unit_of(p, ts);
 	if (p->unit_ns == 0) {
 		p->unit_ns = unit;
@@ -217,9 +236,12 @@ parse_row(struct parser *p, const char *s, size_t len, uint64_t line,
 		       "timeframe", (long long)ts,
 		       (long long)(p->tf_ns / TRD_NS_PER_SEC));
 	if (p->fmt == TRD_FMT_BINANCE) {
-		int64_t ct = parse_uint(&f[6]);
-		int64_t tf_units = p->tf_ns / p->unit_ns;
-		if (ct < 0 || ct != ts + tf_units - 1)
+		int64_t ct, tf_units = p->tf_ns / p->unit_ns;
+		if ((rc = parse_uint(&f[6], &ct)) != 0)
+			REJECT(p, line, "close_time '%.*s' %s",
+			       (int)(f[6].len > 40 ? 40 : f[6].len), f[6].s,
+			       uint_error(rc));
+		if (ct != ts + tf_units - 1)
 			REJECT(p, line, "close_time '%.*s' does not match "
 			       "open_time + timeframe (expected %lld): wrong "
 			       "--timeframe?",

@@ -20,16 +20,16 @@
 #include <uv.h>
 
 #include "config.h"
+#include "decimal.h"
 #include "engine.h"
 #include "errors.h"
 #include "log.h"
 #include "replay.h"
+#include "session.h"
 #include "store.h"
 #include "timefmt.h"
-#include "trading.h"
-#include "decimal.h"
 
-#define TRADERD_VERSION "0.1.0"
+#define TRADERD_VERSION "0.2.0"
 
 struct daemon {
 	uv_loop_t          loop;
@@ -38,11 +38,15 @@ struct daemon {
 	struct trd_store  *store;
 	struct trd_engine  engine;
 	int                engine_init;
-	struct trd_trading trading;
-	int                trading_init;
+	struct trd_session session;
+	int                session_init;
+	/* The bare replay (no strategy) maps instruments itself. */
+	struct trd_registry reg;
+	int                reg_init;
 	const char        *report_dir;  /* --report, else the config's */
 	uv_signal_t        sig_int, sig_term, sig_hup;
 	int                signals_init;
+	int                done, done_status;
 	int                exit_code;
 	/* Command-line overrides of the config. */
 	int                replay;
@@ -109,7 +113,7 @@ close_walk_cb(uv_handle_t *h, void *arg)
 }
 
 static void
-shutdown_daemon(struct daemon *d)
+close_signals(struct daemon *d)
 {
 	if (d->signals_init) {
 		uv_close((uv_handle_t *)&d->sig_int, NULL);
@@ -117,13 +121,23 @@ shutdown_daemon(struct daemon *d)
 		uv_close((uv_handle_t *)&d->sig_hup, NULL);
 		d->signals_init = 0;
 	}
-	if (d->trading_init) {
-		trd_trading_free(&d->trading);
-		d->trading_init = 0;
+}
+
+static void
+shutdown_daemon(struct daemon *d)
+{
+	close_signals(d);
+	if (d->session_init) {
+		trd_session_free(&d->session);
+		d->session_init = 0;
 	}
 	if (d->engine_init) {
 		trd_engine_close(&d->engine);
 		d->engine_init = 0;
+	}
+	if (d->reg_init) {
+		trd_registry_free(&d->reg);
+		d->reg_init = 0;
 	}
 }
 
@@ -135,20 +149,36 @@ peak_rss_kib(void)
 	return getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_maxrss : 0;
 }
 
+/*
+ * The replay has ended.  Nothing is written or freed here, inside the
+ * engine's own callback: the signals are closed so the loop runs dry, and
+ * main finishes the run after uv_run returns (a safe time).
+ */
 static void
 replay_done_cb(struct trd_engine *e, int status)
 {
 	struct daemon *d = e->data;
+
+	d->done = 1;
+	d->done_status = status;
+	close_signals(d);
+}
+
+/* The end of a run: the summary, the session's report. */
+static void
+finish_run(struct daemon *d)
+{
+	struct trd_engine *e = &d->engine;
 	const struct trd_engine_stats *st = &e->stats;
 	double wall = (double)(st->wall_end_ns - st->wall_start_ns) / 1e9;
 	char a[TRD_TIME_BUFSZ], b[TRD_TIME_BUFSZ];
 
-	if (status == TRD_ESTOPPED) {
+	if (d->done_status == TRD_ESTOPPED) {
 		log_warn("replay stopped at %s after %llu events",
 			 trd_time_format(trd_clock_now(&e->clock), a),
 			 (unsigned long long)st->events);
-	} else if (status != 0) {
-		log_error("replay failed: %s", trd_strerror(status));
+	} else if (d->done_status != 0) {
+		log_error("replay failed: %s", trd_strerror(d->done_status));
 		d->exit_code = 1;
 	}
 	if (st->events == 0)
@@ -161,35 +191,35 @@ replay_done_cb(struct trd_engine *e, int status)
 		       trd_time_format(st->last_ns, b), wall,
 		       wall > 0 ? (double)st->events / wall : 0.0,
 		       (double)peak_rss_kib() / 1024.0);
-	if (d->trading_init) {
-		struct trd_trading *t = &d->trading;
-		int64_t eq = trd_portfolio_equity(&t->pf), ret;
+	if (d->session_init) {
+		struct trd_session *t = &d->session;
+		const struct trd_oms_stats *os = &t->oms.stats;
+		uint64_t partial = os->partial;
+		int64_t eq, ret;
 		char a1[32], a2[32], a3[32];
-		uint64_t filled = 0, rejected = t->oms.nrejected;
 
-		for (size_t i = 0; i < t->oms.n; i++)
-			filled += trd_oms_get(&t->oms, i + 1)->filled > 0;
-
-		d->trading_init = 0;
-		if (trd_trading_finish(t) != 0)
+		if (trd_session_finish(t) != 0)
 			d->exit_code = 1;
+		for (const struct trd_order *o = t->oms.open_head; o;
+		     o = o->next_open)
+			partial += o->filled > 0;
+		eq = trd_portfolio_equity(&t->pf);
 		ret = eq - t->pf.initial_cash;
 		trd_dec_format_short(eq, TRD_CASH_DP, a1);
 		trd_dec_format_short(ret, TRD_CASH_DP, a2);
 		trd_dec_format_short(t->pf.fees, TRD_CASH_DP, a3);
 		printf("result: final equity %s (%s%s, %+.4f%%), %llu orders "
-		       "(%llu filled, %llu rejected), fees %s\n", a1,
-		       ret >= 0 ? "+" : "", a2,
+		       "(%llu filled, %llu partially filled, %llu rejected), "
+		       "fees %s\n", a1, ret >= 0 ? "+" : "", a2,
 		       100.0 * (double)ret / (double)t->pf.initial_cash,
-		       (unsigned long long)t->oms.n,
-		       (unsigned long long)filled,
-		       (unsigned long long)rejected, a3);
+		       (unsigned long long)os->created,
+		       (unsigned long long)os->filled,
+		       (unsigned long long)partial,
+		       (unsigned long long)os->rejected, a3);
 		if (d->exit_code == 0)
 			printf("report: %s/report.html\n", t->report_dir);
-		trd_trading_free(t);
 	}
 	fflush(stdout);
-	shutdown_daemon(d);
 }
 
 static void
@@ -214,8 +244,8 @@ reload(struct daemon *d)
 		trd_config_free(next);
 		return;
 	}
-	if (d->trading_init)
-		trd_trading_reload(&d->trading, next);
+	if (d->session_init)
+		trd_session_reload(&d->session, next);
 	if (next->replay.speed != d->conf->replay.speed && d->engine_init) {
 		char sp[32];
 		trd_engine_set_speed(&d->engine, next->replay.speed);
@@ -242,7 +272,7 @@ signal_cb(uv_signal_t *h, int signum)
 	if (d->engine_init && d->engine.state == TRD_ENGINE_RUNNING)
 		trd_engine_stop(&d->engine);
 	else
-		shutdown_daemon(d);
+		close_signals(d);
 }
 
 static int
@@ -264,35 +294,61 @@ start_signals(struct daemon *d)
 }
 
 /*
- * With strategies: the engine first (its clock starts at the span's start,
- * so strategies' init sees the right time), then the trading session, then
- * the replay source over the session's instruments.
+ * The engine first (its clock starts at the span's start, so strategies'
+ * init sees the right time), then the session (with strategies) or a
+ * registry of the instruments (a bare replay), then the replay source.
  */
 static int
-start_trading(struct daemon *d, int64_t from, int64_t to, double speed)
+start_replay(struct daemon *d)
 {
 	struct trd_config *c = d->conf;
+	struct trd_store_opts so = {
+		.map_size = (size_t)c->store.map_size_mb << 20,
+		.map_max = (size_t)c->store.map_max_mb << 20,
+	};
+	int64_t from = d->have_from ? d->from_ns : c->replay.from_ns;
+	int64_t to = d->have_to ? d->to_ns : c->replay.to_ns;
+	double speed = d->have_speed ? d->speed : c->replay.speed;
+	const struct trd_registry *reg;
 	struct trd_source *src;
 	char a[TRD_TIME_BUFSZ], sp[32];
 
-	if (trd_engine_init(&d->engine, &d->loop, TRD_CLOCK_VIRTUAL,
-			    from == TRD_TIME_MIN ? 0 : from) != 0)
+	if (from != TRD_TIME_MIN && to != TRD_TIME_MAX && from >= to) {
+		log_error("replay range is empty: from is not before to");
 		return -1;
+	}
+	if (trd_store_open(&d->store, c->data_dir, TRD_STORE_RDONLY, &so) != 0)
+		return -1;
+	if (trd_engine_init(&d->engine, &d->loop, TRD_CLOCK_VIRTUAL,
+			    from == TRD_TIME_MIN ? 0 : from) != 0) {
+		log_error("out of memory");
+		return -1;
+	}
 	d->engine_init = 1;
 	d->engine.data = d;
-	if (trd_trading_init(&d->trading, &d->engine, c, d->store,
-			     d->report_dir) != 0)
-		return -1;
-	d->trading_init = 1;
-	if (trd_replay_open(&src, d->store, trd_trading_ids(&d->trading),
-			    c->ninstruments, c->replay.timeframe_s, from,
+	if (c->nstrategies > 0) {
+		if (trd_session_init(&d->session, &d->engine, c, d->store,
+				     d->report_dir, "bt", 0) != 0)
+			return -1;
+		d->session_init = 1;
+		reg = &d->session.reg;
+	} else {
+		if (trd_registry_init(&d->reg, c) != 0) {
+			log_error("out of memory");
+			return -1;
+		}
+		d->reg_init = 1;
+		if (trd_registry_map_store(&d->reg, d->store) != 0)
+			return -1;
+		reg = &d->reg;
+	}
+	if (trd_replay_open(&src, d->store, reg, c->replay.timeframe_s, from,
 			    to) != 0)
 		return -1;
-	if (src->start_ns != TRD_TIME_UNSET &&
-	    src->start_ns > d->engine.clock.virt_ns)
-		d->engine.clock.virt_ns = src->start_ns;
-	if (trd_engine_replay(&d->engine, src, speed, replay_done_cb) != 0)
+	if (trd_engine_replay(&d->engine, src, speed, replay_done_cb) != 0) {
+		log_error("cannot start the replay");
 		return -1;
+	}
 	log_info("replaying %zu instrument(s) with %zu strateg%s from %s at "
 		 "speed %s", c->ninstruments, c->nstrategies,
 		 c->nstrategies == 1 ? "y" : "ies",
@@ -302,65 +358,49 @@ start_trading(struct daemon *d, int64_t from, int64_t to, double speed)
 	return 0;
 }
 
+/*
+ * traderd -n: everything start-up checks but the data.  The config (done
+ * by the caller), the mode, and a session built as for trading without a
+ * report: each plugin loaded and its init given its params, then
+ * unloaded.  0 when all of it passed (errors are logged).
+ */
 static int
-start_replay(struct daemon *d)
+check_config(struct trd_config *c)
 {
-	struct trd_config *c = d->conf;
-	struct trd_store_opts so = {
-		.map_size = (size_t)c->store.map_size_mb << 20,
-		.map_max = (size_t)c->store.map_max_mb << 20,
-	};
-	uint32_t *ids;
-	struct trd_source *src;
-	int64_t from = d->have_from ? d->from_ns : c->replay.from_ns;
-	int64_t to = d->have_to ? d->to_ns : c->replay.to_ns;
-	double speed = d->have_speed ? d->speed : c->replay.speed;
-	int rc;
+	enum trd_log_level level = trd_log_get_level();
+	struct trd_engine e;
+	struct trd_session t;
+	uv_loop_t loop;
+	int rc = 0;
 
-	if (from != TRD_TIME_MIN && to != TRD_TIME_MAX && from >= to) {
-		log_error("replay range is empty: from is not before to");
+	if (c->mode != TRD_MODE_REPLAY) {
+		log_error("mode '%s' is not available in this version; use "
+			  "mode: replay", trd_mode_name(c->mode));
 		return -1;
 	}
-	if (trd_store_open(&d->store, c->data_dir, TRD_STORE_RDONLY, &so) != 0)
+	if (uv_loop_init(&loop) != 0)
 		return -1;
-	if (c->nstrategies > 0)
-		return start_trading(d, from, to, speed);
-	if ((ids = calloc(c->ninstruments, sizeof(*ids))) == NULL)
-		return -1;
-	for (size_t i = 0; i < c->ninstruments; i++) {
-		struct trd_instrument in;
-		const struct trd_instrument_conf *ic = &c->instruments[i];
-		if (trd_store_instrument_need(d->store, ic->symbol, &in) != 0) {
-			free(ids);
-			return -1;
-		}
-		ids[i] = in.id;
-	}
-	rc = trd_replay_open(&src, d->store, ids, c->ninstruments,
-			     c->replay.timeframe_s, from, to);
-	free(ids);
-	if (rc != 0)
-		return -1;
-	if (trd_engine_init(&d->engine, &d->loop, TRD_CLOCK_VIRTUAL,
-			    src->start_ns == TRD_TIME_UNSET ? 0
-							    : src->start_ns) != 0) {
-		src->ops->destroy(src);
+	/* Only what is wrong: a check that passes prints one line. */
+	if (level > TRD_LOG_WARN)
+		trd_log_set_level(TRD_LOG_WARN);
+	if (trd_engine_init(&e, &loop, TRD_CLOCK_VIRTUAL,
+			    c->replay.from_ns == TRD_TIME_MIN
+				    ? 0 : c->replay.from_ns) != 0) {
+		uv_loop_close(&loop);
 		return -1;
 	}
-	d->engine_init = 1;
-	d->engine.data = d;
-	if (trd_engine_replay(&d->engine, src, speed, replay_done_cb) != 0)
-		return -1;
-	{
-		char a[TRD_TIME_BUFSZ], sp[32];
-		log_info("replaying %zu instrument(s) from %s at speed %s",
-			 c->ninstruments,
-			 src->start_ns == TRD_TIME_UNSET
-				 ? "(no data)"
-				 : trd_time_format(src->start_ns, a),
-			 speed_name(speed, sp));
-	}
-	return 0;
+	if (trd_session_init(&t, &e, c, NULL, NULL, "bt",
+			     TRD_SESSION_CHECK) != 0)
+		rc = -1;
+	else if (trd_session_finish(&t) != 0)
+		rc = -1;
+	if (rc == 0)
+		trd_session_free(&t);
+	trd_engine_close(&e);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	uv_loop_close(&loop);
+	trd_log_set_level(level);
+	return rc;
 }
 
 int
@@ -430,12 +470,14 @@ main(int argc, char **argv)
 		return 1;
 	}
 	d.conf->generation = d.generation = 1;
-	if (check) {
-		printf("configuration OK\n");
-		trd_config_free(d.conf);
-		return 0;
-	}
 	trd_log_set_level(d.conf->log_level);
+	if (check) {
+		rc = check_config(d.conf);
+		if (rc == 0)
+			printf("configuration OK\n");
+		trd_config_free(d.conf);
+		return rc == 0 ? 0 : 1;
+	}
 	if (!d.replay && d.conf->mode != TRD_MODE_REPLAY) {
 		log_error("mode '%s' is not available in this version; use "
 			  "mode: replay or --replay",
@@ -453,6 +495,9 @@ main(int argc, char **argv)
 		shutdown_daemon(&d);
 	}
 	uv_run(&d.loop, UV_RUN_DEFAULT);
+	if (d.done)
+		finish_run(&d);
+	shutdown_daemon(&d);
 	/* Every handle is closed by now; make sure, then close the loop. */
 	uv_walk(&d.loop, close_walk_cb, NULL);
 	uv_run(&d.loop, UV_RUN_DEFAULT);

@@ -9,16 +9,6 @@
 
 typedef __int128 i128;
 
-static int64_t
-sat64(i128 v)
-{
-	if (v > INT64_MAX)
-		return INT64_MAX;
-	if (v < INT64_MIN)
-		return INT64_MIN;
-	return (int64_t)v;
-}
-
 /* v / d rounded as asked; d > 0. */
 static i128
 div_round(i128 v, i128 d, enum trd_round r)
@@ -137,12 +127,12 @@ trd_portfolio_notional(const struct trd_portfolio *pf, size_t ins,
 	    !__builtin_mul_overflow((int64_t)v, in->mul, &m))
 		return m;
 	if (shift >= 0)
-		return sat64(div_round(v, pow10_128(shift), r));
+		return trd_sat64(div_round(v, pow10_128(shift), r));
 	/* Scaling up: anything already beyond int64 saturates, and the
 	 * product must not overflow 128 bits first. */
 	if (v > INT64_MAX || v < INT64_MIN)
 		return v > 0 ? INT64_MAX : INT64_MIN;
-	return sat64(v * pow10_128(-shift));
+	return trd_sat64(v * pow10_128(-shift));
 }
 
 int64_t
@@ -155,7 +145,7 @@ trd_fee(int64_t notional, int64_t fee_bps)
 
 	if (div_round_small(v, 100000000, TRD_ROUND_UP, &f) == 0)
 		return f;
-	return sat64(div_round(v, (i128)100000000, TRD_ROUND_UP));
+	return trd_sat64(div_round(v, (i128)100000000, TRD_ROUND_UP));
 }
 
 /* A volume-weighted price from a cash value and a quantity. */
@@ -171,7 +161,7 @@ vwap_price(const struct trd_pf_instr *in, int64_t value, int64_t qty)
 		v *= pow10_128(shift);
 	else
 		v = div_round(v, pow10_128(-shift), TRD_ROUND_NEAREST);
-	return sat64(div_round(v, qty, TRD_ROUND_NEAREST));
+	return trd_sat64(div_round(v, qty, TRD_ROUND_NEAREST));
 }
 
 void
@@ -224,6 +214,7 @@ trd_portfolio_fill(struct trd_portfolio *pf, size_t strat, size_t ins,
 	struct trd_position *p = trd_portfolio_pos(pf, strat, ins);
 	int buy = side == TRD_SIDE_BUY;
 	int64_t d = buy ? qty : -qty;
+	int64_t short0 = p->qty < 0 ? -p->qty : 0;
 	/* Round the notional against the trader, once; every book entry
 	 * below uses this same number. */
 	int64_t n = trd_portfolio_notional(pf, ins, price, qty,
@@ -248,10 +239,10 @@ trd_portfolio_fill(struct trd_portfolio *pf, size_t strat, size_t ins,
 		int64_t held = p->qty < 0 ? -p->qty : p->qty;
 		int64_t k = qty < held ? qty : held;
 		int64_t n_close = k == qty ? n
-				  : sat64((i128)n * k / qty);
-		int64_t removed = sat64((i128)p->cost * k / held);
+				  : trd_sat64((i128)n * k / qty);
+		int64_t removed = trd_sat64((i128)p->cost * k / held);
 
-		fee_close = k == qty ? fee : sat64((i128)fee * k / qty);
+		fee_close = k == qty ? fee : trd_sat64((i128)fee * k / qty);
 		p->realized += (buy ? -n_close : n_close) - removed;
 		p->cost -= removed;
 		p->qty += buy ? k : -k;
@@ -269,6 +260,17 @@ trd_portfolio_fill(struct trd_portfolio *pf, size_t strat, size_t ins,
 			p->trip.entry_qty = qty - k;
 			p->trip.entry_value = n_open;
 			p->trip.fees = fee - fee_close;
+		}
+	}
+	/* The money rules ask for the shorts on every check: kept here. */
+	{
+		struct trd_pf_instr *in = &pf->ins[ins];
+		int64_t s1 = p->qty < 0 ? -p->qty : 0;
+		if (s1 != short0) {
+			int was = in->short_qty != 0;
+			in->short_qty = trd_sat64((__int128)in->short_qty + s1 -
+						  short0);
+			pf->nshorted += (in->short_qty != 0) - was;
 		}
 	}
 	/* Kept here so the per-bar exposure question is O(1). */
@@ -292,6 +294,6 @@ trd_portfolio_pnl(const struct trd_portfolio *pf, int64_t *realized,
 		r += pf->pos[i].realized;
 		cost += pf->pos[i].cost;
 	}
-	*realized = sat64(r);
-	*unrealized = sat64((i128)pf->mtm_sum - cost);
+	*realized = trd_sat64(r);
+	*unrealized = trd_sat64((i128)pf->mtm_sum - cost);
 }

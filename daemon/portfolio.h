@@ -60,6 +60,8 @@ struct trd_pf_instr {
 	int64_t  div, mul;
 	int64_t  last;       /* last mark price */
 	int64_t  net_qty;    /* over all strategies */
+	int64_t  short_qty;  /* the strategies' short positions, summed
+			      * (each |qty| of a qty < 0) */
 	int64_t  mtm;        /* net_qty * last, cash scale */
 };
 
@@ -69,6 +71,7 @@ struct trd_portfolio {
 	int64_t              fees;
 	int64_t              mtm_sum;   /* sum of instruments' mtm */
 	size_t               nexposed;  /* instruments with net_qty != 0 */
+	size_t               nshorted;  /* instruments with short_qty != 0 */
 	size_t               nstrat, ninstr;
 	struct trd_position *pos;       /* [strat * ninstr + ins] */
 	struct trd_pf_instr *ins;

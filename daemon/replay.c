@@ -1,12 +1,17 @@
 /*
  * replay: see replay.h.
  *
- * Each series keeps a buffer of decoded bars refilled from its cursor.  The
- * heads of the series sit in a binary min-heap keyed by (delivery time,
- * series index); a pull pops the minimum and sifts its series' next bar
- * down.  Once one series is left (from the start, for a single
- * instrument) nothing needs merging: its bars are decoded from the store
- * straight into the engine's events.
+ * Each series keeps a buffer of decoded bars refilled from its cursor.
+ * Merging is by groups: the earliest delivery time t among the series'
+ * heads is found with one pass over them, then every series whose head is
+ * at t gives its bar, in the order the symbols were given.  Series of one
+ * timeframe are aligned, so a pass serves a bar of every symbol: a couple
+ * of compares per bar where a heap costs a sift of log2(n) levels.  With
+ * many series (past GROUP_MAX) the pass would cost too much when they are
+ * not aligned, and a binary min-heap keyed by (delivery time, series
+ * index) is used instead.  Both give the same order.  Once one series is
+ * left (from the start, for a single instrument) nothing needs merging:
+ * its bars are decoded from the store straight into the events.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -17,6 +22,7 @@
 #include "replay.h"
 
 #define SERIES_BUF 128
+#define GROUP_MAX  256 /* series merged by groups; more: a heap */
 
 struct series {
 	struct trd_bar_cursor cur;
@@ -25,6 +31,7 @@ struct series {
 	int                   eof;
 	int64_t               head;  /* delivery time of buf[i] */
 	size_t                idx;   /* position in the symbol list */
+	uint32_t              sym;   /* the registry handle its bars carry */
 };
 
 struct replay {
@@ -33,8 +40,14 @@ struct replay {
 	uint32_t          tf_s;
 	int64_t           tf_ns;
 	size_t            nseries;
-	struct series   **heap;     /* live series, min-heap by (head, idx) */
+	struct series   **heap;     /* live series: in index order (groups),
+				     * or a min-heap by (head, idx) */
 	size_t            nheap;
+	int               groups;   /* merge by groups (nseries <= GROUP_MAX) */
+	/* A group cut short by a full batch: its time and where to go on. */
+	int64_t           group_t;
+	size_t            group_at;
+	int               in_group;
 	struct series     series[]; /* nseries of them */
 };
 
@@ -53,6 +66,8 @@ series_fill(struct replay *r, struct series *s)
 		log_error("reading bars: %s", trd_strerror(n));
 		return n;
 	}
+	for (int j = 0; j < n; j++)
+		s->buf[j].sym = s->sym;
 	s->n = n;
 	s->i = 0;
 	if (n == 0) {
@@ -93,7 +108,7 @@ series_read_events(struct replay *r, struct series *s, struct trd_event *ev,
 	for (int j = 0; j < n; j++) {
 		ev[j].ts_ns = ev[j].u.bar.ts_ns + r->tf_ns;
 		ev[j].type = TRD_EV_BAR;
-		ev[j].sym = ev[j].u.bar.sym;
+		ev[j].sym = ev[j].u.bar.sym = s->sym;
 	}
 	return n;
 }
@@ -124,12 +139,69 @@ heap_down(struct replay *r, size_t i)
 	r->heap[i] = s;
 }
 
+/*
+ * Merge by groups while two or more series are left (see the top).  A
+ * batch that fills in the middle of a group remembers where it stopped.
+ * Returns the count, or <0 on error.
+ */
+static int
+pull_groups(struct replay *r, struct trd_event *out, int max)
+{
+	int n = 0, rc;
+
+	while (n < max && r->nheap > 1) {
+		size_t i, live;
+		int64_t t;
+
+		if (!r->in_group) {
+			t = r->heap[0]->head;
+			for (i = 1; i < r->nheap; i++)
+				if (r->heap[i]->head < t)
+					t = r->heap[i]->head;
+			r->group_t = t;
+			r->group_at = 0;
+			r->in_group = 1;
+		}
+		t = r->group_t;
+		for (i = r->group_at; i < r->nheap && n < max; i++) {
+			struct series *s = r->heap[i];
+			if (s->head != t)
+				continue;
+			bar_event(&out[n++], &s->buf[s->i], r->tf_ns);
+			if (++s->i < s->n)
+				s->head = s->buf[s->i].ts_ns + r->tf_ns;
+			else if ((rc = series_fill(r, s)) < 0)
+				return rc;
+			else if (rc == 0)
+				s->head = INT64_MAX; /* ended: dropped below */
+		}
+		if (i < r->nheap) {
+			r->group_at = i;
+			break;
+		}
+		r->in_group = 0;
+		/* Drop the series that ended, keeping the order. */
+		for (i = live = 0; i < r->nheap; i++)
+			if (r->heap[i]->head != INT64_MAX)
+				r->heap[live++] = r->heap[i];
+		r->nheap = live;
+	}
+	return n;
+}
+
 static int
 replay_pull(struct trd_source *src, struct trd_event *out, int max)
 {
 	struct replay *r = (struct replay *)src;
 	int n = 0, rc;
 
+	if (r->groups && r->nheap > 1) {
+		if ((n = pull_groups(r, out, max)) < 0)
+			return n;
+		/* A group cut short: go on with it next time, in order. */
+		if (r->in_group)
+			return n;
+	}
 	while (n < max && r->nheap > 0) {
 		struct series *s = r->heap[0];
 		int k;
@@ -183,14 +255,23 @@ static const struct trd_source_ops replay_ops = {
 
 int
 trd_replay_open(struct trd_source **out, struct trd_store *store,
-		const uint32_t *syms, size_t nsyms, uint32_t tf_s,
-		int64_t from_ns, int64_t to_ns)
+		const struct trd_registry *reg, uint32_t tf_s, int64_t from_ns,
+		int64_t to_ns)
 {
+	size_t nsyms = reg->n;
 	struct replay *r;
 	int rc;
 
 	if (nsyms == 0 || tf_s == 0)
 		return -EINVAL;
+	for (size_t i = 0; i < nsyms; i++) {
+		struct trd_instrument in;
+		/* Says which instrument lacks data, and how to import it. */
+		if (reg->v[i].store_id == TRD_INSTR_NO_STORE &&
+		    (rc = trd_store_instrument_need(store, reg->v[i].symbol,
+						    &in)) != 0)
+			return rc;
+	}
 	r = calloc(1, sizeof(*r) + nsyms * sizeof(struct series));
 	if (r == NULL || (r->heap = calloc(nsyms, sizeof(*r->heap))) == NULL) {
 		free(r);
@@ -205,8 +286,9 @@ trd_replay_open(struct trd_source **out, struct trd_store *store,
 	for (size_t i = 0; i < nsyms; i++) {
 		struct series *s = &r->series[i];
 		s->idx = i;
-		rc = trd_bar_cursor_open(&s->cur, store, syms[i], tf_s, from_ns,
-					 to_ns);
+		s->sym = (uint32_t)i;
+		rc = trd_bar_cursor_open(&s->cur, store, reg->v[i].store_id,
+					 tf_s, from_ns, to_ns);
 		if (rc == 0)
 			rc = series_fill(r, s);
 		if (rc < 0) {
@@ -222,8 +304,9 @@ trd_replay_open(struct trd_source **out, struct trd_store *store,
 				r->base.start_ns = s->buf[0].ts_ns;
 		}
 	}
-	/* Heapify. */
-	for (size_t i = r->nheap / 2; i-- > 0;)
+	/* Groups keep the series in index order; a heap is built. */
+	r->groups = nsyms <= GROUP_MAX;
+	for (size_t i = r->nheap / 2; !r->groups && i-- > 0;)
 		heap_down(r, i);
 	*out = &r->base;
 	return 0;

@@ -16,18 +16,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "instrument.h"
 #include "source.h"
 #include "store.h"
 
 /*
- * Create a replay source over syms[0..nsyms) (store instrument ids) at
- * timeframe tf_s, bars with open time in [from_ns, to_ns).  The source's
- * start_ns is from_ns when given, else the earliest first bar's open time.
- * Returns 0 or a negative error (logged).  The store must outlive the
- * source.
+ * Create a replay source over the instruments of reg at timeframe tf_s,
+ * bars with open time in [from_ns, to_ns), each read from the store
+ * series reg maps it to and delivered with the registry handle as its sym.
+ * Every instrument must be in the store (store_id set): one that is not
+ * is an error naming it.  The source's start_ns is from_ns when given,
+ * else the earliest first bar's open time.  Returns 0 or a negative error
+ * (logged).  The store and the registry must outlive the source.
  */
 int trd_replay_open(struct trd_source **out, struct trd_store *store,
-		    const uint32_t *syms, size_t nsyms, uint32_t tf_s,
+		    const struct trd_registry *reg, uint32_t tf_s,
 		    int64_t from_ns, int64_t to_ns);
 
 #endif

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "decimal.h"
+#include "instrument.h"
 #include "log.h"
 #include "report.h"
 #include "timefmt.h"
@@ -31,7 +32,7 @@
 #define LINE_MAX_B 256  /* reserved for one hand-formatted line */
 #define ROW_FIXED_B 640 /* an orders.csv row but its names and reason */
 #define YEAR_S     (365.25 * 86400)
-#define NSTREAMED  4    /* eq, fills, trades, events */
+#define NSTREAMED  5    /* eq, fills, trades, events, orders */
 
 /* A file written under a temporary name and renamed at finish. */
 struct wfile {
@@ -65,7 +66,7 @@ struct trd_report {
 	char                    *dir;
 	int64_t                  initial;
 	uint32_t                 tf_s;
-	struct trd_report_instr *instr;
+	const struct trd_registry *reg;
 	size_t                   ninstr;
 	const char             **strat;
 	size_t                   nstrat;
@@ -73,7 +74,12 @@ struct trd_report {
 	struct csv_name         *strat_csv, *instr_csv;
 	size_t                   row_max; /* room a streamed CSV row needs */
 	/* Streamed from open; the first NSTREAMED files of finish. */
-	struct wfile             eq, fills, trades, events;
+	struct wfile             eq, fills, trades, events, orders;
+	/* Orders by final status, counted as they close (and at finish for
+	 * those still open), and rejections by reason. */
+	uint64_t                 norders, nfilled, npartial, nrejected,
+				 ncanceled, nexpired;
+	uint64_t                 rejects[TRD_REJ_COUNT];
 	/* equity.csv: the last sample (last, last_cash) is the row of its
 	 * interval, ending at eq_end; it is written when a sample falls
 	 * past eq_end, or at finish. */
@@ -242,7 +248,7 @@ strat_name(const struct trd_report *r, size_t i)
 static const char *
 instr_name(const struct trd_report *r, size_t i)
 {
-	return i < r->ninstr && r->instr[i].symbol ? r->instr[i].symbol : "?";
+	return i < r->ninstr ? r->reg->v[i].symbol : "?";
 }
 
 /* Scales beyond TRD_MAX_DP cannot come from a valid config; the default
@@ -251,7 +257,7 @@ static int
 instr_dp(const struct trd_report *r, size_t i, int qty)
 {
 	int dp = i >= r->ninstr ? -1
-		 : qty		? r->instr[i].qty_dp : r->instr[i].price_dp;
+		 : qty		? r->reg->v[i].qty_dp : r->reg->v[i].price_dp;
 
 	return dp >= 0 && dp <= TRD_MAX_DP ? dp : TRD_DEFAULT_DP;
 }
@@ -507,19 +513,17 @@ trd_report_open(struct trd_report **out, const struct trd_report_meta *m)
 		return rc;
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		return -ENOMEM;
-	r->eq.fd = r->fills.fd = r->trades.fd = r->events.fd = -1;
+	r->eq.fd = r->fills.fd = r->trades.fd = r->events.fd = r->orders.fd = -1;
 	r->dir = strdup(m->dir);
-	r->instr = calloc(m->ninstr + 1, sizeof(*r->instr));
 	r->strat = calloc(m->nstrat + 1, sizeof(*r->strat));
-	if (r->dir == NULL || r->instr == NULL || r->strat == NULL) {
+	if (r->dir == NULL || r->strat == NULL) {
 		rc = -ENOMEM;
 		goto fail;
 	}
-	if (m->ninstr)
-		memcpy(r->instr, m->instr, m->ninstr * sizeof(*r->instr));
 	if (m->nstrat)
 		memcpy(r->strat, m->strategies, m->nstrat * sizeof(*r->strat));
-	r->ninstr = m->ninstr;
+	r->reg = m->reg;
+	r->ninstr = m->reg->n;
 	r->nstrat = m->nstrat;
 	r->strat_csv = calloc(r->nstrat + 1, sizeof(*r->strat_csv));
 	r->instr_csv = calloc(r->ninstr + 1, sizeof(*r->instr_csv));
@@ -561,7 +565,8 @@ trd_report_open(struct trd_report **out, const struct trd_report_meta *m)
 		    (rc = wf_open(&r->fills, r->dir, "fills.csv", cap)) != 0 ||
 		    (rc = wf_open(&r->trades, r->dir, "trades.csv", cap)) != 0 ||
 		    (rc = wf_open(&r->events, r->dir, "order_events.csv",
-				  cap)) != 0)
+				  cap)) != 0 ||
+		    (rc = wf_open(&r->orders, r->dir, "orders.csv", cap)) != 0)
 			goto fail;
 	}
 	wf_puts(&r->eq, "ts,equity,cash,drawdown\n");
@@ -571,6 +576,12 @@ trd_report_open(struct trd_report **out, const struct trd_report_meta *m)
 			    "entry_price,exit_ts,exit_price,pnl,fees,net_pnl\n");
 	wf_puts(&r->events, "ts,id,client_id,strategy,symbol,side,type,status,"
 			    "quantity,filled_qty,price,reject_code,reason\n");
+	/* The first ten columns are those of earlier reports, unchanged, so
+	 * readers that take columns by position keep working. */
+	wf_puts(&r->orders, "id,strategy,symbol,side,type,quantity,price,"
+			    "submit_ts,status,reason,tif,flags,stop_price,"
+			    "trail,expire_ts,link_id,parent_id,client_id,"
+			    "filled_qty,avg_price,reject_code\n");
 	*out = r;
 	return 0;
 fail:
@@ -761,19 +772,12 @@ put_names(char *p, const struct trd_report *r, uint32_t strat, uint32_t ins)
 	return put_name(p, csv_name_at(r->instr_csv, r->ninstr, ins), ',');
 }
 
-/* The client id, "<strategy>-<seq>" as the host gives it to plugins,
- * then a comma. */
+/* The client id (only [A-Za-z0-9_-]: no quoting), then a comma. */
 HOT char *
-put_client_id(char *p, const struct trd_report *r, const struct trd_order *o)
+put_client_id(char *p, const struct trd_order *o)
 {
-	const struct csv_name *c = csv_name_at(r->strat_csv, r->nstrat,
-					       o->strat);
-
-	p = put_mem(p, c->text, c->len);
-	*p++ = '-';
-	p = put_u64(p, o->seq);
-	if (c->quoted)
-		*p++ = '"';
+	p = put_mem(p, o->client_id, strnlen(o->client_id,
+					     sizeof(o->client_id)));
 	*p++ = ',';
 	return p;
 }
@@ -866,45 +870,6 @@ reject_text(const struct trd_order *o)
 		       ? trd_reject_name(o->reject_code) : "";
 }
 
-/* Runs once per order transition: fixed formats, no allocation, no
- * printf (a strategy trading every few bars makes this hot). */
-void
-trd_report_order(struct trd_report *r, const struct trd_order *o)
-{
-	struct wfile *w = &r->events;
-	int qdp = instr_dp(r, o->ins, 1);
-	char *p = wf_reserve(w, r->row_max);
-
-	if (p == NULL)
-		return;
-	p = put_unix(p, o->update_ns);
-	*p++ = ',';
-	p = put_u64(p, o->id);
-	*p++ = ',';
-	p = put_client_id(p, r, o);
-	p = put_names(p, r, o->strat, o->ins);
-	p = put_str(p, trd_side_name(o->side));
-	*p++ = ',';
-	p = put_str(p, trd_order_type_name(o->type));
-	*p++ = ',';
-	p = put_str(p, trd_order_status_name(o->status));
-	*p++ = ',';
-	p = put_dec(p, o->qty, qdp);
-	*p++ = ',';
-	p = put_dec(p, o->filled, qdp);
-	*p++ = ',';
-	if (has_price(o))
-		p = put_dec(p, o->price, instr_dp(r, o->ins, 0));
-	*p++ = ',';
-	p = put_str(p, reject_text(o));
-	*p++ = ',';
-	p = put_field(p, o->reason, strnlen(o->reason, sizeof(o->reason)));
-	*p++ = '\n';
-	w->len = (size_t)(p - w->buf);
-}
-
-/* ---- finish: orders.csv, report.json ---- */
-
 static const char *
 flags_text(unsigned flags)
 {
@@ -915,74 +880,142 @@ flags_text(unsigned flags)
 	       : flags == TRD_ORDER_REDUCE_ONLY ? "reduce_only" : "";
 }
 
-/* The first ten columns are those of earlier reports, unchanged, so
- * readers that take columns by position keep working. */
+/* One row of orders.csv: o as it ended (or stands at the end). */
 static void
-write_orders(const struct trd_report *r, struct wfile *w,
-	     const struct trd_oms *oms)
+order_row(struct trd_report *r, const struct trd_order *o)
 {
-	wf_puts(w, "id,strategy,symbol,side,type,quantity,price,submit_ts,"
-		   "status,reason,tif,flags,stop_price,trail,expire_ts,"
-		   "link_id,parent_id,client_id,filled_qty,avg_price,"
-		   "reject_code\n");
-	for (size_t i = 0; oms != NULL && i < oms->n && w->err == 0; i++) {
-		const struct trd_order *o = trd_oms_get(oms, i + 1);
-		int qdp = instr_dp(r, o->ins, 1), pdp = instr_dp(r, o->ins, 0);
-		/* The average is empty before any fill, as a price not set. */
-		int64_t avg = trd_order_avg_price(o);
-		char *p = wf_reserve(w, r->row_max);
+	struct wfile *w = &r->orders;
+	int qdp = instr_dp(r, o->ins, 1), pdp = instr_dp(r, o->ins, 0);
+	/* The average is empty before any fill, as a price not set. */
+	int64_t avg = trd_order_avg_price(o);
+	char *p = wf_reserve(w, r->row_max);
 
-		if (p == NULL)
-			break;
+	if (p == NULL)
+		return;
+	p = put_u64(p, o->id);
+	*p++ = ',';
+	p = put_names(p, r, o->strat, o->ins);
+	p = put_str(p, trd_side_name(o->side));
+	*p++ = ',';
+	p = put_str(p, trd_order_type_name(o->type));
+	*p++ = ',';
+	p = put_dec(p, o->qty, qdp);
+	*p++ = ',';
+	if (has_price(o))
+		p = put_dec(p, o->price, pdp);
+	*p++ = ',';
+	p = put_unix(p, o->submit_ns);
+	*p++ = ',';
+	p = put_str(p, trd_order_status_name(o->status));
+	*p++ = ',';
+	p = put_field(p, o->reason, strnlen(o->reason, sizeof(o->reason)));
+	*p++ = ',';
+	p = put_str(p, trd_tif_name(o->tif));
+	*p++ = ',';
+	p = put_str(p, flags_text(o->flags));
+	*p++ = ',';
+	if (o->stop_price)
+		p = put_dec(p, o->stop_price, pdp);
+	*p++ = ',';
+	if (o->trail)
+		p = put_dec(p, o->trail, pdp);
+	*p++ = ',';
+	if (o->expire_ns)
+		p = put_unix(p, o->expire_ns);
+	*p++ = ',';
+	if (o->link_id)
+		p = put_u64(p, o->link_id);
+	*p++ = ',';
+	if (o->parent_id)
+		p = put_u64(p, o->parent_id);
+	*p++ = ',';
+	p = put_client_id(p, o);
+	p = put_dec(p, o->filled, qdp);
+	*p++ = ',';
+	if (avg)
+		p = put_dec(p, avg, pdp);
+	*p++ = ',';
+	p = put_str(p, reject_text(o));
+	*p++ = '\n';
+	w->len = (size_t)(p - w->buf);
+}
+
+/* An order's final status (or its status at the end), counted. */
+static void
+order_count(struct trd_report *r, const struct trd_order *o)
+{
+	r->norders++;
+	r->nfilled += o->status == TRD_ORDER_FILLED;
+	r->nrejected += o->status == TRD_ORDER_REJECTED;
+	r->ncanceled += o->status == TRD_ORDER_CANCELED;
+	r->nexpired += o->status == TRD_ORDER_EXPIRED;
+	/* Traded, but not all of it: the rest canceled or expired, or still
+	 * working at the end. */
+	r->npartial += o->filled > 0 && o->status != TRD_ORDER_FILLED;
+	/* A code the host never sets (none, or past the enum) has no name
+	 * to count under; the order still counts as rejected. */
+	if (o->status == TRD_ORDER_REJECTED && o->reject_code != TRD_REJ_NONE &&
+	    o->reject_code < TRD_REJ_COUNT)
+		r->rejects[o->reject_code]++;
+}
+
+/* Runs once per order transition: fixed formats, no allocation, no
+ * printf (a strategy trading every few bars makes this hot).  A closed
+ * order's orders.csv row is written as it closes, so the report keeps
+ * nothing per order. */
+void
+trd_report_order(struct trd_report *r, const struct trd_order *o)
+{
+	struct wfile *w = &r->events;
+	int qdp = instr_dp(r, o->ins, 1);
+	char *p = wf_reserve(w, r->row_max);
+
+	if (p != NULL) {
+		p = put_unix(p, o->update_ns);
+		*p++ = ',';
 		p = put_u64(p, o->id);
 		*p++ = ',';
+		p = put_client_id(p, o);
 		p = put_names(p, r, o->strat, o->ins);
 		p = put_str(p, trd_side_name(o->side));
 		*p++ = ',';
 		p = put_str(p, trd_order_type_name(o->type));
 		*p++ = ',';
-		p = put_dec(p, o->qty, qdp);
-		*p++ = ',';
-		if (has_price(o))
-			p = put_dec(p, o->price, pdp);
-		*p++ = ',';
-		p = put_unix(p, o->submit_ns);
-		*p++ = ',';
 		p = put_str(p, trd_order_status_name(o->status));
 		*p++ = ',';
-		p = put_field(p, o->reason, strnlen(o->reason,
-						    sizeof(o->reason)));
+		p = put_dec(p, o->qty, qdp);
 		*p++ = ',';
-		p = put_str(p, trd_tif_name(o->tif));
-		*p++ = ',';
-		p = put_str(p, flags_text(o->flags));
-		*p++ = ',';
-		if (o->stop_price)
-			p = put_dec(p, o->stop_price, pdp);
-		*p++ = ',';
-		if (o->trail)
-			p = put_dec(p, o->trail, pdp);
-		*p++ = ',';
-		if (o->expire_ns)
-			p = put_unix(p, o->expire_ns);
-		*p++ = ',';
-		if (o->link_id)
-			p = put_u64(p, o->link_id);
-		*p++ = ',';
-		if (o->parent_id)
-			p = put_u64(p, o->parent_id);
-		*p++ = ',';
-		p = put_client_id(p, r, o);
 		p = put_dec(p, o->filled, qdp);
 		*p++ = ',';
-		if (avg)
-			p = put_dec(p, avg, pdp);
+		if (has_price(o))
+			p = put_dec(p, o->price, instr_dp(r, o->ins, 0));
 		*p++ = ',';
 		p = put_str(p, reject_text(o));
+		*p++ = ',';
+		p = put_field(p, o->reason,
+			      strnlen(o->reason, sizeof(o->reason)));
 		*p++ = '\n';
 		w->len = (size_t)(p - w->buf);
 	}
+	if (!trd_order_is_open(o)) {
+		order_row(r, o);
+		order_count(r, o);
+	}
 }
+
+void
+trd_report_on_order(void *arg, const struct trd_order *o,
+		    const struct trd_oms_fill *f)
+{
+	struct trd_report *r = arg;
+
+	if (f != NULL)
+		trd_report_fill(r, o, f->qty, f->price, f->fee, f->ts_ns);
+	else
+		trd_report_order(r, o);
+}
+
+/* ---- finish: report.json, report.html ---- */
 
 /* One figure of report.json (key) and of the html table (label). */
 enum fkind { F_UINT, F_MONEY, F_RATIO, F_PCT, F_DUR, F_TIME };
@@ -996,7 +1029,7 @@ struct field {
 	int         none; /* F_TIME: no samples */
 };
 
-#define NFIELDS 22
+#define NFIELDS 23
 
 /* What report.json and the html show: the figures, rejected orders by
  * reject code, and the risk state (ntrips is 0 whenever trips is NULL). */
@@ -1008,13 +1041,10 @@ struct summary {
 
 /* Every figure, in report.json's order.  The definitions are in README. */
 static void
-compute(struct trd_report *r, const struct trd_oms *oms, int64_t fees,
-	struct summary *sum)
+compute(struct trd_report *r, int64_t fees, struct summary *sum)
 {
 	double P = YEAR_S / r->tf_s, years, growth, undef = NAN;
 	int64_t final = r->n ? r->last.eq : r->initial;
-	uint64_t filled = 0, rejected = 0, canceled = 0, expired = 0;
-	uint64_t norders = oms ? oms->n : 0;
 	double n = (double)r->nret, mean = 0, m2 = 0;
 
 	if (r->nret) {
@@ -1023,33 +1053,22 @@ compute(struct trd_report *r, const struct trd_oms *oms, int64_t fees,
 	}
 	if (r->under && r->last.ts - r->peak_ns > r->maxdur_ns)
 		r->maxdur_ns = r->last.ts - r->peak_ns;
-	for (size_t i = 0; i < norders; i++) {
-		const struct trd_order *o = trd_oms_get(oms, i + 1);
-
-		/* An order counts as filled when it traded at all: a buy
-		 * the cash covered only in part is filled, its rest
-		 * canceled, and its reason says so. */
-		filled += o->filled > 0;
-		rejected += o->status == TRD_ORDER_REJECTED;
-		canceled += o->status == TRD_ORDER_CANCELED;
-		expired += o->status == TRD_ORDER_EXPIRED;
-		/* A code the host never sets (none, or past the enum) has no
-		 * name to count under; the order still counts as rejected. */
-		if (o->status == TRD_ORDER_REJECTED &&
-		    o->reject_code != TRD_REJ_NONE &&
-		    o->reject_code < TRD_REJ_COUNT)
-			sum->rejects[o->reject_code]++;
-	}
+	memcpy(sum->rejects, r->rejects, sizeof(sum->rejects));
 	growth = r->initial > 0 ? (double)final / (double)r->initial : undef;
 	years = ((double)(r->last.ts - r->first_ns) / TRD_NS_PER_SEC +
 		 r->tf_s) / YEAR_S;
 	struct field t[NFIELDS] = {
 		{ "bars", "Bars", F_UINT, .u = r->bars },
-		{ "orders_submitted", "Orders submitted", F_UINT, .u = norders },
-		{ "orders_filled", "Orders filled", F_UINT, .u = filled },
-		{ "orders_rejected", "Orders rejected", F_UINT, .u = rejected },
-		{ "orders_canceled", "Orders canceled", F_UINT, .u = canceled },
-		{ "orders_expired", "Orders expired", F_UINT, .u = expired },
+		{ "orders_submitted", "Orders submitted", F_UINT,
+		  .u = r->norders },
+		{ "orders_filled", "Orders filled", F_UINT, .u = r->nfilled },
+		{ "orders_partially_filled", "Orders partially filled", F_UINT,
+		  .u = r->npartial },
+		{ "orders_rejected", "Orders rejected", F_UINT,
+		  .u = r->nrejected },
+		{ "orders_canceled", "Orders canceled", F_UINT,
+		  .u = r->ncanceled },
+		{ "orders_expired", "Orders expired", F_UINT, .u = r->nexpired },
 		{ "trades", "Trades", F_UINT, .u = r->ntrades },
 		{ "initial_cash", "Initial cash", F_MONEY, .i = r->initial },
 		{ "final_equity", "Final equity", F_MONEY, .i = final },
@@ -1438,10 +1457,9 @@ int
 trd_report_finish(struct trd_report *r, const struct trd_oms *oms,
 		  int64_t fees, const struct trd_report_risk *risk)
 {
-	struct wfile orders = { .fd = -1 }, json = { .fd = -1 },
-		     html = { .fd = -1 };
+	struct wfile json = { .fd = -1 }, html = { .fd = -1 };
 	struct wfile *all[] = { &r->eq, &r->fills, &r->trades, &r->events,
-				&orders, &json, &html };
+				&r->orders, &json, &html };
 	const size_t nall = sizeof(all) / sizeof(all[0]);
 	struct summary sum = { .risk = { 0 } };
 	int rc = 0;
@@ -1455,14 +1473,16 @@ trd_report_finish(struct trd_report *r, const struct trd_oms *oms,
 	settle(r);
 	if (r->n)
 		eq_row_write(r);
-	compute(r, oms, fees, &sum);
+	/* The orders still open at the end, in id order, after those that
+	 * closed (in the order they closed). */
+	for (const struct trd_order *o = oms ? oms->open_head : NULL; o;
+	     o = o->next_open) {
+		order_row(r, o);
+		order_count(r, o);
+	}
+	compute(r, fees, &sum);
 	for (size_t i = 0; i < NSTREAMED && rc == 0; i++)
 		rc = wf_close(all[i]);
-	if (rc == 0 && (rc = wf_open(&orders, r->dir, "orders.csv",
-				     r->fills.cap)) == 0) {
-		write_orders(r, &orders, oms);
-		rc = wf_close(&orders);
-	}
 	if (rc == 0 && (rc = wf_open(&json, r->dir, "report.json",
 				     CSV_BUFSZ)) == 0) {
 		write_json(r, &json, &sum);
@@ -1497,6 +1517,7 @@ trd_report_abort(struct trd_report *r)
 	wf_discard(&r->fills);
 	wf_discard(&r->trades);
 	wf_discard(&r->events);
+	wf_discard(&r->orders);
 	free(r->dir);
 	for (size_t i = 0; r->strat_csv && i <= r->nstrat; i++)
 		free(r->strat_csv[i].text);
@@ -1504,7 +1525,6 @@ trd_report_abort(struct trd_report *r)
 		free(r->instr_csv[i].text);
 	free(r->strat_csv);
 	free(r->instr_csv);
-	free(r->instr);
 	free(r->strat);
 	free(r);
 }

@@ -3,13 +3,15 @@
  *
  * The engine feeds it as the replay runs: one equity sample per distinct
  * event time (after every event at that time has been processed), each
- * fill, each closed round trip.  Nothing grows with the number of bars:
+ * fill, each order transition, each closed round trip.  Nothing grows
+ * with the number of bars or of orders:
  * equity.csv is streamed to a temporary file (one row per equity_interval_s
  * of bar time: the last sample in it), the metrics are accumulated
  * online (returns, drawdown, exposure), and the chart keeps a bounded,
  * evenly thinned series.  order_events.csv (every order state transition,
- * in the order they happen) is streamed the same way.
- * trd_report_finish() writes report.json, orders.csv and report.html,
+ * in the order they happen) and orders.csv (each order as it closes) are
+ * streamed the same way.  trd_report_finish() writes report.json and
+ * report.html,
  * each to a temporary name, and renames every file into place only once
  * all are whole, so a report directory never holds half a report.
  *
@@ -22,21 +24,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "instrument.h"
 #include "oms.h"
 #include "portfolio.h"
-
-struct trd_report_instr {
-	const char *symbol;
-	uint8_t     price_dp, qty_dp;
-};
 
 struct trd_report_meta {
 	const char                    *dir;         /* created if missing */
 	int64_t                        initial_cash; /* cash scale */
 	uint32_t                       tf_s;        /* bar timeframe: annualisation */
 	uint32_t                       equity_interval_s; /* equity.csv rows; 0: all */
-	const struct trd_report_instr *instr;       /* indexed like orders' ins */
-	size_t                         ninstr;
+	const struct trd_registry     *reg;         /* instruments: names,
+						     * scales */
 	const char *const             *strategies;  /* names, by strategy index */
 	size_t                         nstrat;
 };
@@ -60,11 +58,15 @@ void trd_report_fill(struct trd_report *r, const struct trd_order *o,
 void trd_report_trade(struct trd_report *r, const struct trd_trade_rec *t);
 /*
  * One row of order_events.csv: o just changed state (or was amended), o's
- * fields are those after the change and o->update_ns is the event time.
- * Call it from the oms on_update hook, so rows keep the order of the
- * transitions.  o is read during the call only.
+ * fields are those after the change and o->update_ns is the event time;
+ * and when o has closed, its row of orders.csv.  Called from the order
+ * manager's subscription (trd_report_on_order), so rows keep the order of
+ * the transitions.  o is read during the call only.
  */
 void trd_report_order(struct trd_report *r, const struct trd_order *o);
+/* The order manager's subscriber (trd_oms_cb): fills and transitions. */
+void trd_report_on_order(void *arg, const struct trd_order *o,
+			 const struct trd_oms_fill *fill);
 
 /* A kill switch trip: when, and the reason given to halt. */
 struct trd_report_trip {
@@ -81,13 +83,15 @@ struct trd_report_risk {
 };
 
 /*
- * Write every file.  oms holds every order of the run (orders.csv lists
- * each with its final state); fees is the portfolio's total; risk (may be
- * NULL: not halted, no trips) is read during the call only.  Returns 0 or
- * a negative error (logged; the temporary files are removed, so the
- * directory never holds a partial report).  The report is freed either
- * way.  orders_filled counts orders that traded at all (a partly filled
- * order whose rest was canceled included).
+ * Write every file.  orders.csv has had a row for each order as it
+ * closed; the orders of oms still open are added, in id order.  fees is
+ * the portfolio's total; risk (may be NULL: not halted, no trips) is read
+ * during the call only.  Returns 0 or a negative error (logged; the
+ * temporary files are removed, so the directory never holds a partial
+ * report).  The report is freed either way.  Orders are counted by final
+ * status: orders_filled those that filled in full, orders_partially_filled
+ * those that traded but not all (the rest canceled, expired or still
+ * working).
  */
 int trd_report_finish(struct trd_report *r, const struct trd_oms *oms,
 		      int64_t fees, const struct trd_report_risk *risk);

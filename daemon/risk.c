@@ -2,7 +2,6 @@
  * risk: see risk.h for the checks and their order.
  */
 #include <errno.h>
-#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,17 +17,16 @@ typedef __int128 i128;
 int
 trd_risk_init(struct trd_risk *r, const struct trd_risk_conf *c,
 	      const struct trd_portfolio *pf, const struct trd_oms *oms,
-	      const struct trd_risk_instr *ins, size_t ninstr, size_t nstrat)
+	      const struct trd_registry *reg, size_t nstrat)
 {
-	*r = (struct trd_risk){ .pf = pf, .oms = oms, .ninstr = ninstr,
-				.nstrat = nstrat };
-	r->ins = calloc(ninstr ? ninstr : 1, sizeof(*r->ins));
+	*r = (struct trd_risk){ .pf = pf, .oms = oms, .reg = reg,
+				.ninstr = reg->n, .nstrat = nstrat };
+	r->ins = calloc(reg->n ? reg->n : 1, sizeof(*r->ins));
 	r->strat = calloc(nstrat ? nstrat : 1, sizeof(*r->strat));
 	if (r->ins == NULL || r->strat == NULL) {
 		trd_risk_free(r);
 		return -ENOMEM;
 	}
-	memcpy(r->ins, ins, ninstr * sizeof(*ins));
 	trd_risk_set(r, c);
 	return 0;
 }
@@ -135,7 +133,7 @@ static int
 check_fields(const struct trd_risk *r, const struct trd_order *o, int64_t now,
 	     char *why, size_t len)
 {
-	const struct trd_risk_instr *in = &r->ins[o->ins];
+	const struct trd_instr *in = &r->reg->v[o->ins];
 
 	if (o->tif > TRD_TIF_GTD)
 		return refuse(why, len, TRD_REJ_INVALID_ORDER,
@@ -208,7 +206,7 @@ open_side_qty(const struct trd_risk *r, const struct trd_order *self)
 	i128 sum = 0;
 
 	for (size_t i = 0; i < l->n; i++) {
-		const struct trd_order *o = trd_oms_get(r->oms, l->ids[i]);
+		const struct trd_order *o = l->v[i];
 		if (o->id != self->id && o->side == self->side)
 			sum += o->qty - o->filled;
 	}
@@ -243,7 +241,8 @@ trd_risk_check(struct trd_risk *r, const struct trd_order *o, int64_t now,
 	       char *why, size_t len)
 {
 	const struct trd_risk_conf *c = &r->c;
-	const struct trd_risk_instr *in = &r->ins[o->ins];
+	const struct trd_risk_instr *rs = &r->ins[o->ins];
+	const struct trd_instr *in = &r->reg->v[o->ins];
 	const struct trd_portfolio *pf = r->pf;
 	int64_t last = pf->ins[o->ins].last, px, pos, opening;
 	char a[32], b[32];
@@ -264,8 +263,8 @@ trd_risk_check(struct trd_risk *r, const struct trd_order *o, int64_t now,
 			      "%u orders already open (max_open_orders)",
 			      c->max_open_orders);
 	if (c->stale_data_s > 0 &&
-	    (in->last_data_ns == 0 ||
-	     now - in->last_data_ns > (int64_t)c->stale_data_s *
+	    (rs->last_data_ns == 0 ||
+	     now - rs->last_data_ns > (int64_t)c->stale_data_s *
 					      TRD_NS_PER_SEC))
 		return refuse(why, len, TRD_REJ_STALE_DATA,
 			      "market data older than %us (stale_data_s)",
@@ -455,44 +454,17 @@ trd_risk_resume(struct trd_risk *r, int64_t equity)
 	r->have_eq = 1;
 }
 
-double
-trd_size_fraction(const struct trd_sizing *z, const struct trd_size_stats *st,
-		  double vol)
+int
+trd_risk_stale_update(struct trd_risk *r, size_t ins, int64_t now)
 {
-	switch (z->method) {
-	case TRD_SIZE_FRACTION:
-		break;
-	case TRD_SIZE_VOL_TARGET:
-		if (!(z->vol_target > 0) || !isfinite(z->vol_target) ||
-		    z->vol_n < 2 || z->vol_n > 100000)
-			return -1;
-		if (!(vol > 0))
-			return 0; /* not warm (NaN), or a flat window */
-		return z->vol_target >= vol ? 1 : z->vol_target / vol;
-	case TRD_SIZE_KELLY: {
-		double cap = z->kelly_cap == 0 ? 0.01 : z->kelly_cap, p, b, f;
-		uint64_t n = st->nwins + st->nlosses;
-		if (!(cap > 0 && cap <= 1))
-			return -1;
-		if (n < z->kelly_min_trades || n == 0)
-			break; /* the fixed-fraction fallback */
-		p = (double)st->nwins / (double)n;
-		if (st->nlosses == 0 || !(st->sum_loss > 0))
-			f = p; /* b is infinite */
-		else if (st->nwins == 0)
-			return 0;
-		else {
-			b = (st->sum_win / (double)st->nwins) /
-			    (st->sum_loss / (double)st->nlosses);
-			f = p - (1 - p) / b;
-		}
-		f *= 0.5;
-		return f <= 0 ? 0 : f > cap ? cap : f;
-	}
-	default:
-		return -1;
-	}
-	if (!(z->fraction > 0 && z->fraction <= 1))
-		return -1; /* NaN fails too */
-	return z->fraction;
+	struct trd_risk_instr *rs = &r->ins[ins];
+	int stale = r->c.stale_data_s > 0 &&
+		    (rs->last_data_ns == 0 ||
+		     now - rs->last_data_ns > (int64_t)r->c.stale_data_s *
+						      TRD_NS_PER_SEC);
+
+	if (stale == rs->stale)
+		return 0;
+	rs->stale = stale;
+	return 1;
 }

@@ -55,16 +55,15 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "instrument.h"
 #include "oms.h"
 #include "portfolio.h"
 
 #define TRD_RISK_REASON_MAX 160
 
 struct trd_risk_instr {
-	int64_t tick, lot;
-	int64_t min_notional;  /* cash scale; 0: none */
-	int64_t max_order_qty; /* quantity scale; 0: none */
-	int64_t last_data_ns;  /* when its last bar arrived; 0: none yet */
+	int64_t last_data_ns;  /* when its last data arrived; 0: none yet */
+	int     stale;         /* flagged stale by the housekeeping tick */
 };
 
 struct trd_risk_trip {
@@ -82,7 +81,8 @@ struct trd_risk {
 	struct trd_risk_conf         c;
 	const struct trd_portfolio  *pf;
 	const struct trd_oms        *oms;
-	struct trd_risk_instr       *ins;   /* owned */
+	const struct trd_registry   *reg;   /* tick, lot, limits */
+	struct trd_risk_instr       *ins;   /* owned, per instrument */
 	size_t                       ninstr, nstrat;
 	struct trd_risk_bucket      *strat; /* per strategy; owned */
 	struct trd_risk_bucket       global;
@@ -97,12 +97,12 @@ struct trd_risk {
 	int                          post_trade;
 };
 
-/* Set up for nstrat strategies and ninstr instruments (their tick, lot and
- * limits copied from ins).  0 or -ENOMEM. */
+/* Set up for nstrat strategies and the instruments of reg (their tick,
+ * lot, minimum notional and largest order are read from it).  0 or
+ * -ENOMEM. */
 int trd_risk_init(struct trd_risk *r, const struct trd_risk_conf *c,
 		  const struct trd_portfolio *pf, const struct trd_oms *oms,
-		  const struct trd_risk_instr *ins, size_t ninstr,
-		  size_t nstrat);
+		  const struct trd_registry *reg, size_t nstrat);
 void trd_risk_free(struct trd_risk *r);
 /* New limits (a reload); buckets keep their tokens, capped at the new
  * depth. */
@@ -116,7 +116,7 @@ void trd_risk_set(struct trd_risk *r, const struct trd_risk_conf *c);
 int trd_risk_check(struct trd_risk *r, const struct trd_order *o, int64_t now,
 		   char *why, size_t whylen);
 
-/* A bar of ins arrived at now (for stale_data). */
+/* Data of ins (a bar, quote or trade) arrived at now (for stale_data). */
 static inline void
 trd_risk_data(struct trd_risk *r, size_t ins, int64_t now)
 {
@@ -140,22 +140,11 @@ void trd_risk_resume(struct trd_risk *r, int64_t equity);
  * pos (signed): qty less what closes pos. */
 int64_t trd_risk_opening_qty(int side, int64_t pos, int64_t qty);
 
-/* A strategy's closed trades, net of fees, for Kelly sizing. */
-struct trd_size_stats {
-	uint64_t nwins, nlosses;
-	double   sum_win, sum_loss; /* both >= 0 */
-};
-
 /*
- * The share of equity, in [0, 1], a host->size_qty request asks for
- * (plugin.h, struct trd_sizing): FRACTION its fraction; VOL_TARGET
- * min(1, vol_target / vol), 0 while vol (the vol(vol_n) feature) is NaN or
- * zero; KELLY min(cap, 0.5 (p - (1 - p) / b)), 0 when that is <= 0, the
- * fraction while fewer than kelly_min_trades trades have closed.  -1 for an
- * invalid request (unknown method, NaN or out-of-range inputs).  FIXED is
- * not a share: -1.
+ * Housekeeping: whether ins has had no data for longer than stale_data_s
+ * at now (never with stale_data_s 0).  Sets the instrument's flag and
+ * returns 1 when it changes (the caller logs it), else 0.
  */
-double trd_size_fraction(const struct trd_sizing *z,
-			 const struct trd_size_stats *st, double vol);
+int trd_risk_stale_update(struct trd_risk *r, size_t ins, int64_t now);
 
 #endif

@@ -725,6 +725,45 @@ fail:
 }
 
 int
+trd_store_next_run(struct trd_store *s, uint64_t *run)
+{
+	MDB_val k = { 7, "run_seq" }, v;
+	uint8_t buf[8];
+	uint64_t n = 0;
+	MDB_txn *txn;
+	int rc;
+
+	if (s->flags & TRD_STORE_RDONLY)
+		return -EROFS;
+	for (int attempt = 0; attempt < 2; attempt++) {
+		if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
+			break;
+		rc = mdb_get(txn, s->dbi_meta, &k, &v);
+		if (rc == 0 && v.mv_size == 8) {
+			n = get_le64(v.mv_data);
+		} else if (rc != MDB_NOTFOUND) {
+			mdb_txn_abort(txn);
+			if (rc == 0)
+				rc = TRD_EVERSION;
+			break;
+		}
+		put_le64(buf, ++n);
+		v = (MDB_val){ 8, buf };
+		if ((rc = mdb_put(txn, s->dbi_meta, &k, &v, 0)) != 0) {
+			mdb_txn_abort(txn);
+		} else if ((rc = mdb_txn_commit(txn)) == 0) {
+			*run = n;
+			return 0;
+		}
+		if (rc != MDB_MAP_FULL || trd_store_grow(s) != 0)
+			break;
+	}
+	log_error("data store '%s': cannot record a new run: %s", s->dir,
+		  trd_strerror(rc));
+	return rc;
+}
+
+int
 trd_store_instrument_ensure(struct trd_store *s,
 			    const struct trd_instrument *in,
 			    struct trd_instrument *out)

@@ -2,7 +2,8 @@
  * store: the LMDB environment holding instruments and bars.
  *
  * Layout (named databases in one environment under data_dir), format 2:
- *   meta         "format" -> u32 store format version, "next_id" -> u32
+ *   meta         "format" -> u32 store format version, "next_id" -> u32,
+ *                "run_seq" -> u64 LE, the last run number (client ids)
  *   instruments  symbol -> struct trd_instrument record (versioned)
  *   series       key (sym u32 BE, tf_s u32 BE), one per series; its bars are
  *                the key's sorted fixed-size duplicates (MDB_DUPSORT |
@@ -109,6 +110,14 @@ int trd_store_instrument_need(struct trd_store *s, const char *sym,
 int trd_store_instrument_ensure(struct trd_store *s,
 				const struct trd_instrument *in,
 				struct trd_instrument *out);
+/*
+ * A new run of the account this store belongs to: 1, 2, 3 ... kept in meta
+ * "run_seq", committed before it is returned, so two runs never share a
+ * number (client ids are built from it: unique across restarts).  Needs a
+ * writable store.  0, -EROFS, or a store error (logged).
+ */
+int trd_store_next_run(struct trd_store *s, uint64_t *run);
+
 /* All instruments in symbol order.  *out is malloc'd; caller frees. */
 int trd_store_instruments(struct trd_store *s, struct trd_instrument **out,
 			  size_t *n);

@@ -75,6 +75,8 @@ struct state {
 	struct conf       c;
 	size_t            nsym;
 	struct sym_state *sym;
+	struct sym_state **by_sym; /* by instrument handle */
+	uint32_t          nby_sym;
 };
 
 static const struct trd_host_api *host;
@@ -203,6 +205,7 @@ static void
 state_free(struct state *st)
 {
 	free(st->sym);
+	free(st->by_sym);
 	free(st);
 }
 
@@ -274,6 +277,19 @@ br_init(struct trd_strategy *s, const struct trd_params *p, char *err,
 		if (resolve_bands(s, &st->c, ss, err, errlen) != 0)
 			goto fail;
 	}
+	/* Handles are small (plugin.h): a table from handle to state. */
+	for (size_t i = 0; i < st->nsym; i++)
+		if (st->sym[i].info.sym >= st->nby_sym)
+			st->nby_sym = st->sym[i].info.sym + 1;
+	if (st->nby_sym > (1u << 20) ||
+	    (st->by_sym = calloc(st->nby_sym ? st->nby_sym : 1,
+				 sizeof(*st->by_sym))) == NULL) {
+		snprintf(err, errlen, "out of memory (instrument handles up "
+			 "to %u)", st->nby_sym);
+		goto fail;
+	}
+	for (size_t i = 0; i < st->nsym; i++)
+		st->by_sym[st->sym[i].info.sym] = &st->sym[i];
 	st->c.k_text = st->c.qty_text = NULL;
 	host->set_state(s, st);
 	return 0;
@@ -285,10 +301,9 @@ fail:
 static struct sym_state *
 find(struct state *st, uint32_t sym)
 {
-	for (size_t i = 0; i < st->nsym; i++)
-		if (st->sym[i].info.sym == sym)
-			return &st->sym[i];
-	return NULL;
+	/* Handles are small integers (plugin.h): one load, not a search
+	 * of every symbol on each bar. */
+	return sym < st->nby_sym ? st->by_sym[sym] : NULL;
 }
 
 /* Value of this strategy's shorts at their last close, cash scale, rounded

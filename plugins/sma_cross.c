@@ -71,6 +71,8 @@ struct state {
 	int64_t           tp_bps, sl_bps; /* scaled 10^4; 0: no bracket */
 	size_t            nsym;
 	struct sym_state *sym;
+	struct sym_state **by_sym; /* by instrument handle */
+	uint32_t          nby_sym;
 };
 
 static const struct trd_host_api *host;
@@ -284,6 +286,7 @@ state_free(struct state *st)
 		free(st->sym[i].avg.ring);
 	}
 	free(st->sym);
+	free(st->by_sym);
 	free(st);
 }
 
@@ -315,6 +318,19 @@ sma_init(struct trd_strategy *s, const struct trd_params *p, char *err,
 		if (avg_init(&ss->avg, st->fast, st->slow) != 0)
 			goto oom;
 	}
+	/* Handles are small (plugin.h): a table from handle to state. */
+	for (size_t i = 0; i < st->nsym; i++)
+		if (st->sym[i].info.sym >= st->nby_sym)
+			st->nby_sym = st->sym[i].info.sym + 1;
+	if (st->nby_sym > (1u << 20) ||
+	    (st->by_sym = calloc(st->nby_sym ? st->nby_sym : 1,
+				 sizeof(*st->by_sym))) == NULL) {
+		snprintf(err, errlen, "out of memory (instrument handles up "
+			 "to %u)", st->nby_sym);
+		goto fail;
+	}
+	for (size_t i = 0; i < st->nsym; i++)
+		st->by_sym[st->sym[i].info.sym] = &st->sym[i];
 	st->qty_text = NULL;
 	host->set_state(s, st);
 	return 0;
@@ -328,10 +344,9 @@ fail:
 static struct sym_state *
 find(struct state *st, uint32_t sym)
 {
-	for (size_t i = 0; i < st->nsym; i++)
-		if (st->sym[i].info.sym == sym)
-			return &st->sym[i];
-	return NULL;
+	/* Handles are small integers (plugin.h): one load, not a search
+	 * of every symbol on each bar. */
+	return sym < st->nby_sym ? st->by_sym[sym] : NULL;
 }
 
 /* Quantity to buy at price, per the sizing rule, on the lot.  The host

@@ -1,3 +1,5 @@
+#include <criterion/criterion.h>
+#include <criterion/hooks.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -9,26 +11,108 @@
 
 #include "helpers.h"
 
+/*
+ * Temporary directories.  Criterion runs each test in a process of its
+ * own, and one that crashes or times out never reaches its .fini, nor
+ * the cleanup a failed assertion skips.  So the runner process owns
+ * them: before any test it makes the run's directory (TRD_TEST_TMP,
+ * /tmp/trd-test-XXXXXX, inherited by the workers), th_tmpdir makes each
+ * test's directories in <run>/<suite>.<test>/, and the runner removes
+ * that when the test is over, however it ended, and the run's directory
+ * at the end.
+ */
+#define RUN_ENV "TRD_TEST_TMP"
+
+static void
+rmtree(const char *dir)
+{
+	char cmd[4200];
+
+	snprintf(cmd, sizeof(cmd), "chmod -R u+w '%s' 2>/dev/null; rm -rf '%s'",
+		 dir, dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "helpers: could not remove %s\n", dir);
+}
+
+/* <run>/<suite>.<test>, or "" outside a run. */
+static void
+test_root(char *buf, size_t size, const char *suite, const char *test)
+{
+	const char *run = getenv(RUN_ENV);
+
+	if (run == NULL || strncmp(run, "/tmp/trd-test-", 14) != 0)
+		buf[0] = '\0';
+	else
+		snprintf(buf, size, "%s/%s.%s", run, suite, test);
+}
+
+ReportHook(PRE_ALL)(struct criterion_test_set *set)
+{
+	char tmpl[] = "/tmp/trd-test-XXXXXX";
+
+	(void)set;
+	/* Searchable by all: some tests run a binary as nobody in a
+	 * directory of theirs. */
+	if (mkdtemp(tmpl) == NULL || chmod(tmpl, 0755) == -1)
+		fprintf(stderr, "helpers: %s: %s\n", tmpl, strerror(errno));
+	else
+		setenv(RUN_ENV, tmpl, 1);
+}
+
+static void
+test_over(struct criterion_test_stats *st)
+{
+	char root[4096];
+
+	test_root(root, sizeof(root), st->test->category, st->test->name);
+	if (root[0] && access(root, F_OK) == 0)
+		rmtree(root);
+}
+
+/* A test ends with POST_FINI (passed, failed or timed out) or with
+ * TEST_CRASH (no POST_FINI follows). */
+ReportHook(POST_FINI)(struct criterion_test_stats *st)
+{
+	test_over(st);
+}
+
+ReportHook(TEST_CRASH)(struct criterion_test_stats *st)
+{
+	test_over(st);
+}
+
+ReportHook(POST_ALL)(struct criterion_global_stats *st)
+{
+	const char *run = getenv(RUN_ENV);
+
+	(void)st;
+	if (run != NULL && strncmp(run, "/tmp/trd-test-", 14) == 0)
+		rmtree(run);
+}
+
 char *
 th_tmpdir(void)
 {
-	char tmpl[] = "/tmp/trd-test-XXXXXX";
-	char *d = mkdtemp(tmpl);
+	char root[4096], path[4200];
 
-	return d ? strdup(d) : NULL;
+	test_root(root, sizeof(root), criterion_current_suite->name,
+		  criterion_current_test->name);
+	if (root[0] == '\0') {
+		/* Not under a runner that made the run's directory. */
+		snprintf(path, sizeof(path), "/tmp/trd-test-XXXXXX");
+	} else {
+		if (mkdir(root, 0755) == -1 && errno != EEXIST)
+			return NULL;
+		snprintf(path, sizeof(path), "%s/XXXXXX", root);
+	}
+	return mkdtemp(path) ? strdup(path) : NULL;
 }
 
 void
 th_rmtree(const char *dir)
 {
-	char cmd[4200];
-
-	if (dir == NULL || strncmp(dir, "/tmp/trd-test-", 14) != 0)
-		return;
-	snprintf(cmd, sizeof(cmd), "chmod -R u+w '%s' 2>/dev/null; rm -rf '%s'",
-		 dir, dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "th_rmtree: could not remove %s\n", dir);
+	if (dir != NULL && strncmp(dir, "/tmp/trd-test-", 14) == 0)
+		rmtree(dir);
 }
 
 const char *
@@ -53,12 +137,10 @@ th_shared(const char *rel)
 {
 	static char path[4096];
 
-	/* The slice the repo carries first (CI runs on a bare clone), then
-	 * the full shared data beside the checkout. */
+	/* Only the slice the repo carries: a bare clone (CI) has nothing
+	 * else, so a test that found its data elsewhere would pass here
+	 * and do nothing there. */
 	snprintf(path, sizeof(path), "tests/data/shared/%s", rel);
-	if (access(path, R_OK) == 0)
-		return path;
-	snprintf(path, sizeof(path), "../shared/data/%s", rel);
 	return access(path, R_OK) == 0 ? path : NULL;
 }
 
@@ -94,6 +176,38 @@ th_run(char **out, const char *fmt, ...)
 	else
 		free(buf);
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+const char *
+th_msg(const char *fmt, ...)
+{
+	static char buf[4096];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	return buf;
+}
+
+const char *
+th_take(char **out)
+{
+	enum { HALF = 8192 };
+	static char buf[2 * HALF + 64];
+	size_t n;
+
+	if (*out == NULL)
+		return "(no output)";
+	n = strlen(*out);
+	if (n < sizeof(buf))
+		memcpy(buf, *out, n + 1);
+	else
+		snprintf(buf, sizeof(buf), "%.*s\n[... %zu bytes ...]\n%s", HALF,
+			 *out, n - 2 * HALF, *out + n - HALF);
+	free(*out);
+	*out = NULL;
+	return buf;
 }
 
 int

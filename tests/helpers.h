@@ -8,8 +8,10 @@
 
 #include <stddef.h>
 
-/* A fresh directory under /tmp; returns a malloc'd path, removed by
- * th_rmtree(). */
+/* A fresh directory under /tmp; returns a malloc'd path, or NULL.
+ * th_rmtree() removes it; if the test does not get there (a failed
+ * assertion, a crash, a timeout), the runner does when the test is over
+ * (helpers.c). */
 char *th_tmpdir(void);
 void th_rmtree(const char *dir);
 
@@ -17,7 +19,9 @@ void th_rmtree(const char *dir);
  * static buffer, valid until the next call. */
 const char *th_bin(const char *name);
 
-/* Path of ../shared/data/REL if it exists, else NULL (static buffer). */
+/* Path of tests/data/shared/REL (the slice of ../shared/data the repo
+ * carries) if it is there, else NULL: fail the test then, the data ships
+ * with the repo.  Static buffer, valid until the next call. */
 const char *th_shared(const char *rel);
 
 /*
@@ -27,6 +31,43 @@ const char *th_shared(const char *rel);
  */
 int th_run(char **out, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/*
+ * Assertions on an output of th_run that free it before they fail.
+ * Criterion leaves a test at its first failed assertion, so a plain
+ * cr_assert(..., "%s", out) that fails leaks out, and LeakSanitizer's
+ * report of it buries the failure.  If cond is false, out is freed (and
+ * set to NULL) and the test fails with the condition, the message (for
+ * th_assert_outf: a printf format and its arguments) and out's text;
+ * if it holds, out is left alone for the next check (free it at the end).
+ */
+#define th_assert_outf(cond, out, ...)                                     \
+	do {                                                               \
+		if (!(cond)) {                                             \
+			const char *th_m_ = th_msg(__VA_ARGS__);           \
+			const char *th_o_ = th_take(&(out));               \
+			cr_assert_fail("%s%s%s\n%s", #cond, *th_m_ ? ": " : "", \
+				       th_m_, th_o_);                      \
+		}                                                          \
+	} while (0)
+#define th_assert_out(cond, out) th_assert_outf(cond, out, "%s", "")
+
+/* Run a command (th_run's format and arguments) and fail the test,
+ * showing its output, unless it exits with status want. */
+#define th_expect(want, ...)                                               \
+	do {                                                               \
+		char *th_out_;                                             \
+		int th_rc_ = th_run(&th_out_, __VA_ARGS__);                \
+		th_assert_outf(th_rc_ == (want), th_out_, "exit %d, want %d", \
+			       th_rc_, (want));                            \
+		free(th_out_);                                             \
+	} while (0)
+
+/* For the macros above.  th_msg formats into a static buffer; th_take
+ * copies *out (its first and last 8 KiB if longer) into another, frees it
+ * and sets it to NULL.  Each is valid until its next call. */
+const char *th_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+const char *th_take(char **out);
 
 /* Write a file with the given content; returns 0 or -1. */
 int th_write_file(const char *path, const char *content);

@@ -13,6 +13,13 @@
 
 static char *dir;
 
+/* The bars a test loads for the reference, freed by teardown (so also
+ * when an assertion fails). */
+static struct series {
+	int64_t *open, *close; /* scaled by 1e8 */
+	size_t   n;
+} bars;
+
 static void
 setup(void)
 {
@@ -24,16 +31,13 @@ teardown(void)
 {
 	th_rmtree(dir);
 	free(dir);
+	free(bars.open);
+	free(bars.close);
 }
 
 TestSuite(backtest, .init = setup, .fini = teardown, .timeout = 120);
 
 /* --- the reference: same rules, plain arrays, no engine code --- */
-
-struct series {
-	int64_t *open, *close; /* scaled by 1e8 */
-	size_t   n;
-};
 
 /* Exact decimal text to 1e8 units. */
 static int64_t
@@ -52,32 +56,55 @@ fixed8(const char *s)
 	return ip * 100000000 + fp;
 }
 
+/* Start of field k (0-based) of the CSV line at line, or NULL if the line
+ * ends first. */
+static const char *
+field(const char *line, int k)
+{
+	for (; k > 0; k--) {
+		line += strcspn(line, ",\n");
+		if (*line != ',')
+			return NULL;
+		line++;
+	}
+	return line;
+}
+
+/*
+ * Append the open and close of every row of path to sr.  The file is read
+ * whole and the arrays grown once: growing them a row at a time copies
+ * them on every row under ASan (its realloc always moves), which took
+ * minutes for 100k rows.
+ */
 static void
 load(struct series *sr, const char *path)
 {
-	FILE *f = fopen(path, "r");
-	char line[512];
+	char *s = th_read_file(path, NULL);
+	const char *line, *next, *o, *c;
+	size_t rows;
 
-	cr_assert_not_null(f, "%s", path);
-	while (fgets(line, sizeof(line), f)) {
-		char *fld[6], *p = line;
-		if (line[0] < '0' || line[0] > '9')
+	cr_assert_not_null(s, "%s", path);
+	rows = sr->n + th_count_lines(s) + 1; /* + a last line without \n */
+	sr->open = realloc(sr->open, rows * sizeof(int64_t));
+	sr->close = realloc(sr->close, rows * sizeof(int64_t));
+	cr_assert(sr->open && sr->close);
+	for (line = s; *line; line = next) {
+		next = line + strcspn(line, "\n");
+		next += *next == '\n';
+		if (*line < '0' || *line > '9')
 			continue; /* header */
-		for (int i = 0; i < 6; i++) {
-			fld[i] = p;
-			p = strchr(p, ',');
-			if (p)
-				*p++ = '\0';
-			else
-				break;
+		o = field(line, 1);
+		c = field(line, 4);
+		if (o == NULL || c == NULL) {
+			free(s);
+			cr_assert_fail("%s: row %zu has fewer than 5 fields", path,
+				       sr->n + 1);
 		}
-		sr->open = realloc(sr->open, (sr->n + 1) * sizeof(int64_t));
-		sr->close = realloc(sr->close, (sr->n + 1) * sizeof(int64_t));
-		sr->open[sr->n] = fixed8(fld[1]);
-		sr->close[sr->n] = fixed8(fld[4]);
+		sr->open[sr->n] = fixed8(o);
+		sr->close[sr->n] = fixed8(c);
 		sr->n++;
 	}
-	fclose(f);
+	free(s);
 }
 
 struct ref_result {
@@ -210,19 +237,18 @@ static void
 check_against_reference(const struct series *sr, const char *symbol,
 			const char *tick, const char *lot, int fast, int slow)
 {
-	char strat[512], *out, path[4200], *json;
+	char strat[512], path[4200], *json;
 	struct ref_result ref = reference(sr, fast, slow, 100000, 0.001,
 					  strtod(lot, NULL));
 
 	snprintf(strat, sizeof(strat), SMA_DEMO, symbol, fast, slow);
 	write_conf_tick("bt.yaml", symbol, tick, lot, strat, "");
-	cr_assert_eq(th_run(&out, "%s -c %s/bt.yaml --replay", th_bin("traderd"), dir),
-		     0, "%s", out);
-	free(out);
+	th_expect(0, "%s -c %s/bt.yaml --replay", th_bin("traderd"), dir);
 	snprintf(path, sizeof(path), "%s/report/report.json", dir);
 	json = th_read_file(path, NULL);
 	cr_assert_not_null(json);
 	double eq = json_number(json, "final_equity");
+	free(json);
 	cr_assert_eq(csv_rows("fills.csv"), ref.fills, "fills: engine %ld, "
 		     "reference %ld", csv_rows("fills.csv"), ref.fills);
 	cr_assert_eq(csv_rows("trades.csv"), ref.trades, "trades: engine %ld, "
@@ -230,25 +256,20 @@ check_against_reference(const struct series *sr, const char *symbol,
 	cr_assert(fabs(eq - ref.equity) / ref.equity < 1e-6,
 		  "final equity: engine %.8f, reference %.8f", eq, ref.equity);
 	cr_assert_gt(ref.trades, 10, "the test needs trades to mean anything");
-	free(json);
 }
 
 Test(backtest, sma_cross_matches_reference_on_sample_data)
 {
-	struct series sr = { 0 };
-
 	for (int d = 1; d <= 3; d++) {
 		char p[64];
 		snprintf(p, sizeof(p), "tests/data/BTCUSDT-1m-2020-01-0%d.csv", d);
-		load(&sr, p);
+		load(&bars, p);
 	}
-	cr_assert_eq(sr.n, 4320);
+	cr_assert_eq(bars.n, 4320);
 	cr_assert_eq(th_run(NULL, "%s --data-dir %s/db import --symbol BTCUSDT "
 			    "--timeframe 1m tests/data/BTCUSDT-1m-2020-01-0[123].csv",
 			    th_bin("traderctl"), dir), 0);
-	check_against_reference(&sr, "BTCUSDT", "0.01", "0.00001", 10, 30);
-	free(sr.open);
-	free(sr.close);
+	check_against_reference(&bars, "BTCUSDT", "0.01", "0.00001", 10, 30);
 }
 
 /* Bars from gen_bars ARGS, loaded for the reference and imported as
@@ -269,13 +290,9 @@ generate_and_import(struct series *sr, const char *args, const char *symbol)
 
 Test(backtest, sma_cross_matches_reference_on_100k_synthetic_bars)
 {
-	struct series sr = { 0 };
-
-	generate_and_import(&sr, "--seed 7 --rows 100000", "SYN");
-	cr_assert_eq(sr.n, 100000);
-	check_against_reference(&sr, "SYN", "0.01", "0.001", 10, 30);
-	free(sr.open);
-	free(sr.close);
+	generate_and_import(&bars, "--seed 7 --rows 100000", "SYN");
+	cr_assert_eq(bars.n, 100000);
+	check_against_reference(&bars, "SYN", "0.01", "0.001", 10, 30);
 }
 
 /*
@@ -287,18 +304,14 @@ Test(backtest, sma_cross_matches_reference_on_100k_synthetic_bars)
  */
 Test(backtest, sma_cross_exact_past_64_bits)
 {
-	struct series sr = { 0 };
-
-	generate_and_import(&sr, "--seed 11 --rows 20000 --price 130000000 "
+	generate_and_import(&bars, "--seed 11 --rows 20000 --price 130000000 "
 			    "--drift 0.00002 --dp 8", "BIG");
-	cr_assert_eq(sr.n, 20000);
-	cr_assert_lt(sr.close[0], INT64_MAX / (2 * 30 * 11),
+	cr_assert_eq(bars.n, 20000);
+	cr_assert_lt(bars.close[0], INT64_MAX / (2 * 30 * 11),
 		     "the series must start in the 64-bit range");
-	cr_assert_gt(sr.close[sr.n - 1], INT64_MAX / (2 * 30 * 11),
+	cr_assert_gt(bars.close[bars.n - 1], INT64_MAX / (2 * 30 * 11),
 		     "and leave it");
-	check_against_reference(&sr, "BIG", "0.00000001", "0.00000001", 10, 30);
-	free(sr.open);
-	free(sr.close);
+	check_against_reference(&bars, "BIG", "0.00000001", "0.00000001", 10, 30);
 }
 
 Test(backtest, two_runs_are_byte_identical)
@@ -321,9 +334,10 @@ Test(backtest, two_runs_are_byte_identical)
 		}
 	}
 	for (int i = 0; i < 3; i++) {
-		cr_assert_str_eq(a[i], b[i], "%s differs between runs", files[i]);
+		int same = strcmp(a[i], b[i]) == 0;
 		free(a[i]);
 		free(b[i]);
+		cr_assert(same, "%s differs between runs", files[i]);
 	}
 }
 
@@ -336,8 +350,8 @@ bad_start(const char *strategy, const char *want)
 
 	write_conf("bad.yaml", "BTCUSDT", "0.00001", strategy, "");
 	int rc = th_run(&out, "%s -c %s/bad.yaml --replay", th_bin("traderd"), dir);
-	cr_assert_eq(rc, 1, "want exit 1, got %d:\n%s", rc, out);
-	cr_assert(strstr(out, want) != NULL, "want '%s' in:\n%s", want, out);
+	th_assert_outf(rc == 1, out, "want exit 1, got %d", rc);
+	th_assert_outf(strstr(out, want) != NULL, out, "want '%s'", want);
 	free(out);
 }
 
@@ -357,36 +371,42 @@ Test(backtest, bad_plugins_stop_startup_with_the_reason)
 	write_conf("bad.yaml", "BTCUSDT", "0.00001", ONE("bad_abi"), "");
 	th_run(NULL, "sed -i 's|^plugin_dir: .*|plugin_dir: %s|' %s", tp, path);
 	char *out;
-	cr_assert_eq(th_run(&out, "%s -c %s --replay", th_bin("traderd"), path), 1);
-	cr_assert(strstr(out, "strategy s1: plugin") && strstr(out, "bad_abi.so was "
-		  "built for plugin ABI 2.0; this traderd provides 1.2"), "%s", out);
+	int rc = th_run(&out, "%s -c %s --replay", th_bin("traderd"), path);
+	th_assert_out(rc == 1, out);
+	th_assert_out(strstr(out, "strategy s1: plugin") && strstr(out, "bad_abi.so "
+		      "was built for plugin ABI 3.0; this traderd provides 2.0"),
+		      out);
 	free(out);
 
 	th_run(NULL, "sed -i 's|plugin: bad_abi|plugin: no_entry|' %s", path);
-	cr_assert_eq(th_run(&out, "%s -c %s --replay", th_bin("traderd"), path), 1);
-	cr_assert(strstr(out, "no_entry.so has no entry point trd_plugin_entry()"),
-		  "%s", out);
+	rc = th_run(&out, "%s -c %s --replay", th_bin("traderd"), path);
+	th_assert_out(rc == 1, out);
+	th_assert_out(strstr(out, "no_entry.so has no entry point "
+			      "trd_plugin_entry()"), out);
 	free(out);
 
 	th_run(NULL, "sed -i 's|plugin: no_entry|plugin: init_fails|' %s", path);
-	cr_assert_eq(th_run(&out, "%s -c %s --replay", th_bin("traderd"), path), 1);
-	cr_assert(strstr(out, "strategy s1: init of") &&
-		  strstr(out, "failed: the model file is missing"), "%s", out);
+	rc = th_run(&out, "%s -c %s --replay", th_bin("traderd"), path);
+	th_assert_out(rc == 1, out);
+	th_assert_out(strstr(out, "strategy s1: init of") &&
+		      strstr(out, "failed: the model file is missing"), out);
 	free(out);
 
 	/* A file that is not a shared object. */
 	th_run(NULL, "mkdir -p %s/p && echo 'not an ELF' > %s/p/text.so && "
 	       "sed -i 's|^plugin_dir: .*|plugin_dir: %s/p|; s|plugin: init_fails|plugin: text|' %s",
 	       dir, dir, dir, path);
-	cr_assert_eq(th_run(&out, "%s -c %s --replay", th_bin("traderd"), path), 1);
-	cr_assert(strstr(out, "strategy s1: cannot load plugin") &&
-		  strstr(out, "text.so"), "%s", out);
+	rc = th_run(&out, "%s -c %s --replay", th_bin("traderd"), path);
+	th_assert_out(rc == 1, out);
+	th_assert_out(strstr(out, "strategy s1: cannot load plugin") &&
+		      strstr(out, "text.so"), out);
 	free(out);
 
 	/* A missing one. */
 	th_run(NULL, "sed -i 's|plugin: text|plugin: nope|' %s", path);
-	cr_assert_eq(th_run(&out, "%s -c %s --replay", th_bin("traderd"), path), 1);
-	cr_assert(strstr(out, "nope.so: No such file or directory"), "%s", out);
+	rc = th_run(&out, "%s -c %s --replay", th_bin("traderd"), path);
+	th_assert_out(rc == 1, out);
+	th_assert_out(strstr(out, "nope.so: No such file or directory"), out);
 	free(out);
 	free(tp);
 	(void)strat;
@@ -416,6 +436,7 @@ Test(backtest, bad_sma_cross_params)
 Test(backtest, hostile_plugin_cannot_crash_or_bypass)
 {
 	char *out, path[4200], *orders;
+	int rc;
 
 	cr_assert_eq(th_run(NULL, "%s --data-dir %s/db import --symbol BTCUSDT "
 			    "--timeframe 1m tests/data/BTCUSDT-1m-2020-01-01.csv",
@@ -425,39 +446,49 @@ Test(backtest, hostile_plugin_cannot_crash_or_bypass)
 	snprintf(path, sizeof(path), "%s/h.yaml", dir);
 	th_run(NULL, "sed -i 's|^plugin_dir: .*|plugin_dir: %s|' %s",
 	       th_bin("tests/plugins"), path);
-	cr_assert_eq(th_run(&out, "%s -c %s --replay", th_bin("traderd"), path), 0,
-		     "%s", out);
-	cr_assert(strstr(out, "replay: 1440 bars"), "%s", out);
+	rc = th_run(&out, "%s -c %s --replay", th_bin("traderd"), path);
+	th_assert_outf(rc == 0, out, "exit %d", rc);
+	th_assert_out(strstr(out, "replay: 1440 bars"), out);
 	free(out);
 	snprintf(path, sizeof(path), "%s/report/orders.csv", dir);
 	orders = th_read_file(path, NULL);
 	cr_assert_not_null(orders);
-	cr_assert(strstr(orders, "rejected,price must be positive"), "no price reject");
-	cr_assert(strstr(orders, "rejected,quantity must be positive"), "no qty reject");
-	cr_assert(strstr(orders, "rejected,symbol is not one of the strategy's"),
-		  "no symbol reject");
-	cr_assert(strstr(orders, "rejected,insufficient position"), "no position reject");
-	cr_assert(strstr(orders, "rejected,\"insufficient cash: needs"), "no cash reject");
+	/* orders.csv is shown (and freed) if one fails. */
+	th_assert_outf(strstr(orders, "rejected,price must be positive"), orders,
+		       "no price reject");
+	th_assert_outf(strstr(orders, "rejected,quantity must be positive"), orders,
+		       "no qty reject");
+	th_assert_outf(strstr(orders, "rejected,symbol is not one of the "
+			      "strategy's"), orders, "no symbol reject");
+	th_assert_outf(strstr(orders, "rejected,insufficient position"), orders,
+		       "no position reject");
+	th_assert_outf(strstr(orders, "rejected,\"insufficient cash: needs"),
+		       orders, "no cash reject");
 	/* ABI 1.2 abuse: each refusal with its code. */
-	cr_assert(strstr(orders, "rejected,price is not a multiple of the tick size"),
-		  "no tick reject");
-	cr_assert(strstr(orders, "rejected,quantity is not a multiple of the lot size"),
-		  "no lot reject");
-	cr_assert(strstr(orders, ",lot_size\n") && strstr(orders, ",tick_size\n") &&
-		  strstr(orders, ",invalid_quantity\n") &&
-		  strstr(orders, ",invalid_price\n") &&
-		  strstr(orders, ",invalid_order\n") &&
-		  strstr(orders, ",reduce_only\n") &&
-		  strstr(orders, ",unknown_symbol\n"), "a reject code is missing");
-	cr_assert(strstr(orders, "OCO: the other leg was rejected"), "OCO leg");
-	cr_assert(strstr(orders, "bracket entry rejected"), "bracket exits");
-	cr_assert(strstr(orders, ",filled,") == NULL,
-		  "a hostile order must never fill here");
+	th_assert_outf(strstr(orders, "rejected,price is not a multiple of the "
+			      "tick size"), orders, "no tick reject");
+	th_assert_outf(strstr(orders, "rejected,quantity is not a multiple of the "
+			      "lot size"), orders, "no lot reject");
+	th_assert_outf(strstr(orders, ",lot_size\n") &&
+		       strstr(orders, ",tick_size\n") &&
+		       strstr(orders, ",invalid_quantity\n") &&
+		       strstr(orders, ",invalid_price\n") &&
+		       strstr(orders, ",invalid_order\n") &&
+		       strstr(orders, ",reduce_only\n") &&
+		       strstr(orders, ",unknown_symbol\n"), orders,
+		       "a reject code is missing");
+	th_assert_outf(strstr(orders, "OCO: the other leg was rejected"), orders,
+		       "OCO leg");
+	th_assert_outf(strstr(orders, "bracket entry rejected"), orders,
+		       "bracket exits");
+	th_assert_outf(strstr(orders, ",filled,") == NULL, orders,
+		       "a hostile order must never fill here");
 	free(orders);
 	snprintf(path, sizeof(path), "%s/report/report.json", dir);
 	orders = th_read_file(path, NULL);
-	cr_assert(strstr(orders, "\"rejects_by_reason\": {") &&
-		  strstr(orders, "\"reduce_only\": 1440"), "%s", orders);
+	cr_assert_not_null(orders, "%s", path);
+	th_assert_out(strstr(orders, "\"rejects_by_reason\": {") &&
+		      strstr(orders, "\"reduce_only\": 1440"), orders);
 	free(orders);
 }
 
@@ -465,7 +496,7 @@ Test(backtest, hostile_plugin_cannot_crash_or_bypass)
  * canceled by risk.max_order_age_s, each at the first bar past its time. */
 Test(backtest, order_age_and_gtd_expiry)
 {
-	char path[4200], *out, *ev;
+	char path[4200], *ev;
 
 	cr_assert_eq(th_run(NULL, "%s --data-dir %s/db import --symbol BTCUSDT "
 			    "--timeframe 1m tests/data/BTCUSDT-1m-2020-01-01.csv",
@@ -476,21 +507,21 @@ Test(backtest, order_age_and_gtd_expiry)
 	snprintf(path, sizeof(path), "%s/a.yaml", dir);
 	th_run(NULL, "sed -i 's|^plugin_dir: .*|plugin_dir: %s|' %s",
 	       th_bin("tests/plugins"), path);
-	cr_assert_eq(th_run(&out, "%s -c %s --replay", th_bin("traderd"), path), 0,
-		     "%s", out);
-	free(out);
+	th_expect(0, "%s -c %s --replay", th_bin("traderd"), path);
 	snprintf(path, sizeof(path), "%s/report/order_events.csv", dir);
 	ev = th_read_file(path, NULL);
 	cr_assert_not_null(ev);
 	/* Placed at the first bar's close, 2020-01-01T00:01:00Z
 	 * (1577836860): the GTD expires at +120 s, the GTC is canceled at
 	 * +300 s. */
-	cr_assert(strstr(ev, "1577836860,1,rest-1,rest,BTCUSDT,buy,limit,accepted,"),
-		  "%s", ev);
-	cr_assert(strstr(ev, "1577836980,2,rest-2,rest,BTCUSDT,buy,limit,expired,"),
-		  "%s", ev);
-	cr_assert(strstr(ev, "1577837160,1,rest-1,rest,BTCUSDT,buy,limit,canceled,") &&
-		  strstr(ev, ",older than max_order_age_s\n"), "%s", ev);
-	cr_assert_eq(th_count_lines(ev), 5, "header, two accepts, two ends:\n%s", ev);
+	th_assert_out(strstr(ev, "1577836860,1,bt-0-1,rest,BTCUSDT,buy,limit,"
+			      "accepted,"), ev);
+	th_assert_out(strstr(ev, "1577836980,2,bt-0-2,rest,BTCUSDT,buy,limit,"
+			      "expired,"), ev);
+	th_assert_out(strstr(ev, "1577837160,1,bt-0-1,rest,BTCUSDT,buy,limit,"
+			      "canceled,") &&
+		      strstr(ev, ",older than max_order_age_s\n"), ev);
+	th_assert_outf(th_count_lines(ev) == 5, ev, "header, two accepts, two "
+		       "ends");
 	free(ev);
 }

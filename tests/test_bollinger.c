@@ -17,7 +17,27 @@
 #define N 20
 #define K 2.0
 
+/* The month and the bands recomputed from it, freed by teardown (so also
+ * when an assertion fails). */
+static struct series {
+	int64_t *ts;            /* open time, Unix seconds */
+	double  *open, *close;
+	double  *mid, *upper, *lower; /* NaN before the window fills */
+	size_t   n;
+} bars;
+
 static char *dir;
+
+static void
+series_free(struct series *sr)
+{
+	free(sr->ts);
+	free(sr->open);
+	free(sr->close);
+	free(sr->mid);
+	free(sr->upper);
+	free(sr->lower);
+}
 
 static void
 setup(void)
@@ -30,18 +50,12 @@ teardown(void)
 {
 	th_rmtree(dir);
 	free(dir);
+	series_free(&bars);
 }
 
 TestSuite(bollinger, .init = setup, .fini = teardown, .timeout = 120);
 
 /* --- the month, and the bands recomputed from it --- */
-
-struct series {
-	int64_t *ts;            /* open time, Unix seconds */
-	double  *open, *close;
-	double  *mid, *upper, *lower; /* NaN before the window fills */
-	size_t   n;
-};
 
 static void
 load(struct series *sr, const char *path)
@@ -99,17 +113,6 @@ bands(struct series *sr, int n, double k)
 	}
 }
 
-static void
-series_free(struct series *sr)
-{
-	free(sr->ts);
-	free(sr->open);
-	free(sr->close);
-	free(sr->mid);
-	free(sr->upper);
-	free(sr->lower);
-}
-
 /*
  * Three-way comparison of a close with a band, with the doubles of two
  * different computations: within a few ulps they cannot be told apart
@@ -155,20 +158,19 @@ write_conf(const char *name, const char *shortable, const char *params,
 	cr_assert_eq(th_write_file(path, body), 0);
 }
 
-/* Import the month; false (and the test skipped) without the data. */
-static int
+/* Import the month (it ships in tests/data/shared: missing, the test
+ * fails) and load it for the reference. */
+static void
 import_month(void)
 {
 	const char *csv = th_shared(MONTH);
-	char *out;
 
-	if (csv == NULL)
-		return 0;
-	cr_assert_eq(th_run(&out, "%s --data-dir %s/db import --symbol AVAXUSDT "
-			    "--timeframe 1m %s", th_bin("traderctl"), dir, csv),
-		     0, "%s", out);
-	free(out);
-	return 1;
+	cr_assert_not_null(csv, "tests/data/shared/" MONTH " is missing");
+	th_expect(0, "%s --data-dir %s/db import --symbol AVAXUSDT --timeframe 1m "
+		  "tests/data/shared/" MONTH, th_bin("traderctl"), dir);
+	load(&bars, "tests/data/shared/" MONTH);
+	cr_assert_eq(bars.n, MONTH_ROWS);
+	bands(&bars, N, K);
 }
 
 static char *
@@ -364,22 +366,19 @@ verify_trades(const struct series *sr, const struct trade *tr, size_t ntr,
 
 Test(bollinger, month_replay_follows_the_bands_long_and_short)
 {
-	struct series sr = { 0 };
 	struct trade *tr;
 	struct verdict v = { 0 };
 	char *out, *json, *trades, *a[2], *b[2];
 	size_t ntr, nlong = 0, nshort = 0;
+	int rc;
 
-	if (!import_month())
-		cr_skip_test("../shared/data/" MONTH " is not here");
-	load(&sr, th_shared(MONTH));
-	cr_assert_eq(sr.n, MONTH_ROWS);
-	bands(&sr, N, K);
+	import_month();
 	/* k written as 2.0: the engine canonicalises the feature name. */
 	write_conf("bb.yaml", "true", "{ n: 20, k: 2.0, sizing: all_in }", "r0");
-	cr_assert_eq(th_run(&out, "%s -c %s/bb.yaml --replay --speed max",
-			    th_bin("traderd"), dir), 0, "%s", out);
-	cr_assert(strstr(out, "replay: 41760 bars"), "%s", out);
+	rc = th_run(&out, "%s -c %s/bb.yaml --replay --speed max",
+		    th_bin("traderd"), dir);
+	th_assert_outf(rc == 0, out, "exit %d", rc);
+	th_assert_out(strstr(out, "replay: 41760 bars"), out);
 	free(out);
 
 	json = report_file("r0", "report.json");
@@ -392,7 +391,7 @@ Test(bollinger, month_replay_follows_the_bands_long_and_short)
 	cr_assert_eq((double)ntr, json_number(json, "trades"));
 	cr_assert_gt(nlong, 100, "%zu long trades", nlong);
 	cr_assert_gt(nshort, 100, "%zu short trades", nshort);
-	verify_trades(&sr, tr, ntr, fills_rows("r0"), 1, &v);
+	verify_trades(&bars, tr, ntr, fills_rows("r0"), 1, &v);
 	cr_log_info("%zu long and %zu short trades, %zu decisions checked, "
 		    "%zu too close to call", nlong, nshort, v.decisions, v.near);
 	/* The check means something only if it could decide nearly
@@ -416,30 +415,23 @@ Test(bollinger, month_replay_follows_the_bands_long_and_short)
 		free(b[i]);
 	}
 	free(trades);
-	series_free(&sr);
 }
 
 Test(bollinger, no_short_entries_unless_allowed_and_shortable)
 {
-	struct series sr = { 0 };
 	struct trade *tr;
 	struct verdict v = { 0 };
 	const char *params[2] = { "{ short: false }", "{ short: true }" };
 	const char *shortable[2] = { "true", "false" };
-	char *out, *trades, *json;
+	char *trades, *json;
 
-	if (!import_month())
-		cr_skip_test("../shared/data/" MONTH " is not here");
-	load(&sr, th_shared(MONTH));
-	bands(&sr, N, K);
+	import_month();
 	/* Param short false on a shortable instrument, and the default
 	 * (true) on one the venue does not let go short: longs only. */
 	for (int i = 0; i < 2; i++) {
 		size_t ntr;
 		write_conf("bb.yaml", shortable[i], params[i], "r");
-		cr_assert_eq(th_run(&out, "%s -c %s/bb.yaml --replay",
-				    th_bin("traderd"), dir), 0, "%s", out);
-		free(out);
+		th_expect(0, "%s -c %s/bb.yaml --replay", th_bin("traderd"), dir);
 		/* Not even tried: a short sell the venue refuses would be
 		 * rejected. */
 		json = report_file("r", "report.json");
@@ -451,11 +443,10 @@ Test(bollinger, no_short_entries_unless_allowed_and_shortable)
 		for (size_t k = 0; k < ntr; k++)
 			cr_assert(!tr[k].is_short, "a short trade at %lld",
 				  (long long)tr[k].entry_ts);
-		verify_trades(&sr, tr, ntr, fills_rows("r"), 0, &v);
+		verify_trades(&bars, tr, ntr, fills_rows("r"), 0, &v);
 		free(tr);
 		free(trades);
 	}
-	series_free(&sr);
 }
 
 /* traderd must refuse to start, naming the param. */
@@ -467,9 +458,9 @@ bad_start(const char *params, const char *want)
 
 	write_conf("bad.yaml", "true", params, "r");
 	rc = th_run(&out, "%s -c %s/bad.yaml --replay", th_bin("traderd"), dir);
-	cr_assert_eq(rc, 1, "%s: want exit 1, got %d:\n%s", params, rc, out);
-	cr_assert(strstr(out, "strategy bb: init of") && strstr(out, want),
-		  "%s: want '%s' in:\n%s", params, want, out);
+	th_assert_outf(rc == 1, out, "%s: want exit 1, got %d", params, rc);
+	th_assert_outf(strstr(out, "strategy bb: init of") && strstr(out, want),
+		       out, "%s: want '%s'", params, want);
 	free(out);
 }
 

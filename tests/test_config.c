@@ -362,6 +362,7 @@ Test(config, unknown_keys)
 	load_bad(INSTR "modee: live\nreplay:\n  spede: 10\n", 2);
 	has(3, 1, "modee", "unknown key (expected one of mode, data_dir, "
 	    "report_dir, report, log_level, instruments, replay, store, plugin_dir, "
+	    "housekeeping_ms, "
 	    "account, venue, risk, features, strategies)");
 	has(5, 3, "replay.spede", "unknown key (expected one of from, to, "
 	    "speed, timeframe)");

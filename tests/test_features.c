@@ -3,7 +3,8 @@
  * share code with:
  *
  *   sheet_*     the StockCharts ChartSchool worked spreadsheets carried by
- *               bukosabino/ta (../shared/data/indicator_reference_stockcharts),
+ *               bukosabino/ta (in tests/data/shared/
+ *               indicator_reference_stockcharts),
  *               compared after warm-up within 1e-6 relative, or half a unit
  *               of the sheet's last printed digit where it prints fewer
  *               digits than that;
@@ -148,8 +149,8 @@ table_load(struct table *t, const char *rel, int has_header)
 	char *p;
 
 	memset(t, 0, sizeof(*t));
-	cr_assert_not_null(path, "test data %s is missing (tests/data/shared or "
-			   "../shared/data)", rel);
+	cr_assert_not_null(path, "test data tests/data/shared/%s is missing",
+			   rel);
 	t->buf = th_read_file(path, NULL);
 	cr_assert_not_null(t->buf, "cannot read %s", path);
 	t->row = calloc(th_count_lines(t->buf) + 2, sizeof(*t->row));
@@ -1620,8 +1621,8 @@ load_book_tickers(const char *rel, struct qseries *qs, size_t max)
 	char *buf, *line, *save = NULL;
 	size_t nq = 0;
 
-	cr_assert_not_null(path, "test data %s is missing (tests/data/shared or "
-			   "../shared/data)", rel);
+	cr_assert_not_null(path, "test data tests/data/shared/%s is missing",
+			   rel);
 	buf = th_read_file(path, NULL);
 	cr_assert_not_null(buf);
 	memset(qs, 0, max * sizeof(*qs));

@@ -16,13 +16,33 @@
 #include "helpers.h"
 #include "store.h"
 
+/* Each test's directory, removed by teardown (or by the runner if the
+ * test crashes: helpers.c). */
+static char *dir;
+
+static void
+setup(void)
+{
+	dir = th_tmpdir();
+	cr_assert_not_null(dir);
+}
+
+static void
+teardown(void)
+{
+	th_rmtree(dir);
+	free(dir);
+}
+
+TestSuite(store, .init = setup, .fini = teardown);
+
 static struct trd_store *
-open_new(const char *dir, size_t map, size_t max)
+open_new(const char *path, size_t map, size_t max)
 {
 	struct trd_store *s = NULL;
 	struct trd_store_opts o = { map, max };
 
-	cr_assert_eq(trd_store_open(&s, dir, TRD_STORE_CREATE, &o), 0);
+	cr_assert_eq(trd_store_open(&s, path, TRD_STORE_CREATE, &o), 0);
 	return s;
 }
 
@@ -56,7 +76,6 @@ put_bars(struct trd_store *s, uint32_t sym, int64_t t0, int n, int64_t px)
 
 Test(store, instruments_get_ids_and_keep_scales)
 {
-	char *dir = th_tmpdir();
 	struct trd_store *s = open_new(dir, 0, 0);
 	struct trd_instrument a = mkinstr(s, "BTCUSDT"), b = mkinstr(s, "ETHUSDT"),
 			      again, got, in = { .price_dp = 2, .qty_dp = 3 };
@@ -72,13 +91,10 @@ Test(store, instruments_get_ids_and_keep_scales)
 	strcpy(in.symbol, "BAD SYMBOL");
 	cr_assert_eq(trd_store_instrument_ensure(s, &in, &got), TRD_ESYNTAX);
 	trd_store_close(s);
-	th_rmtree(dir);
-	free(dir);
 }
 
 Test(store, puts_are_insert_only_and_cursor_reads_in_order)
 {
-	char *dir = th_tmpdir();
 	struct trd_store *s = open_new(dir, 0, 0);
 	struct trd_instrument a = mkinstr(s, "AAA"), b = mkinstr(s, "BBB");
 	struct trd_store_batch bt;
@@ -133,13 +149,10 @@ Test(store, puts_are_insert_only_and_cursor_reads_in_order)
 	cr_assert_eq(st[0].first_ns, 1000 * 60 * TRD_NS_PER_SEC);
 	free(st);
 	trd_store_close(s);
-	th_rmtree(dir);
-	free(dir);
 }
 
 Test(store, grows_map_then_stops_at_ceiling_keeping_data)
 {
-	char *dir = th_tmpdir();
 	struct trd_store *s = open_new(dir, 64 << 10, 1 << 20);
 	struct trd_instrument a = mkinstr(s, "AAA");
 	struct trd_store_batch b;
@@ -182,13 +195,10 @@ Test(store, grows_map_then_stops_at_ceiling_keeping_data)
 	cr_assert_eq(st[0].count, (uint64_t)committed);
 	free(st);
 	trd_store_close(s);
-	th_rmtree(dir);
-	free(dir);
 }
 
 Test(store, refuses_newer_format)
 {
-	char *dir = th_tmpdir();
 	struct trd_store *s = open_new(dir, 0, 0);
 	MDB_txn *txn;
 	MDB_val k = { 6, "format" }, v;
@@ -203,13 +213,11 @@ Test(store, refuses_newer_format)
 	cr_assert_eq(trd_store_open(&s, dir, TRD_STORE_RDONLY, NULL),
 		     TRD_EVERSION);
 	cr_assert_null(s);
-	th_rmtree(dir);
-	free(dir);
 }
 
 Test(store, missing_and_unusable_dirs)
 {
-	char *dir = th_tmpdir(), path[4200];
+	char path[4200];
 	struct trd_store *s = NULL;
 
 	snprintf(path, sizeof(path), "%s/nope", dir);
@@ -222,8 +230,6 @@ Test(store, missing_and_unusable_dirs)
 	mkdir(path, 0755);
 	cr_assert_neq(trd_store_open(&s, path, TRD_STORE_RDONLY, NULL), 0);
 	cr_assert_null(s);
-	th_rmtree(dir);
-	free(dir);
 }
 
 /* Bar i of the scrambled series below: prices from its time. */
@@ -251,7 +257,6 @@ cmp_i64(const void *a, const void *b)
  */
 Test(store, any_put_order_reads_back_sorted_across_pages)
 {
-	char *dir = th_tmpdir();
 	struct trd_store *s = open_new(dir, 0, 0);
 	struct trd_instrument a = mkinstr(s, "AAA"), b = mkinstr(s, "BBB");
 	enum { N = 3000 };
@@ -350,8 +355,6 @@ Test(store, any_put_order_reads_back_sorted_across_pages)
 	cr_assert_eq(st[2].first_ns, st[2].last_ns);
 	free(st);
 	trd_store_close(s);
-	th_rmtree(dir);
-	free(dir);
 }
 
 /*
@@ -360,9 +363,9 @@ Test(store, any_put_order_reads_back_sorted_across_pages)
  * records' version byte (1 is the real one).
  */
 static void
-make_format1(const char *dir, uint32_t sym, int nbars, uint8_t version)
+make_format1(const char *path, uint32_t sym, int nbars, uint8_t version)
 {
-	struct trd_store *s = open_new(dir, 0, 0);
+	struct trd_store *s = open_new(path, 0, 0);
 	MDB_txn *txn;
 	MDB_dbi series, bars;
 	MDB_val k = { 6, "format" }, v;
@@ -400,7 +403,7 @@ make_format1(const char *dir, uint32_t sym, int nbars, uint8_t version)
 
 /* How many records format 1's "bars" holds (-1: no "bars" at all). */
 static int
-format1_count(const char *dir)
+format1_count(const char *path)
 {
 	MDB_env *env;
 	MDB_txn *txn;
@@ -410,7 +413,7 @@ format1_count(const char *dir)
 
 	cr_assert_eq(mdb_env_create(&env), 0);
 	cr_assert_eq(mdb_env_set_maxdbs(env, 8), 0);
-	cr_assert_eq(mdb_env_open(env, dir, MDB_RDONLY, 0640), 0);
+	cr_assert_eq(mdb_env_open(env, path, MDB_RDONLY, 0640), 0);
 	cr_assert_eq(mdb_txn_begin(env, NULL, MDB_RDONLY, &txn), 0);
 	if (mdb_dbi_open(txn, "bars", 0, &bars) == 0 &&
 	    mdb_stat(txn, bars, &st) == 0)
@@ -422,7 +425,6 @@ format1_count(const char *dir)
 
 Test(store, format_1_is_refused_by_readers_and_upgraded_by_writers)
 {
-	char *dir = th_tmpdir();
 	struct trd_store *s = open_new(dir, 0, 0);
 	struct trd_instrument a = mkinstr(s, "AAA");
 	struct trd_bar_cursor cur;
@@ -462,13 +464,10 @@ Test(store, format_1_is_refused_by_readers_and_upgraded_by_writers)
 	cr_assert_eq(trd_store_open(&s, dir, 0, NULL), 0);
 	cr_assert_eq(s->upgraded, 0);
 	trd_store_close(s);
-	th_rmtree(dir);
-	free(dir);
 }
 
 Test(store, format_1_with_an_unknown_record_is_left_untouched)
 {
-	char *dir = th_tmpdir();
 	struct trd_store *s = open_new(dir, 0, 0);
 	struct trd_instrument a = mkinstr(s, "AAA");
 
@@ -480,52 +479,77 @@ Test(store, format_1_with_an_unknown_record_is_left_untouched)
 	cr_assert_eq(format1_count(dir), 50);
 	cr_assert_eq(trd_store_open(&s, dir, TRD_STORE_RDONLY, NULL),
 		     TRD_EVERSION, "still format 1");
-	th_rmtree(dir);
-	free(dir);
 }
 
 /* The operator's view: readers say what to run, `db upgrade` runs it. */
 Test(store, traderctl_db_upgrade)
 {
-	char *dir = th_tmpdir(), *out = NULL;
+	char *out = NULL;
 	struct trd_store *s = open_new(dir, 0, 0);
 	struct trd_instrument a = mkinstr(s, "AAA");
 	const char *ctl = th_bin("traderctl");
+	int rc;
 
 	trd_store_close(s);
 	make_format1(dir, a.id, 120, 1);
-	cr_assert_eq(th_run(&out, "%s --data-dir %s db stat", ctl, dir), 1);
-	cr_assert_not_null(strstr(out, "has format 1"), "%s", out);
-	cr_assert_not_null(strstr(out, "db upgrade"), "%s", out);
+	rc = th_run(&out, "%s --data-dir %s db stat", ctl, dir);
+	th_assert_outf(rc == 1, out, "exit %d", rc);
+	th_assert_out(strstr(out, "has format 1"), out);
+	th_assert_out(strstr(out, "db upgrade"), out);
 	free(out);
-	cr_assert_eq(th_run(&out, "%s --data-dir %s db upgrade", ctl, dir), 0);
-	cr_assert_not_null(strstr(out, "upgraded to format 2, 120 bars "
-				       "rewritten"), "%s", out);
+	rc = th_run(&out, "%s --data-dir %s db upgrade", ctl, dir);
+	th_assert_outf(rc == 0, out, "exit %d", rc);
+	th_assert_out(strstr(out, "upgraded to format 2, 120 bars rewritten"), out);
 	free(out);
-	cr_assert_eq(th_run(&out, "%s --data-dir %s db stat", ctl, dir), 0);
-	cr_assert_not_null(strstr(out, "AAA"), "%s", out);
-	cr_assert_not_null(strstr(out, " 120 "), "%s", out);
+	rc = th_run(&out, "%s --data-dir %s db stat", ctl, dir);
+	th_assert_outf(rc == 0, out, "exit %d", rc);
+	th_assert_out(strstr(out, "AAA"), out);
+	th_assert_out(strstr(out, " 120 "), out);
 	free(out);
-	cr_assert_eq(th_run(&out, "%s --data-dir %s db upgrade", ctl, dir), 0);
-	cr_assert_not_null(strstr(out, "already format 2"), "%s", out);
+	rc = th_run(&out, "%s --data-dir %s db upgrade", ctl, dir);
+	th_assert_outf(rc == 0, out, "exit %d", rc);
+	th_assert_out(strstr(out, "already format 2"), out);
 	free(out);
 
 	/* Nothing to upgrade makes no store; bad subcommands are named. */
 	char empty[4200], data[4300];
 	snprintf(empty, sizeof(empty), "%s/empty", dir);
 	cr_assert_eq(mkdir(empty, 0750), 0);
-	cr_assert_eq(th_run(&out, "%s --data-dir %s db upgrade", ctl, empty), 1);
-	cr_assert_not_null(strstr(out, "no data store in"), "%s", out);
+	rc = th_run(&out, "%s --data-dir %s db upgrade", ctl, empty);
+	th_assert_outf(rc == 1, out, "exit %d", rc);
+	th_assert_out(strstr(out, "no data store in"), out);
 	free(out);
 	snprintf(data, sizeof(data), "%s/data.mdb", empty);
 	cr_assert_neq(access(data, F_OK), 0, "upgrade created a store");
-	cr_assert_eq(th_run(&out, "%s --data-dir %s db upgrade now", ctl, dir), 1);
-	cr_assert_not_null(strstr(out, "unexpected argument 'now'"), "%s", out);
+	rc = th_run(&out, "%s --data-dir %s db upgrade now", ctl, dir);
+	th_assert_outf(rc == 1, out, "exit %d", rc);
+	th_assert_out(strstr(out, "unexpected argument 'now'"), out);
 	free(out);
-	cr_assert_eq(th_run(&out, "%s --data-dir %s db compact", ctl, dir), 1);
-	cr_assert_not_null(strstr(out, "expected 'stat' or 'upgrade', not "
-				       "'compact'"), "%s", out);
+	rc = th_run(&out, "%s --data-dir %s db compact", ctl, dir);
+	th_assert_outf(rc == 1, out, "exit %d", rc);
+	th_assert_out(strstr(out, "expected 'stat' or 'upgrade', not 'compact'"),
+		      out);
 	free(out);
-	th_rmtree(dir);
-	free(dir);
+}
+
+/* Run numbers make client ids unique across restarts: each open of the
+ * account's store takes the next, and a reader cannot take one. */
+Test(store, run_numbers_survive_restarts)
+{
+	struct trd_store *s;
+	uint64_t a = 0, b = 0, c = 0;
+
+	cr_assert_eq(trd_store_open(&s, dir, TRD_STORE_CREATE, NULL), 0);
+	cr_assert_eq(trd_store_next_run(s, &a), 0);
+	cr_assert_eq(trd_store_next_run(s, &b), 0);
+	trd_store_close(s);
+	cr_assert_eq(trd_store_open(&s, dir, 0, NULL), 0);
+	cr_assert_eq(trd_store_next_run(s, &c), 0);
+	trd_store_close(s);
+	cr_assert(a == 1 && b == 2 && c == 3, "%llu %llu %llu",
+		  (unsigned long long)a, (unsigned long long)b,
+		  (unsigned long long)c);
+	cr_assert_eq(trd_store_open(&s, dir, TRD_STORE_RDONLY, NULL), 0);
+	cr_assert_eq(trd_store_next_run(s, &c), -EROFS);
+	trd_store_close(s);
 }

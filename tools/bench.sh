@@ -7,9 +7,16 @@
 #   features          ns per bar for the default feature set and the full one
 #   risk on/off       sma_cross with brackets, every risk check on against
 #                     none (runs interleaved, so drift hits both alike)
+#   100 symbols       a year of 1m bars for each of 100 symbols (52.56M
+#                     bars), bare and with sma_cross trading all of them:
+#                     bars/s and peak anonymous memory (RssAnon, sampled
+#                     from /proc every 50 ms; the store's mapped pages are
+#                     page cache and do not count), in each half of the run
 #
 # Each figure is the median of RUNS runs (default 3), pinned to one core.
 # Work files go to BENCH_DIR (default /tmp/traderd-bench, ~2 GB for 10M).
+# The 100-symbol store (2.4 GB, about a minute to make) is kept between
+# runs in BENCH_CACHE (default /var/tmp/traderd-bench-cache).
 # Usage: tools/bench.sh BUILD_DIR
 set -eu
 bin=$(cd "$1" && pwd)
@@ -138,5 +145,64 @@ for n in 1m 10m; do
 	conf "b$n" "$work/db$n" bracket
 	conf "k$n" "$work/db$n" risk
 	risk_pair "$n"
+done
+
+# run_mem LABEL CONF: bars/s and RssAnon (KiB samples in $work/rss) of one
+# replay, the peak over the run and in each half.
+run_mem() {
+	$pin "$bin/traderd" -c "$2" --replay --speed max > "$work/mem.out" 2>&1 &
+	pid=$!
+	: > "$work/rss"
+	while kill -0 "$pid" 2>/dev/null; do
+		awk '/^RssAnon/ { print $2 }' "/proc/$pid/status" 2>/dev/null \
+			>> "$work/rss"
+		sleep 0.05
+	done
+	wait "$pid" || { cat "$work/mem.out"; exit 1; }
+	rate=$(sed -n 's/.* \([0-9]*\) bars\/s.*/\1/p' "$work/mem.out")
+	printf "100x1y   52560000 %-14s %12.0f bars/s%s\n" "$1" "$rate" \
+		"$([ "$1" = sma_cross ] && echo '   (target >= 10000000)')"
+	awk -v l="$1" '{ v[NR] = $1 } END {
+		for (i = 1; i <= NR; i++) { if (v[i] > m) m = v[i];
+			if (i <= NR / 2) { if (v[i] > a) a = v[i] }
+			else if (v[i] > b) b = v[i] }
+		printf "100x1y   52560000 %-14s %12.1f MiB peak RssAnon (first " \
+		       "half %.1f, second %.1f; target < 64, flat)\n",
+		       l, m / 1024, a / 1024, b / 1024 }' "$work/rss"
+}
+
+cache=${BENCH_CACHE:-/var/tmp/traderd-bench-cache}/sym100-1y
+if ! "$bin/traderctl" --data-dir "$cache/db" db stat > "$work/stat" 2>&1 ||
+   [ "$(grep -c '^S[0-9]' "$work/stat")" -ne 100 ]; then
+	echo "generating 100 symbols x 525600 1m bars into $cache (once) ..."
+	rm -rf "$cache"
+	mkdir -p "$cache"
+	for i in $(seq -w 1 100); do
+		"$bin/gen_bars" --seed "$i" --rows 525600 --start 1577836800 \
+			> "$work/s.csv"
+		"$bin/traderctl" --data-dir "$cache/db" import --symbol "S$i" \
+			--timeframe 1m "$work/s.csv" > /dev/null 2>&1
+	done
+	rm -f "$work/s.csv"
+fi
+syms=$(seq -w 1 100 | sed 's/^/S/' | paste -sd, -)
+for m in bare sma_cross; do
+	{
+		echo "data_dir: $cache/db"
+		echo "report_dir: $work/report"
+		echo "plugin_dir: $bin/plugins"
+		echo "log_level: warn"
+		echo "instruments:"
+		for i in $(seq -w 1 100); do
+			echo "  - { symbol: S$i, tick_size: 0.01, lot_size: 0.001 }"
+		done
+		echo "replay: { speed: max, timeframe: 1m }"
+		echo "account: { cash: 100000 }"
+		echo "venue: { kind: sim, fee_bps: 10 }"
+		[ "$m" = sma_cross ] && echo "strategies:
+  - { name: x, plugin: sma_cross, symbols: [$syms],
+      params: { fast: 10, slow: 30, sizing: fraction, fraction: 0.01 } }"
+	} > "$work/m-$m.yaml"
+	run_mem "$m" "$work/m-$m.yaml"
 done
 rm -rf "$work"

@@ -1,14 +1,17 @@
 #!/bin/sh
 # Run each Criterion suite given as an argument, then print one closing line
-# "tests: N passed, N failed" summing their syntheses.  Exits non-zero if any
-# suite failed or crashed.
+# "tests: N passed, N failed" summing their syntheses.  Each suite's wall
+# time is printed after it ("== SUITE: X s").  Exits non-zero if any suite
+# failed or crashed.
 set -u
 passed=0 failed=0 status=0
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 for t in "$@"; do
 	echo "== $t"
+	t0=$(date +%s.%N)
 	"$t" --jobs 2 --short-filename 2>&1 | tee "$log"
+	echo "== $t: $(echo "$t0 $(date +%s.%N)" | awk '{ printf "%.1f", $2 - $1 }') s"
 	# The pipe hides the suite's exit status; read its synthesis.
 	line=$(grep 'Synthesis:' "$log" | tail -1)
 	if [ -z "$line" ]; then

@@ -265,6 +265,27 @@ put_double(double v, FILE *f)
 	fputs(b, f);
 }
 
+/*
+ * One CSV field as RFC 4180 has it: quoted, with its quotes doubled, if
+ * it holds a comma, a quote or a line break (feature names do:
+ * "bb(20,2).mid"), as it is otherwise.
+ */
+static void
+put_csv_field(const char *s, FILE *f)
+{
+	if (strpbrk(s, ",\"\r\n") == NULL) {
+		fputs(s, f);
+		return;
+	}
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
 /* Split --set at the commas outside parentheses. */
 static int
 split_set(const char *set, char ***out, size_t *n)
@@ -378,9 +399,12 @@ cmd_features(struct ctl *c)
 	}
 	cur_open = 1;
 	setvbuf(stdout, out, _IOFBF, sizeof(out));
+	/* The values are numbers (or empty); the names need quoting. */
 	fputs("ts", stdout);
-	for (size_t i = 0; i < nout; i++)
-		printf(",%s", names[i]);
+	for (size_t i = 0; i < nout; i++) {
+		fputc(',', stdout);
+		put_csv_field(names[i], stdout);
+	}
 	fputc('\n', stdout);
 	while ((n = trd_bar_cursor_read(&cur, buf, 4096)) > 0) {
 		for (int i = 0; i < n; i++) {

@@ -23,7 +23,18 @@
  *
  * Threading and re-entrancy: everything runs on the daemon's single loop
  * thread.  Host calls may be made from any callback, including submitting or
- * cancelling orders from on_order and on_fill.
+ * cancelling orders from on_order and on_fill.  No callback is ever made
+ * from inside a host call: what a call causes (an order rejected at once,
+ * a fill) is delivered after the callback that made the call has
+ * returned, in the order it happened (the libuv rule).
+ *
+ * Instruments: `sym` in bars, quotes, trades, orders and host calls is the
+ * session's instrument handle (struct trd_instrument_info.sym), the same
+ * in replay, paper and live trading.  It is not a store id and says
+ * nothing about the symbol's name; use host->instrument for that.
+ * Handles are small: the session numbers its instruments 0, 1, 2 ... in
+ * the config's order, so a plugin may index a table by them (sized by the
+ * largest handle of its own instruments).
  *
  * Money: prices and quantities are scaled int64 (see traderd/types.h and
  * struct trd_instrument_info for the scales); cash, equity, fees and PnL are
@@ -48,6 +59,19 @@
  *                    trd_order_info grows (tif, flags, stop, link, parent,
  *                    client id, reject code); trd_account_info grows
  *                    (free collateral, halted); enum trd_reject.
+ *   2.0  2026-12-06  MAJOR: `sym` is the session's instrument handle, no
+ *                    longer the id of the instrument in the bar store (an
+ *                    instrument now exists without stored bars: live feeds
+ *                    fill it), so a plugin that took it for a store id is
+ *                    wrong.  on_order/on_fill are no longer called from
+ *                    inside host calls but after the calling callback
+ *                    returns (a rejection at once reaches on_order after
+ *                    submit has returned).  client_id is at most 36
+ *                    characters of [A-Za-z0-9_-], unique across restarts
+ *                    of an account ("<run>-<strategy>-<n>"); the venue's
+ *                    order id is given too.  trd_instrument_info gains
+ *                    venue_symbol, min_notional and max_order_qty;
+ *                    trd_trade gains the venue's trade id.
  */
 #ifndef TRADERD_PLUGIN_H
 #define TRADERD_PLUGIN_H
@@ -58,8 +82,8 @@
 
 #include "traderd/types.h"
 
-#define TRD_PLUGIN_ABI_MAJOR 1
-#define TRD_PLUGIN_ABI_MINOR 2
+#define TRD_PLUGIN_ABI_MAJOR 2
+#define TRD_PLUGIN_ABI_MINOR 0
 
 #define TRD_PLUGIN_ENTRY "trd_plugin_entry"
 
@@ -124,7 +148,9 @@ enum trd_reject {
 };
 
 enum trd_order_status {
-	TRD_ORDER_NEW = 1,       /* created, not yet seen by the venue */
+	TRD_ORDER_NEW = 1,       /* created, not yet acknowledged by the
+				  * venue (in flight), or a bracket exit
+				  * held until its entry fills */
 	TRD_ORDER_ACCEPTED,      /* working at the venue */
 	TRD_ORDER_PARTIALLY_FILLED,
 	TRD_ORDER_FILLED,
@@ -143,7 +169,7 @@ enum trd_plugin_log {
 
 struct trd_instrument_info {
 	uint32_t    size;
-	uint32_t    sym;       /* id used in bars and orders */
+	uint32_t    sym;       /* the handle used in bars, orders, calls */
 	const char *symbol;
 	uint8_t     price_dp;  /* prices are scaled by 10^price_dp */
 	uint8_t     qty_dp;    /* quantities by 10^qty_dp */
@@ -151,6 +177,10 @@ struct trd_instrument_info {
 	int64_t     lot_size;  /* quantity scale */
 	/* 1.1: whether the venue lets a position go below zero. */
 	uint8_t     shortable;
+	/* ---- 2.0 ---- */
+	const char *venue_symbol;  /* the venue's name for it */
+	int64_t     min_notional;  /* cash scale; 0: none */
+	int64_t     max_order_qty; /* quantity scale; 0: no limit */
 };
 
 struct trd_order_req {
@@ -244,7 +274,12 @@ struct trd_order_info {
 	int64_t     expire_ns;
 	uint64_t    link_id;     /* the other leg of an OCO pair, or 0 */
 	uint64_t    parent_id;   /* a bracket exit's entry, or 0 */
-	const char *client_id;   /* "<strategy>-<n>": unique, deterministic */
+	const char *client_id;   /* 2.0: "<run>-<strategy>-<n>", at most 36
+				  * of [A-Za-z0-9_-]: unique across
+				  * restarts of the account, the same in
+				  * every replay of the same data */
+	/* ---- 2.0 ---- */
+	const char *venue_order_id; /* the venue's id, "" until acked */
 };
 
 struct trd_fill {
@@ -283,7 +318,8 @@ struct trd_params {
 	const struct trd_param *items;
 };
 
-/* Quotes and trades arrive with the live feeds. */
+/* Quotes (best bid and ask) and trades (prints), from live feeds and
+ * from replays of recorded ticks. */
 struct trd_quote {
 	uint32_t size;
 	uint32_t sym;
@@ -297,6 +333,8 @@ struct trd_trade {
 	int64_t  ts_ns;
 	int64_t  price, qty;
 	uint32_t aggressor; /* enum trd_side of the taker, 0 if unknown */
+	/* ---- 2.0 ---- */
+	uint64_t id;        /* the venue's trade id, 0 if unknown */
 };
 
 /*
@@ -312,9 +350,12 @@ struct trd_host_api {
 	/* Current time of the engine's clock (virtual in a replay). */
 	int64_t (*now)(struct trd_strategy *s);
 	/* Submit an order; *id receives its id (also for orders the host
-	 * rejects at once).  Returns 0, or -EINVAL for a malformed request
-	 * (bad size, unknown enum) and -EAGAIN when called more than 8 deep
-	 * inside the callbacks of earlier submits; neither creates an order. */
+	 * rejects at once: that rejection reaches on_order after the
+	 * calling callback returns).  Returns 0, or -EINVAL for a malformed
+	 * request (bad size, unknown enum) and -EAGAIN from an on_order or
+	 * on_fill that is the 8th link of a chain of callbacks of earlier
+	 * submits (a strategy resubmitting on every rejection would
+	 * otherwise never stop); neither creates an order. */
 	int (*submit)(struct trd_strategy *s, const struct trd_order_req *req,
 		      uint64_t *id);
 	/* Request cancellation; the outcome arrives through on_order.

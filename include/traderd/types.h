@@ -41,7 +41,7 @@ struct trd_bar {
 	int64_t  low;
 	int64_t  close;
 	int64_t  volume;
-	uint32_t sym;   /* instrument id in the store */
+	uint32_t sym;   /* instrument handle (the session's; see plugin.h) */
 	uint32_t tf_s;  /* timeframe in seconds */
 };
 

@@ -1,18 +1,19 @@
 /*
- * plugin: the strategy host.  Loads strategy plugins (dlopen RTLD_NOW |
+ * host: the strategy host.  Loads strategy plugins (dlopen RTLD_NOW |
  * RTLD_LOCAL from plugin_dir), checks their ABI, gives them the host call
- * table and runs their callbacks.
+ * table (include/traderd/plugin.h) and runs their callbacks.
  *
  * A plugin that cannot be loaded (missing file, not a shared object, no
  * entry point, wrong ABI major, a descriptor too small) or whose init
  * refuses its params stops start-up with a message naming the strategy,
  * the file and the reason.  Callbacks run on the loop thread; a plugin's
- * host calls are checked like any outside input: an order it submits goes
- * through the same checks as every other, and nothing it passes can crash
- * the daemon (bad enums, sizes, ids and symbols are refused).
+ * host calls are checked like any outside input (bad enums, sizes, ids and
+ * symbols are refused) and then handed to the session's narrow API
+ * (session.h), which routes orders through risk to the order manager.
+ * The host never reaches into the session's members.
  */
-#ifndef TRD_PLUGIN_HOST_H
-#define TRD_PLUGIN_HOST_H
+#ifndef TRD_HOST_H
+#define TRD_HOST_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -20,9 +21,12 @@
 #include "clock.h"
 #include "traderd/plugin.h"
 
-struct trd_trading;
+struct trd_session;
 
 #define TRD_STRATEGY_TIMERS 16
+/* Deepest chain of callbacks of submits made from callbacks (a strategy
+ * that resubmits from on_order on every rejection would never stop). */
+#define TRD_MAX_SUBMIT_DEPTH 8
 
 struct trd_strategy_timer {
 	struct trd_timer      t;
@@ -32,7 +36,7 @@ struct trd_strategy_timer {
 };
 
 struct trd_strategy {
-	struct trd_trading               *trading;
+	struct trd_session               *session;
 	size_t                            idx;
 	char                              name[64];
 	char                              path[4096];
@@ -40,30 +44,39 @@ struct trd_strategy {
 	const struct trd_plugin          *p;
 	void                             *state;
 	struct trd_instrument_info       *instr;   /* the strategy's symbols */
-	uint32_t                         *ins_idx; /* their session indexes */
 	size_t                            ninstr;
 	struct trd_param                 *params;  /* owned copies */
 	size_t                            nparams;
 	struct trd_strategy_timer         timers[TRD_STRATEGY_TIMERS];
-	int                               depth;   /* nested submits */
-	uint32_t                          norders; /* client ids: name-n */
+	int                               depth;   /* link of the callback
+						    * chain being delivered */
+	uint32_t                          norders; /* client ids: seq */
 	/* Closed trades, net of fees, for Kelly sizing. */
 	uint64_t                          nwins, nlosses;
 	double                            sum_win, sum_loss;
 	int                               initialised;
 };
 
-extern const struct trd_host_api trd_host_api;
+extern const struct trd_host_api trd_host_calls;
 
 /*
  * Load s->path and check it.  Returns 0, or -1 with the reason logged
  * (naming the strategy and file).  On failure nothing stays loaded.
  */
-int trd_plugin_load(struct trd_strategy *s);
+int trd_host_load(struct trd_strategy *s);
 /* Call init with s->params; -1 (logged) if it refuses. */
-int trd_plugin_init(struct trd_strategy *s);
+int trd_host_init(struct trd_strategy *s);
 /* fini (if initialised), timers stopped, dlclose, params freed. */
-void trd_plugin_unload(struct trd_strategy *s);
+void trd_host_unload(struct trd_strategy *s);
+/* Whether sym is one of the strategy's instruments. */
+static inline int
+trd_host_trades(const struct trd_strategy *s, uint32_t sym)
+{
+	for (size_t i = 0; i < s->ninstr; i++)
+		if (s->instr[i].sym == sym)
+			return 1;
+	return 0;
+}
 
 /* Copies of the config's params for a plugin (*out malloc'd, free with
  * trd_params_free); returns 0 or -ENOMEM. */

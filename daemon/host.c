@@ -1,0 +1,507 @@
+/*
+ * host: see host.h.  The host calls below are the only way a plugin
+ * reaches the engine; each one checks what it is given, then asks the
+ * session (session.h).
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "config.h"
+#include "feature.h"
+#include "host.h"
+#include "log.h"
+#include "margin.h"
+#include "session_api.h"
+#include "sizing.h"
+
+static int64_t
+host_now(struct trd_strategy *s)
+{
+	return trd_session_now(s->session);
+}
+
+/* The instrument handle sym, if the strategy trades it, else
+ * TRD_SESSION_NO_INSTR (the session rejects orders on it). */
+static uint32_t
+strategy_ins(const struct trd_strategy *s, uint32_t sym)
+{
+	return trd_host_trades(s, sym) ? sym : TRD_SESSION_NO_INSTR;
+}
+
+/* Copy a plugin's request into a full struct: fields past its size are
+ * zero (GTC, no flags).  -EINVAL for a malformed one. */
+static int
+read_req(const struct trd_order_req *req, struct trd_order_req *out)
+{
+	if (req == NULL || req->size < offsetof(struct trd_order_req, tag))
+		return -EINVAL;
+	*out = (struct trd_order_req){ 0 };
+	memcpy(out, req, req->size < sizeof(*out) ? req->size : sizeof(*out));
+	if ((out->side != TRD_SIDE_BUY && out->side != TRD_SIDE_SELL) ||
+	    out->type < TRD_ORDER_MARKET || out->type > TRD_ORDER_TRAILING_STOP)
+		return -EINVAL;
+	return 0;
+}
+
+static int
+host_submit(struct trd_strategy *s, const struct trd_order_req *req,
+	    uint64_t *id)
+{
+	struct trd_order_req rq;
+
+	if (read_req(req, &rq) != 0)
+		return -EINVAL;
+	/* Every answer to a submit (even a rejection) is an on_order
+	 * callback, from which the plugin may submit again: bound it. */
+	if (s->depth >= TRD_MAX_SUBMIT_DEPTH)
+		return -EAGAIN;
+	return trd_session_submit(s->session, s, &rq, strategy_ins(s, rq.sym),
+				  id);
+}
+
+static int
+host_submit_oco(struct trd_strategy *s, const struct trd_order_req *a,
+		const struct trd_order_req *b, uint64_t ids[2])
+{
+	struct trd_order_req ra, rb;
+
+	if (read_req(a, &ra) != 0 || read_req(b, &rb) != 0)
+		return -EINVAL;
+	if (s->depth >= TRD_MAX_SUBMIT_DEPTH)
+		return -EAGAIN;
+	return trd_session_submit_oco(s->session, s, &ra,
+				      strategy_ins(s, ra.sym), &rb,
+				      strategy_ins(s, rb.sym), ids);
+}
+
+static int
+host_submit_bracket(struct trd_strategy *s, const struct trd_bracket_req *b,
+		    uint64_t ids[3])
+{
+	struct trd_order_req re;
+
+	if (b == NULL || b->size < sizeof(*b) || read_req(b->entry, &re) != 0)
+		return -EINVAL;
+	if (s->depth >= TRD_MAX_SUBMIT_DEPTH)
+		return -EAGAIN;
+	return trd_session_submit_bracket(s->session, s, &re,
+					  strategy_ins(s, re.sym), b, ids);
+}
+
+static int
+host_cancel(struct trd_strategy *s, uint64_t id)
+{
+	return trd_session_cancel(s->session, s, id,
+				  "canceled by the strategy");
+}
+
+static int
+host_amend(struct trd_strategy *s, uint64_t id, int64_t qty, int64_t price)
+{
+	return trd_session_amend(s->session, s, id, qty, price);
+}
+
+static int64_t
+host_position(struct trd_strategy *s, uint32_t sym)
+{
+	if (!trd_host_trades(s, sym))
+		return 0;
+	return trd_portfolio_pos(trd_session_portfolio(s->session), s->idx,
+				 sym)->qty;
+}
+
+static int
+host_account(struct trd_strategy *s, struct trd_account_info *out)
+{
+	const struct trd_portfolio *pf = trd_session_portfolio(s->session);
+	struct trd_account_info a = {
+		.size = sizeof(a), .cash = pf->cash,
+		.equity = trd_portfolio_equity(pf), .fees = pf->fees,
+		.fee_bps = trd_session_fees(s->session)->fee_bps,
+		.free_collateral = trd_margin_free_collateral(pf),
+		.halted = trd_session_halted(s->session),
+	};
+
+	if (out == NULL || out->size < sizeof(uint32_t))
+		return -EINVAL;
+	/* Copy only what the plugin's struct has room for. */
+	memcpy((char *)out + sizeof(uint32_t), (char *)&a + sizeof(uint32_t),
+	       (out->size < sizeof(a) ? out->size : sizeof(a)) -
+		       sizeof(uint32_t));
+	return 0;
+}
+
+static size_t
+host_open_orders(struct trd_strategy *s, struct trd_order_info *out,
+		 size_t max)
+{
+	return trd_session_open_orders(s->session, s, out, max);
+}
+
+static void
+timer_cb(struct trd_timer *t, void *arg)
+{
+	struct trd_strategy_timer *st = arg;
+
+	(void)t;
+	if (st->s->p->on_timer)
+		st->s->p->on_timer(st->s, st->id);
+	trd_session_flush(st->s->session);
+}
+
+static int
+host_timer_start(struct trd_strategy *s, int id, int64_t due_ns,
+		 int64_t period_ns)
+{
+	struct trd_strategy_timer *free_slot = NULL;
+
+	if (period_ns < 0)
+		return -EINVAL;
+	for (int i = 0; i < TRD_STRATEGY_TIMERS; i++) {
+		struct trd_strategy_timer *st = &s->timers[i];
+		if (st->used && st->id == id)
+			return trd_timer_start(&st->t, due_ns, period_ns);
+		if (!st->used && free_slot == NULL)
+			free_slot = st;
+	}
+	if (free_slot == NULL)
+		return -ENOSPC;
+	free_slot->used = 1;
+	free_slot->id = id;
+	free_slot->s = s;
+	trd_timer_init(&free_slot->t, trd_session_clock(s->session), timer_cb,
+		       free_slot);
+	return trd_timer_start(&free_slot->t, due_ns, period_ns);
+}
+
+static void
+host_timer_stop(struct trd_strategy *s, int id)
+{
+	for (int i = 0; i < TRD_STRATEGY_TIMERS; i++) {
+		if (s->timers[i].used && s->timers[i].id == id) {
+			trd_timer_stop(&s->timers[i].t);
+			s->timers[i].used = 0;
+		}
+	}
+}
+
+static void __attribute__((format(printf, 3, 4)))
+host_log(struct trd_strategy *s, int level, const char *fmt, ...)
+{
+	char where[80];
+	va_list ap;
+
+	if (level < TRD_PLOG_ERROR || level > TRD_PLOG_DEBUG)
+		level = TRD_PLOG_INFO;
+	if (fmt == NULL)
+		return;
+	snprintf(where, sizeof(where), "strategy %s", s->name);
+	va_start(ap, fmt);
+	trd_vlog((enum trd_log_level)level, where, fmt, ap);
+	va_end(ap);
+}
+
+static void
+host_set_state(struct trd_strategy *s, void *state)
+{
+	s->state = state;
+}
+
+static void *
+host_state(struct trd_strategy *s)
+{
+	return s->state;
+}
+
+static const struct trd_instrument_info *
+host_instrument(struct trd_strategy *s, size_t i)
+{
+	return i < s->ninstr ? &s->instr[i] : NULL;
+}
+
+static const char *
+host_name(struct trd_strategy *s)
+{
+	return s->name;
+}
+
+static const struct trd_instrument_info *
+info_of(const struct trd_strategy *s, uint32_t sym)
+{
+	for (size_t i = 0; i < s->ninstr; i++)
+		if (s->instr[i].sym == sym)
+			return &s->instr[i];
+	return NULL;
+}
+
+static int64_t
+host_max_buy_qty(struct trd_strategy *s, uint32_t sym, int64_t price,
+		 int64_t money)
+{
+	const struct trd_instrument_info *in = info_of(s, sym);
+	const struct trd_fee_model *fm = trd_session_fees(s->session);
+
+	if (in == NULL || price <= 0)
+		return 0;
+	/* A market buy is checked, and fills, at the slipped price: size
+	 * at it too, or an all-in order is refused whenever slippage > 0. */
+	price = trd_margin_slipped(fm->slip_bps, in->tick_size, TRD_SIDE_BUY,
+				   price);
+	return trd_margin_affordable(trd_session_portfolio(s->session), sym,
+				     money, price, fm->fee_bps, in->lot_size,
+				     INT64_MAX);
+}
+
+static const double *
+host_feature(struct trd_strategy *s, uint32_t sym, const char *name,
+	     char *err, size_t errlen)
+{
+	char tmp[1];
+
+	if (err == NULL || errlen == 0) {
+		err = tmp;
+		errlen = sizeof(tmp);
+	}
+	if (!trd_host_trades(s, sym)) {
+		snprintf(err, errlen, "instrument %u is not one of strategy "
+			 "%s's symbols", sym, s->name);
+		return NULL;
+	}
+	if (name == NULL) {
+		snprintf(err, errlen, "no feature name");
+		return NULL;
+	}
+	return trd_fset_add(trd_session_fset(s->session, sym), name, err,
+			    errlen);
+}
+
+static int
+host_bar_at(struct trd_strategy *s, uint32_t sym, size_t k,
+	    struct trd_bar *out)
+{
+	if (out == NULL || !trd_host_trades(s, sym))
+		return -ENOENT;
+	return trd_fset_bar_at(trd_session_fset(s->session, sym), k, out);
+}
+
+static int64_t
+host_size_qty(struct trd_strategy *s, const struct trd_sizing *z)
+{
+	const struct trd_portfolio *pf = trd_session_portfolio(s->session);
+	const struct trd_fee_model *fm = trd_session_fees(s->session);
+	const struct trd_instrument_info *in;
+	int64_t price, equity, free, money, q, cap, lot;
+	struct trd_size_stats st;
+	double f, vol = NAN;
+
+	if (z == NULL || z->size < sizeof(*z) ||
+	    (in = info_of(s, z->sym)) == NULL)
+		return 0;
+	lot = in->lot_size;
+	price = z->price > 0 ? z->price : pf->ins[z->sym].last;
+	if (price <= 0 || z->price < 0)
+		return 0;
+	/* As a market order is checked and fills: at the slipped price. */
+	price = trd_margin_slipped(fm->slip_bps, in->tick_size, TRD_SIDE_BUY,
+				   price);
+	free = trd_margin_free_collateral(pf);
+	cap = trd_margin_affordable(pf, z->sym, free, price, fm->fee_bps, lot,
+				    INT64_MAX);
+	if (z->method == TRD_SIZE_FIXED) {
+		q = z->qty - (z->qty > 0 ? z->qty % lot : 0);
+		return q <= 0 ? 0 : q < cap ? q : cap;
+	}
+	if (z->method == TRD_SIZE_VOL_TARGET && z->vol_n >= 2 &&
+	    z->vol_n <= 100000) {
+		char name[32], err[8];
+		const double *v;
+		snprintf(name, sizeof(name), "vol(%u)", z->vol_n);
+		v = trd_fset_add(trd_session_fset(s->session, z->sym), name,
+				 err, sizeof(err));
+		vol = v ? *v : NAN;
+	}
+	st = (struct trd_size_stats){ s->nwins, s->nlosses, s->sum_win,
+				      s->sum_loss };
+	if ((f = trd_size_fraction(z, &st, vol)) <= 0)
+		return 0;
+	equity = trd_portfolio_equity(pf);
+	if (equity <= 0)
+		return 0;
+	/* A sizing decision, not accounting: a double is exact enough, and
+	 * the venue's rounding applies from here on. */
+	money = (int64_t)((double)equity * f);
+	q = trd_margin_affordable(pf, z->sym, money, price, fm->fee_bps, lot,
+				  INT64_MAX);
+	return q < cap ? q : cap;
+}
+
+static void
+host_halt(struct trd_strategy *s, const char *reason)
+{
+	char why[160];
+
+	snprintf(why, sizeof(why), "strategy %s: %s", s->name,
+		 reason && *reason ? reason : "halted");
+	trd_session_halt(s->session, why);
+}
+
+static int
+host_halted(struct trd_strategy *s)
+{
+	return trd_session_halted(s->session);
+}
+
+const struct trd_host_api trd_host_calls = {
+	.size = sizeof(struct trd_host_api),
+	.abi_major = TRD_PLUGIN_ABI_MAJOR,
+	.abi_minor = TRD_PLUGIN_ABI_MINOR,
+	.now = host_now,
+	.submit = host_submit,
+	.cancel = host_cancel,
+	.position = host_position,
+	.account = host_account,
+	.open_orders = host_open_orders,
+	.timer_start = host_timer_start,
+	.timer_stop = host_timer_stop,
+	.log = host_log,
+	.set_state = host_set_state,
+	.state = host_state,
+	.instrument = host_instrument,
+	.name = host_name,
+	.max_buy_qty = host_max_buy_qty,
+	.feature = host_feature,
+	.bar_at = host_bar_at,
+	.amend = host_amend,
+	.submit_oco = host_submit_oco,
+	.submit_bracket = host_submit_bracket,
+	.size_qty = host_size_qty,
+	.halt = host_halt,
+	.halted = host_halted,
+};
+
+int
+trd_host_load(struct trd_strategy *s)
+{
+	const struct trd_plugin *p;
+	trd_plugin_entry_fn entry;
+	struct stat st;
+	void *dl;
+
+	if (stat(s->path, &st) == -1) {
+		log_error("strategy %s: plugin %s: %s", s->name, s->path,
+			  strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		log_error("strategy %s: plugin %s is not a regular file",
+			  s->name, s->path);
+		return -1;
+	}
+	if ((dl = dlopen(s->path, RTLD_NOW | RTLD_LOCAL)) == NULL) {
+		log_error("strategy %s: cannot load plugin %s: %s", s->name,
+			  s->path, dlerror());
+		return -1;
+	}
+	*(void **)&entry = dlsym(dl, TRD_PLUGIN_ENTRY);
+	if (entry == NULL) {
+		log_error("strategy %s: plugin %s has no entry point %s()",
+			  s->name, s->path, TRD_PLUGIN_ENTRY);
+		goto fail;
+	}
+	if ((p = entry(&trd_host_calls)) == NULL) {
+		log_error("strategy %s: plugin %s: %s() returned NULL",
+			  s->name, s->path, TRD_PLUGIN_ENTRY);
+		goto fail;
+	}
+	if (p->abi_major != TRD_PLUGIN_ABI_MAJOR) {
+		log_error("strategy %s: plugin %s was built for plugin ABI "
+			  "%u.%u; this traderd provides %d.%d (rebuild it)",
+			  s->name, s->path, p->abi_major, p->abi_minor,
+			  TRD_PLUGIN_ABI_MAJOR, TRD_PLUGIN_ABI_MINOR);
+		goto fail;
+	}
+	if (p->size < offsetof(struct trd_plugin, fini) + sizeof(p->fini)) {
+		log_error("strategy %s: plugin %s: descriptor of %u bytes is "
+			  "smaller than ABI %d.0's", s->name, s->path, p->size,
+			  TRD_PLUGIN_ABI_MAJOR);
+		goto fail;
+	}
+	s->dl = dl;
+	s->p = p;
+	log_info("strategy %s: loaded %s (%s %s, ABI %u.%u)", s->name, s->path,
+		 p->name ? p->name : "?", p->version ? p->version : "?",
+		 p->abi_major, p->abi_minor);
+	return 0;
+fail:
+	dlclose(dl);
+	return -1;
+}
+
+int
+trd_host_init(struct trd_strategy *s)
+{
+	struct trd_params params = { sizeof(params), s->nparams, s->params };
+	char err[256] = "";
+
+	if (s->p->init && s->p->init(s, &params, err, sizeof(err)) != 0) {
+		err[sizeof(err) - 1] = '\0';
+		log_error("strategy %s: init of %s failed: %s", s->name,
+			  s->path, err[0] ? err : "(no reason given)");
+		return -1;
+	}
+	s->initialised = 1;
+	return 0;
+}
+
+void
+trd_params_free(struct trd_param *p, size_t n)
+{
+	for (size_t i = 0; p && i < n; i++) {
+		free((char *)p[i].key);
+		free((char *)p[i].value);
+	}
+	free(p);
+}
+
+int
+trd_params_dup(const struct trd_param_kv *kv, size_t n, struct trd_param **out)
+{
+	struct trd_param *p = calloc(n ? n : 1, sizeof(*p));
+
+	if (p == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		p[i].key = strdup(kv[i].key);
+		p[i].value = strdup(kv[i].value);
+		if (p[i].key == NULL || p[i].value == NULL) {
+			trd_params_free(p, i + 1);
+			return -ENOMEM;
+		}
+	}
+	*out = p;
+	return 0;
+}
+
+void
+trd_host_unload(struct trd_strategy *s)
+{
+	for (int i = 0; i < TRD_STRATEGY_TIMERS; i++)
+		if (s->timers[i].used)
+			trd_timer_stop(&s->timers[i].t);
+	if (s->initialised && s->p->fini)
+		s->p->fini(s);
+	s->initialised = 0;
+	if (s->dl)
+		dlclose(s->dl);
+	s->dl = NULL;
+	s->p = NULL;
+	trd_params_free(s->params, s->nparams);
+	s->params = NULL;
+	s->nparams = 0;
+}
