@@ -6,12 +6,11 @@
  * trd_report_sample() runs once per bar, so it formats by hand into a big
  * buffer written with write(2) in large chunks.  A write error is sticky:
  * it is logged once, that file stops writing, and trd_report_finish()
- * returns it after removing every temporary file.
+ * returns it after removing every temporary file.  The buffered files are
+ * wfile.c's; report.html is written by report_html.c.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,235 +20,9 @@
 #include "decimal.h"
 #include "instrument.h"
 #include "log.h"
-#include "report.h"
+#include "report_int.h"
 #include "timefmt.h"
 #include "traderd/types.h"
-
-#define CHART_MAX  2048 /* equity chart points kept */
-#define MARK_MAX   1000 /* trades drawn on the chart */
-#define EQ_BUFSZ   (256 * 1024)
-#define CSV_BUFSZ  (32 * 1024)
-#define LINE_MAX_B 256  /* reserved for one hand-formatted line */
-#define ROW_FIXED_B 640 /* an orders.csv row but its names and reason */
-#define YEAR_S     (365.25 * 86400)
-#define NSTREAMED  5    /* eq, fills, trades, events, orders */
-
-/* A file written under a temporary name and renamed at finish. */
-struct wfile {
-	int    fd;  /* -1 when closed */
-	int    err; /* first error, negative errno; sticky */
-	size_t len, cap;
-	char  *buf, *tmp, *path;
-};
-
-struct chart_pt {
-	int64_t ts, eq;
-	double  dd;
-};
-
-struct mark {
-	int64_t  entry_ns, exit_ns;
-	double   entry_px, exit_px;
-	uint32_t ins;
-	uint8_t  side, win;
-};
-
-/* A name as a CSV field, quoted once at open: text is the field without
- * its closing quote when quoted (client ids put "-<seq>" before it). */
-struct csv_name {
-	char   *text;
-	size_t  len;
-	int     quoted;
-};
-
-struct trd_report {
-	char                    *dir;
-	int64_t                  initial;
-	uint32_t                 tf_s;
-	const struct trd_registry *reg;
-	size_t                   ninstr;
-	const char             **strat;
-	size_t                   nstrat;
-	/* [n] is "?", for an index out of range. */
-	struct csv_name         *strat_csv, *instr_csv;
-	size_t                   row_max; /* room a streamed CSV row needs */
-	/* Streamed from open; the first NSTREAMED files of finish. */
-	struct wfile             eq, fills, trades, events, orders;
-	/* Orders by final status, counted as they close (and at finish for
-	 * those still open), and rejections by reason. */
-	uint64_t                 norders, nfilled, npartial, nrejected,
-				 ncanceled, nexpired;
-	uint64_t                 rejects[TRD_REJ_COUNT];
-	/* equity.csv: the last sample (last, last_cash) is the row of its
-	 * interval, ending at eq_end; it is written when a sample falls
-	 * past eq_end, or at finish. */
-	int64_t                  eq_every_ns, eq_end, last_cash;
-
-	/* Online statistics over the equity samples. */
-	uint64_t                 n, nexposed, bars, nret, nneg;
-	/* Returns as sums shifted by the first return (stable, and no
-	 * division in the per-bar dependency chain, unlike Welford). */
-	double                   shift, s1, s2, down2, maxdd;
-	int64_t                  prev, peak, peak_ns, first_ns;
-	int64_t                  maxdur_ns;
-	int                      under;
-
-	/* Chart: every stride-th sample; skip counts down to the next. */
-	struct chart_pt          pts[CHART_MAX];
-	size_t                   npts;
-	uint64_t                 stride, skip;
-	struct chart_pt          last;
-	int                      last_kept;
-	/* A flat run: samples whose equity equals the last one's take
-	 * trd_report_sample's shortcut, which records only what differs
-	 * between them (time, cash, exposure, bars).  flat_left more may
-	 * take it (set by sample_full; 0 when the shortcut does not hold);
-	 * settle() counts the flat_grant - flat_left taken into n, nret,
-	 * skip and the peak time before anything reads those. */
-	uint64_t                 flat_left, flat_grant;
-
-	uint64_t                 ntrades, nwins;
-	__int128                 gross_profit, gross_loss;
-	struct mark              marks[MARK_MAX];
-	size_t                   nmarks;
-};
-
-/* ---- buffered files ---- */
-
-static int
-wf_open(struct wfile *w, const char *dir, const char *name, size_t cap)
-{
-	size_t n = strlen(dir) + strlen(name) + 8;
-
-	*w = (struct wfile){ .fd = -1, .cap = cap };
-	w->buf = malloc(cap);
-	w->tmp = malloc(n);
-	w->path = malloc(n);
-	if (w->buf == NULL || w->tmp == NULL || w->path == NULL) {
-		log_error("%s/%s: out of memory", dir, name);
-		return w->err = -ENOMEM;
-	}
-	snprintf(w->tmp, n, "%s/.%s.tmp", dir, name);
-	snprintf(w->path, n, "%s/%s", dir, name);
-	w->fd = open(w->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (w->fd == -1) {
-		w->err = -errno;
-		log_error("%s: %s", w->tmp, strerror(errno));
-	}
-	return w->err;
-}
-
-static void
-wf_fail(struct wfile *w, int err)
-{
-	if (w->err == 0)
-		log_error("%s: %s", w->tmp, strerror(-err));
-	w->err = err;
-	w->len = 0;
-}
-
-static void
-wf_flush(struct wfile *w)
-{
-	size_t off = 0;
-
-	while (w->err == 0 && off < w->len) {
-		ssize_t k = write(w->fd, w->buf + off, w->len - off);
-		if (k == -1 && errno != EINTR)
-			wf_fail(w, -errno);
-		else if (k == 0)
-			wf_fail(w, -EIO);
-		else if (k > 0)
-			off += (size_t)k;
-	}
-	w->len = 0;
-}
-
-/* Room for n bytes (n <= cap), or NULL once the file has failed. */
-static inline char *
-wf_reserve(struct wfile *w, size_t n)
-{
-	if (w->cap - w->len < n)
-		wf_flush(w);
-	return w->err ? NULL : w->buf + w->len;
-}
-
-static void
-wf_write(struct wfile *w, const char *s, size_t n)
-{
-	while (n > 0 && w->err == 0) {
-		size_t k = w->cap - w->len < n ? w->cap - w->len : n;
-
-		memcpy(w->buf + w->len, s, k);
-		w->len += k;
-		s += k;
-		n -= k;
-		if (w->len == w->cap)
-			wf_flush(w);
-	}
-}
-
-#define wf_puts(w, s) wf_write(w, s, strlen(s))
-
-/* Short, fixed-shape output only: text of unbounded length goes through
- * wf_write and the escapers. */
-static void __attribute__((format(printf, 2, 3)))
-wf_printf(struct wfile *w, const char *fmt, ...)
-{
-	char tmp[512];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof(tmp))
-		wf_fail(w, -EOVERFLOW);
-	else
-		wf_write(w, tmp, (size_t)n);
-}
-
-/* Flush and close; returns the file's error, if any. */
-static int
-wf_close(struct wfile *w)
-{
-	if (w->fd == -1)
-		return w->err;
-	wf_flush(w);
-	if (close(w->fd) == -1 && w->err == 0)
-		wf_fail(w, -errno);
-	w->fd = -1;
-	return w->err;
-}
-
-/* Close, remove the temporary file if still there (after its rename it
- * is not), free. */
-static void
-wf_discard(struct wfile *w)
-{
-	if (w->fd != -1)
-		close(w->fd);
-	if (w->tmp != NULL)
-		unlink(w->tmp);
-	free(w->buf);
-	free(w->tmp);
-	free(w->path);
-	*w = (struct wfile){ .fd = -1 };
-}
-
-/* ---- names, scales, escaping ---- */
-
-static const char *
-strat_name(const struct trd_report *r, size_t i)
-{
-	return i < r->nstrat && r->strat[i] ? r->strat[i] : "?";
-}
-
-static const char *
-instr_name(const struct trd_report *r, size_t i)
-{
-	return i < r->ninstr ? r->reg->v[i].symbol : "?";
-}
 
 /* Scales beyond TRD_MAX_DP cannot come from a valid config; the default
  * is used rather than reading past the powers of ten. */
@@ -262,32 +35,6 @@ instr_dp(const struct trd_report *r, size_t i, int qty)
 	return dp >= 0 && dp <= TRD_MAX_DP ? dp : TRD_DEFAULT_DP;
 }
 
-static void
-json_str(struct wfile *w, const char *s)
-{
-	wf_write(w, "\"", 1);
-	for (; *s; s++) {
-		if ((unsigned char)*s < 0x20)
-			wf_printf(w, "\\u%04x", (unsigned char)*s);
-		else if (*s == '"' || *s == '\\')
-			wf_printf(w, "\\%c", *s);
-		else
-			wf_write(w, s, 1);
-	}
-	wf_write(w, "\"", 1);
-}
-
-static void
-html_str(struct wfile *w, const char *s)
-{
-	for (; *s; s++) {
-		const char *e = *s == '&' ? "&amp;" : *s == '<' ? "&lt;"
-			      : *s == '>' ? "&gt;" : *s == '"' ? "&quot;"
-			      : NULL;
-		wf_write(w, e ? e : s, e ? strlen(e) : 1);
-	}
-}
-
 /*
  * Hand formatting, for the hot path.  Everything is inlined so a constant
  * scale (cash) turns its divisions into multiplies: left to itself the
@@ -295,6 +42,7 @@ html_str(struct wfile *w, const char *s)
  * rest of a sample.  Digits are made eight at a time in a 64-bit word and
  * stored 8 bytes wide, so up to 7 bytes past a number may be overwritten:
  * every caller reserves LINE_MAX_B.
+
  */
 #define HOT static inline __attribute__((always_inline))
 
@@ -1017,27 +765,6 @@ trd_report_on_order(void *arg, const struct trd_order *o,
 
 /* ---- finish: report.json, report.html ---- */
 
-/* One figure of report.json (key) and of the html table (label). */
-enum fkind { F_UINT, F_MONEY, F_RATIO, F_PCT, F_DUR, F_TIME };
-
-struct field {
-	const char *key, *label;
-	enum fkind  kind;
-	uint64_t    u;    /* F_UINT */
-	int64_t     i;    /* F_MONEY, F_DUR, F_TIME (ns) */
-	double      d;    /* F_RATIO, F_PCT; NAN: not defined for this run */
-	int         none; /* F_TIME: no samples */
-};
-
-#define NFIELDS 23
-
-/* What report.json and the html show: the figures, rejected orders by
- * reject code, and the risk state (ntrips is 0 whenever trips is NULL). */
-struct summary {
-	struct field           f[NFIELDS];
-	uint64_t               rejects[TRD_REJ_COUNT];
-	struct trd_report_risk risk;
-};
 
 /* Every figure, in report.json's order.  The definitions are in README. */
 static void
@@ -1107,8 +834,8 @@ compute(struct trd_report *r, int64_t fees, struct summary *sum)
 
 /* The value as report.json (json) or the html table shows it.  buf holds
  * at least 64 bytes; returns buf. */
-static const char *
-field_text(const struct field *f, int json, char *buf)
+const char *
+trd__field_text(const struct field *f, int json, char *buf)
 {
 	char t[TRD_TIME_BUFSZ];
 
@@ -1155,7 +882,7 @@ json_names(const struct trd_report *r, struct wfile *w, const char *key,
 	wf_printf(w, "  \"%s\": [%s", key, n ? "\n" : "");
 	for (size_t i = 0; i < n; i++) {
 		wf_puts(w, "    ");
-		json_str(w, name(r, i));
+		wf_json_str(w, name(r, i));
 		wf_puts(w, i + 1 < n ? ",\n" : "\n  ");
 	}
 	wf_puts(w, "]");
@@ -1173,7 +900,7 @@ json_rejects(struct wfile *w, const struct summary *sum)
 		if (sum->rejects[c] == 0)
 			continue;
 		wf_printf(w, "%s    ", sep);
-		json_str(w, trd_reject_name(c));
+		wf_json_str(w, trd_reject_name(c));
 		wf_printf(w, ": %llu", (unsigned long long)sum->rejects[c]);
 		sep = ",\n";
 	}
@@ -1192,7 +919,7 @@ json_risk(struct wfile *w, const struct trd_report_risk *risk)
 
 		wf_printf(w, "      { \"ts\": \"%s\", \"reason\": ",
 			  trd_time_format(tr->ts_ns, t));
-		json_str(w, tr->reason ? tr->reason : "");
+		wf_json_str(w, tr->reason ? tr->reason : "");
 		wf_puts(w, i + 1 < risk->ntrips ? " },\n" : " }\n    ");
 	}
 	wf_puts(w, "]\n  },\n");
@@ -1207,7 +934,7 @@ write_json(const struct trd_report *r, struct wfile *w,
 	wf_puts(w, "{\n");
 	for (size_t i = 0; i < NFIELDS; i++)
 		wf_printf(w, "  \"%s\": %s,\n", sum->f[i].key,
-			  field_text(&sum->f[i], 1, buf));
+			  trd__field_text(&sum->f[i], 1, buf));
 	json_rejects(w, sum);
 	json_risk(w, &sum->risk);
 	json_names(r, w, "strategies", r->nstrat, strat_name);
@@ -1216,242 +943,6 @@ write_json(const struct trd_report *r, struct wfile *w,
 	wf_puts(w, "\n}\n");
 }
 
-/* ---- finish: report.html ---- */
-
-#define SVG_W  960.0
-#define SVG_ML 110.0 /* left margin, for the value labels */
-#define SVG_MR 16.0
-#define SVG_MT 14.0
-#define SVG_MB 26.0  /* bottom margin, for the date labels */
-#define EQ_H   340.0
-#define DD_H   150.0
-
-struct plot {
-	const struct chart_pt *pts;
-	size_t                 n;
-	double                 lo, hi; /* equity range */
-};
-
-static double
-xof(const struct plot *pl, int64_t ts)
-{
-	int64_t t0 = pl->pts[0].ts, t1 = pl->pts[pl->n - 1].ts;
-	double f = t1 > t0 ? (double)(ts - t0) / (double)(t1 - t0) : 0;
-
-	f = f < 0 ? 0 : f > 1 ? 1 : f;
-	return SVG_ML + f * (SVG_W - SVG_ML - SVG_MR);
-}
-
-static double
-yof(const struct plot *pl, double eq)
-{
-	return SVG_MT +
-	       (pl->hi - eq) / (pl->hi - pl->lo) * (EQ_H - SVG_MT - SVG_MB);
-}
-
-static double
-eqd(const struct chart_pt *pt)
-{
-	return trd_dec_to_double(pt->eq, TRD_CASH_DP);
-}
-
-/* Equity at ts, interpolated along the plotted series. */
-static double
-eq_at(const struct plot *pl, int64_t ts)
-{
-	size_t lo = 0, hi = pl->n - 1;
-	const struct chart_pt *a, *b;
-
-	if (ts <= pl->pts[0].ts || pl->n == 1)
-		return eqd(&pl->pts[0]);
-	if (ts >= pl->pts[hi].ts)
-		return eqd(&pl->pts[hi]);
-	while (hi - lo > 1) {
-		size_t mid = lo + (hi - lo) / 2;
-		*(pl->pts[mid].ts <= ts ? &lo : &hi) = mid;
-	}
-	a = &pl->pts[lo];
-	b = &pl->pts[hi];
-	return eqd(a) + (eqd(b) - eqd(a)) * (double)(ts - a->ts) /
-				(double)(b->ts - a->ts);
-}
-
-/* A frame with y labels hi (top) and lo (bottom). */
-static void
-svg_open(struct wfile *w, const char *title, double h, const char *hi,
-	 const char *lo)
-{
-	wf_printf(w, "<h2>%s</h2>\n<svg width=\"%.0f\" height=\"%.0f\" "
-		     "viewBox=\"0 0 %.0f %.0f\">\n",
-		  title, SVG_W, h, SVG_W, h);
-	wf_printf(w, "<rect class=\"frame\" x=\"%.0f\" y=\"%.0f\" "
-		     "width=\"%.0f\" height=\"%.0f\"/>\n",
-		  SVG_ML, SVG_MT, SVG_W - SVG_ML - SVG_MR, h - SVG_MT - SVG_MB);
-	wf_printf(w, "<text x=\"%.0f\" y=\"%.0f\" text-anchor=\"end\">%s"
-		     "</text>\n<text x=\"%.0f\" y=\"%.0f\" "
-		     "text-anchor=\"end\">%s</text>\n",
-		  SVG_ML - 6, SVG_MT + 10, hi, SVG_ML - 6, h - SVG_MB, lo);
-}
-
-/* Entries point up from below the curve, exits down from above. */
-static void
-svg_marker(const struct trd_report *r, struct wfile *w, const struct plot *pl,
-	   const struct mark *mk, int entry)
-{
-	int64_t ts = entry ? mk->entry_ns : mk->exit_ns;
-	double x = xof(pl, ts), y = yof(pl, eq_at(pl, ts));
-	double tip = entry ? y + 3 : y - 3, base = entry ? y + 11 : y - 11;
-	char t[TRD_TIME_BUFSZ];
-
-	wf_printf(w, "<polygon class=\"%s\" points=\"%.1f,%.1f %.1f,%.1f "
-		     "%.1f,%.1f\"><title>%s %s ",
-		  mk->win ? "win" : "loss", x, tip, x - 4.5, base, x + 4.5,
-		  base, mk->side == TRD_SIDE_SELL ? "short" : "long",
-		  entry ? "entry" : "exit");
-	html_str(w, instr_name(r, mk->ins));
-	wf_printf(w, " %s at %.10g</title></polygon>\n",
-		  trd_time_format(ts, t), entry ? mk->entry_px : mk->exit_px);
-}
-
-static void
-svg_charts(const struct trd_report *r, struct wfile *w, const struct plot *pl)
-{
-	double ph = DD_H - SVG_MT - SVG_MB, scale = r->maxdd > 0 ? r->maxdd : 1;
-	char a[TRD_TIME_BUFSZ], b[TRD_TIME_BUFSZ], hi[32], lo[32];
-
-	snprintf(hi, sizeof(hi), "%.2f", pl->hi);
-	snprintf(lo, sizeof(lo), "%.2f", pl->lo);
-	svg_open(w, "Equity", EQ_H, hi, lo);
-	wf_puts(w, "<polyline class=\"eq\" points=\"");
-	for (size_t i = 0; i < pl->n; i++)
-		wf_printf(w, "%s%.1f,%.1f", i ? " " : "", xof(pl, pl->pts[i].ts),
-			  yof(pl, eqd(&pl->pts[i])));
-	wf_puts(w, "\"/>\n");
-	for (size_t i = 0; i < r->nmarks; i++) {
-		svg_marker(r, w, pl, &r->marks[i], 1);
-		svg_marker(r, w, pl, &r->marks[i], 0);
-	}
-	wf_printf(w, "<text x=\"%.0f\" y=\"%.0f\">%s</text>\n<text x=\"%.0f\" "
-		     "y=\"%.0f\" text-anchor=\"end\">%s</text>\n</svg>\n",
-		  SVG_ML, EQ_H - 8, trd_time_format(pl->pts[0].ts, a),
-		  SVG_W - SVG_MR, EQ_H - 8,
-		  trd_time_format(pl->pts[pl->n - 1].ts, b));
-	if (r->ntrades > r->nmarks)
-		wf_printf(w, "<p>Markers show the first %zu of %llu trades.</p>\n",
-			  r->nmarks, (unsigned long long)r->ntrades);
-
-	snprintf(lo, sizeof(lo), "-%.2f%%", r->maxdd * 100);
-	svg_open(w, "Drawdown", DD_H, "0%", lo);
-	wf_printf(w, "<polygon class=\"dd\" points=\"%.1f,%.1f",
-		  xof(pl, pl->pts[0].ts), SVG_MT);
-	for (size_t i = 0; i < pl->n; i++)
-		wf_printf(w, " %.1f,%.1f", xof(pl, pl->pts[i].ts),
-			  SVG_MT + pl->pts[i].dd / scale * ph);
-	wf_printf(w, " %.1f,%.1f\"/>\n</svg>\n",
-		  xof(pl, pl->pts[pl->n - 1].ts), SVG_MT);
-}
-
-static void
-html_names(const struct trd_report *r, struct wfile *w, const char *label,
-	   size_t n, const char *(*name)(const struct trd_report *, size_t))
-{
-	wf_printf(w, "<p>%s: ", label);
-	for (size_t i = 0; i < n; i++) {
-		wf_puts(w, i ? ", " : "");
-		html_str(w, name(r, i));
-	}
-	wf_puts(w, "</p>\n");
-}
-
-/* The kill switch and its trips, then the rejected orders by code. */
-static void
-html_risk(struct wfile *w, const struct summary *sum)
-{
-	const struct trd_report_risk *risk = &sum->risk;
-	char t[TRD_TIME_BUFSZ];
-	int any = 0;
-
-	wf_printf(w, "<h2>Risk</h2>\n<p>Kill switch: %s at the end of the "
-		     "run; %zu trip%s.</p>\n",
-		  risk->halted ? "<b>halted</b>" : "not halted", risk->ntrips,
-		  risk->ntrips == 1 ? "" : "s");
-	if (risk->ntrips) {
-		wf_puts(w, "<table>\n<tr><th>Time</th><th>Reason</th></tr>\n");
-		for (size_t i = 0; i < risk->ntrips; i++) {
-			const struct trd_report_trip *tr = &risk->trips[i];
-
-			wf_printf(w, "<tr><td>%s</td><td class=\"txt\">",
-				  trd_time_format(tr->ts_ns, t));
-			html_str(w, tr->reason ? tr->reason : "");
-			wf_puts(w, "</td></tr>\n");
-		}
-		wf_puts(w, "</table>\n");
-	}
-
-	wf_puts(w, "<h2>Rejected orders by reason</h2>\n");
-	for (int c = TRD_REJ_NONE + 1; c < TRD_REJ_COUNT; c++) {
-		if (sum->rejects[c] == 0)
-			continue;
-		if (!any++)
-			wf_puts(w, "<table>\n");
-		wf_puts(w, "<tr><th>");
-		html_str(w, trd_reject_name(c));
-		wf_printf(w, "</th><td>%llu</td></tr>\n",
-			  (unsigned long long)sum->rejects[c]);
-	}
-	wf_puts(w, any ? "</table>\n" : "<p>None.</p>\n");
-}
-
-/* Called once, at finish: it appends the last sample to the chart, which
- * has room for it (npts < CHART_MAX after every sample). */
-static void
-write_html(struct trd_report *r, struct wfile *w, const struct summary *sum)
-{
-	const struct field *f = sum->f;
-	struct plot pl = { r->pts, r->npts, 0, 0 };
-	char buf[64];
-
-	wf_puts(w, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
-		   "<meta charset=\"utf-8\">\n<title>traderd backtest report"
-		   "</title>\n<style>\n"
-		   "body{font-family:sans-serif;margin:2em;color:#222}\n"
-		   "table{border-collapse:collapse}\n"
-		   "th,td{padding:2px 12px;border-bottom:1px solid #ddd;"
-		   "text-align:left}\ntd{text-align:right}\n"
-		   "svg{display:block;font-size:11px}\n"
-		   ".frame{fill:#fafafa;stroke:#bbb}\n"
-		   ".eq{fill:none;stroke:#1f5fa8;stroke-width:1.5}\n"
-		   ".dd{fill:#d9534f;fill-opacity:0.35;stroke:#c9302c}\n"
-		   ".win{fill:#2e9e44;fill-opacity:.8}\n.loss{fill:#c9302c;fill-opacity:.8}\n"
-		   "td.txt{text-align:left}\n"
-		   "</style>\n</head>\n<body>\n<h1>Backtest report</h1>\n");
-	html_names(r, w, "Strategies", r->nstrat, strat_name);
-	html_names(r, w, "Instruments", r->ninstr, instr_name);
-	wf_puts(w, "<table>\n");
-	for (size_t i = 0; i < NFIELDS; i++)
-		wf_printf(w, "<tr><th>%s</th><td>%s</td></tr>\n", f[i].label,
-			  field_text(&f[i], 0, buf));
-	wf_puts(w, "</table>\n");
-	html_risk(w, sum);
-
-	if (r->n && !r->last_kept)
-		r->pts[pl.n++] = r->last;
-	if (pl.n == 0) {
-		wf_puts(w, "<p>No equity samples.</p>\n</body>\n</html>\n");
-		return;
-	}
-	pl.lo = pl.hi = eqd(&pl.pts[0]);
-	for (size_t i = 1; i < pl.n; i++) {
-		pl.lo = fmin(pl.lo, eqd(&pl.pts[i]));
-		pl.hi = fmax(pl.hi, eqd(&pl.pts[i]));
-	}
-	if (pl.hi <= pl.lo) { /* flat: give the line a band to sit in */
-		pl.lo -= 1;
-		pl.hi += 1;
-	}
-	svg_charts(r, w, &pl);
-	wf_puts(w, "</body>\n</html>\n");
-}
 
 int
 trd_report_finish(struct trd_report *r, const struct trd_oms *oms,
@@ -1490,7 +981,7 @@ trd_report_finish(struct trd_report *r, const struct trd_oms *oms,
 	}
 	if (rc == 0 && (rc = wf_open(&html, r->dir, "report.html",
 				     CSV_BUFSZ)) == 0) {
-		write_html(r, &html, &sum);
+		trd__report_html(r, &html, &sum);
 		rc = wf_close(&html);
 	}
 	/* Renamed only once every file is whole, so a failure never leaves

@@ -1,0 +1,152 @@
+/*
+ * wfile: see wfile.h.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "wfile.h"
+
+int
+wf_open(struct wfile *w, const char *dir, const char *name, size_t cap)
+{
+	size_t n = strlen(dir) + strlen(name) + 8;
+
+	*w = (struct wfile){ .fd = -1, .cap = cap };
+	w->buf = malloc(cap);
+	w->tmp = malloc(n);
+	w->path = malloc(n);
+	if (w->buf == NULL || w->tmp == NULL || w->path == NULL) {
+		log_error("%s/%s: out of memory", dir, name);
+		return w->err = -ENOMEM;
+	}
+	snprintf(w->tmp, n, "%s/.%s.tmp", dir, name);
+	snprintf(w->path, n, "%s/%s", dir, name);
+	w->fd = open(w->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (w->fd == -1) {
+		w->err = -errno;
+		log_error("%s: %s", w->tmp, strerror(errno));
+	}
+	return w->err;
+}
+
+void
+wf_fail(struct wfile *w, int err)
+{
+	if (w->err == 0)
+		log_error("%s: %s", w->tmp, strerror(-err));
+	w->err = err;
+	w->len = 0;
+}
+
+void
+wf_flush(struct wfile *w)
+{
+	size_t off = 0;
+
+	while (w->err == 0 && off < w->len) {
+		ssize_t k = write(w->fd, w->buf + off, w->len - off);
+		if (k == -1 && errno != EINTR)
+			wf_fail(w, -errno);
+		else if (k == 0)
+			wf_fail(w, -EIO);
+		else if (k > 0)
+			off += (size_t)k;
+	}
+	w->len = 0;
+}
+
+
+void
+wf_write(struct wfile *w, const char *s, size_t n)
+{
+	while (n > 0 && w->err == 0) {
+		size_t k = w->cap - w->len < n ? w->cap - w->len : n;
+
+		memcpy(w->buf + w->len, s, k);
+		w->len += k;
+		s += k;
+		n -= k;
+		if (w->len == w->cap)
+			wf_flush(w);
+	}
+}
+
+/* Short, fixed-shape output only: text of unbounded length goes through
+ * wf_write and the escapers. */
+void
+wf_printf(struct wfile *w, const char *fmt, ...)
+{
+	char tmp[512];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(tmp))
+		wf_fail(w, -EOVERFLOW);
+	else
+		wf_write(w, tmp, (size_t)n);
+}
+
+/* Flush and close; returns the file's error, if any. */
+int
+wf_close(struct wfile *w)
+{
+	if (w->fd == -1)
+		return w->err;
+	wf_flush(w);
+	if (close(w->fd) == -1 && w->err == 0)
+		wf_fail(w, -errno);
+	w->fd = -1;
+	return w->err;
+}
+
+/* Close, remove the temporary file if still there (after its rename it
+ * is not), free. */
+void
+wf_discard(struct wfile *w)
+{
+	if (w->fd != -1)
+		close(w->fd);
+	if (w->tmp != NULL)
+		unlink(w->tmp);
+	free(w->buf);
+	free(w->tmp);
+	free(w->path);
+	*w = (struct wfile){ .fd = -1 };
+}
+
+/* s as a JSON string, quoted. */
+void
+wf_json_str(struct wfile *w, const char *s)
+{
+	wf_write(w, "\"", 1);
+	for (; *s; s++) {
+		if ((unsigned char)*s < 0x20)
+			wf_printf(w, "\\u%04x", (unsigned char)*s);
+		else if (*s == '"' || *s == '\\')
+			wf_printf(w, "\\%c", *s);
+		else
+			wf_write(w, s, 1);
+	}
+	wf_write(w, "\"", 1);
+}
+
+/* s as HTML text (attribute-safe). */
+void
+wf_html_str(struct wfile *w, const char *s)
+{
+	for (; *s; s++) {
+		const char *e = *s == '&' ? "&amp;" : *s == '<' ? "&lt;"
+			      : *s == '>' ? "&gt;" : *s == '"' ? "&quot;"
+			      : NULL;
+		wf_write(w, e ? e : s, e ? strlen(e) : 1);
+	}
+}
