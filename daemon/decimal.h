@@ -11,6 +11,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Exact intermediate products of scaled integers (price x qty x 10^k). */
+typedef __int128 i128;
+
 extern const int64_t trd_pow10[19];
 
 /*

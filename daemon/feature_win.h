@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef __int128 i128;
+#include "decimal.h"
 
 
 /*

@@ -3,8 +3,6 @@
  */
 #include "margin.h"
 
-typedef __int128 i128;
-
 int64_t
 trd_margin_to_tick(int64_t price, int64_t tick, int up)
 {

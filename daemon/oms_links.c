@@ -9,12 +9,11 @@
 #include <errno.h>
 #include <string.h>
 
+#include "decimal.h"
 #include "instrument.h"
 #include "margin.h"
 #include "oms_int.h"
 #include "venue.h"
-
-typedef __int128 i128;
 
 static int
 open_partner(const struct trd_order *o, const struct trd_order *p)

@@ -7,8 +7,6 @@
 #include "decimal.h"
 #include "portfolio.h"
 
-typedef __int128 i128;
-
 /* v / d rounded as asked; d > 0. */
 static i128
 div_round(i128 v, i128 d, enum trd_round r)

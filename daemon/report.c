@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "decimal.h"
@@ -215,37 +214,6 @@ csv_name_at(const struct csv_name *c, size_t n, size_t i)
 
 /* ---- open and stream ---- */
 
-/* mkdir -p; logs what it could not create. */
-static int
-mkdir_p(const char *dir)
-{
-	struct stat st;
-	char *s = strdup(dir), *p = s;
-	int err = 0;
-
-	if (s == NULL)
-		return -ENOMEM;
-	do {
-		if ((p = strchr(p + 1, '/')) != NULL)
-			*p = '\0';
-		if (mkdir(s, 0755) == -1 && errno != EEXIST) {
-			err = -errno;
-			log_error("report dir %s: cannot create %s: %s", dir, s,
-				  strerror(errno));
-		}
-		if (p != NULL)
-			*p = '/';
-	} while (p != NULL && err == 0);
-	free(s);
-	if (err == 0) {
-		err = stat(dir, &st) == -1	? -errno
-		      : !S_ISDIR(st.st_mode) ? -ENOTDIR : 0;
-		if (err)
-			log_error("report dir %s: %s", dir, strerror(-err));
-	}
-	return err;
-}
-
 int
 trd_report_open(struct trd_report **out, const struct trd_report_meta *m)
 {
@@ -257,8 +225,11 @@ trd_report_open(struct trd_report **out, const struct trd_report_meta *m)
 		log_error("report dir not set");
 		return -EINVAL;
 	}
-	if ((rc = mkdir_p(m->dir)) != 0)
+	if ((rc = trd_mkdir_p(m->dir, 0755)) != 0) {
+		log_error("report dir %s: cannot create it: %s", m->dir,
+			  strerror(-rc));
 		return rc;
+	}
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		return -ENOMEM;
 	r->eq.fd = r->fills.fd = r->trades.fd = r->events.fd = r->orders.fd = -1;

@@ -10,8 +10,6 @@
 #include "decimal.h"
 #include "risk.h"
 
-typedef __int128 i128;
-
 #define DAY_NS (86400 * TRD_NS_PER_SEC)
 
 int

@@ -13,6 +13,7 @@
 #include "errors.h"
 #include "log.h"
 #include "store.h"
+#include "wfile.h"
 
 /*
  * Explicit little-endian and big-endian codecs: the on-disk format does not
@@ -186,28 +187,6 @@ trd_symbol_valid(const char *sym)
 			return 0;
 	}
 	return n > 0 && n <= TRD_SYMBOL_MAX;
-}
-
-static int
-mkdir_p(const char *dir)
-{
-	char path[4096];
-	size_t n = strlen(dir);
-
-	if (n == 0 || n >= sizeof(path))
-		return -ENAMETOOLONG;
-	memcpy(path, dir, n + 1);
-	for (char *p = path + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(path, 0750) == -1 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(path, 0750) == -1 && errno != EEXIST)
-		return -errno;
-	return 0;
 }
 
 #define SERIES_FLAGS (MDB_DUPSORT | MDB_DUPFIXED)
@@ -404,7 +383,7 @@ trd_store_open(struct trd_store **out, const char *dir, int flags,
 		log_error("data dir path too long");
 		return -ENAMETOOLONG;
 	}
-	if ((flags & TRD_STORE_CREATE) && (rc = mkdir_p(dir)) != 0) {
+	if ((flags & TRD_STORE_CREATE) && (rc = trd_mkdir_p(dir, 0750)) != 0) {
 		log_error("cannot create data dir '%s': %s", dir,
 			  trd_strerror(rc));
 		return rc;

@@ -33,8 +33,6 @@
 	} while (0)
 #include <uthash.h>
 
-typedef __int128 i128;
-
 struct sim_order {
 	uint64_t id;              /* the order manager's */
 	uint32_t strat, ins;

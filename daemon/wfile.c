@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -149,4 +150,32 @@ wf_html_str(struct wfile *w, const char *s)
 			      : NULL;
 		wf_write(w, e ? e : s, e ? strlen(e) : 1);
 	}
+}
+
+/* mkdir -p dir, each missing component with mode; 0, or a negative errno
+ * (-ENOTDIR when dir exists but is not a directory).  Logs nothing: the
+ * caller names what the directory was for. */
+int
+trd_mkdir_p(const char *dir, mode_t mode)
+{
+	char path[4096];
+	size_t n = strlen(dir);
+	struct stat st;
+
+	if (n == 0 || n >= sizeof(path))
+		return -ENAMETOOLONG;
+	memcpy(path, dir, n + 1);
+	for (char *p = path + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(path, mode) == -1 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(path, mode) == -1 && errno != EEXIST)
+		return -errno;
+	if (stat(path, &st) == -1)
+		return -errno;
+	return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
 }

@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <string.h>
+#include <sys/types.h>
 
 /* A file written under a temporary name and renamed at finish. */
 struct wfile {
@@ -48,5 +49,9 @@ int wf_close(struct wfile *w);
 void wf_discard(struct wfile *w);
 void wf_json_str(struct wfile *w, const char *s);
 void wf_html_str(struct wfile *w, const char *s);
+
+/* mkdir -p dir (missing components get mode); 0 or a negative errno,
+ * -ENOTDIR if dir is not a directory.  Logs nothing. */
+int trd_mkdir_p(const char *dir, mode_t mode);
 
 #endif
