@@ -2,7 +2,9 @@
  * session: the housekeeping tick (an order expires, an old order is
  * canceled and the kill switch trips with no market data arriving), and
  * a live run: a push source of quotes and trades under the wall clock
- * reaching a plugin's on_quote / on_trade and the microstructure features.
+ * reaching a plugin's on_quote / on_trade and the microstructure features;
+ * and a strategy's brackets and OCO pairs through the host and the
+ * session's wiring.
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -297,6 +299,124 @@ Test(session, tick_trips_the_kill_switch_without_data)
 		  "tripped at %lld", (long long)t.risk.trips[0].ts_ns);
 	cr_assert_eq(trd_oms_get(&t.oms, b)->status, TRD_ORDER_CANCELED);
 	cr_assert(strstr(trd_oms_get(&t.oms, b)->reason, "kill switch: "));
+	trd_engine_stop(&e);
+	cr_assert_eq(trd_session_finish(&t), 0);
+	trd_session_free(&t);
+	trd_engine_close(&e);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	cr_assert_eq(uv_loop_close(&loop), 0);
+	trd_config_free(c);
+}
+
+/* A bar of XYZ opening at open_ns, delivered at its close. */
+static void
+push_bar(struct trd_engine *e, int64_t open_ns, int64_t o, int64_t h,
+	 int64_t l, int64_t c)
+{
+	struct trd_event ev = {
+		.ts_ns = open_ns + 60 * SEC, .type = TRD_EV_BAR, .sym = 0,
+		.u.bar = { .ts_ns = open_ns, .open = o, .high = h, .low = l,
+			   .close = c, .volume = 1000000000, .tf_s = 60 } };
+
+	trd_engine_push(e, &ev);
+}
+
+/* A strategy's brackets and OCO pairs go through the real host calls and
+ * the session's wiring to the order manager: a bracket's exits wait held,
+ * are priced from the entry's fill and sized by it, and close each other;
+ * an OCO pair is placed whole or refused whole. */
+Test(session, host_brackets_and_oco_pairs_are_linked_by_the_session)
+{
+	char out[4200], params[4300];
+	struct trd_config *c;
+	uv_loop_t loop;
+	struct trd_engine e;
+	struct trd_session t;
+	struct trd_strategy *s;
+	struct trd_order_req entry = limit(TRD_SIDE_BUY, 2000, 10000);
+	struct trd_order_req a = limit(TRD_SIDE_BUY, 1000, 9000);
+	struct trd_order_req b = limit(TRD_SIDE_BUY, 1000, 8000);
+	struct trd_order_req bad = limit(TRD_SIDE_BUY, 10000000, 8000);
+	struct trd_bracket_req br = { .size = sizeof(br), .entry = &entry,
+				      .tp_bps = 2000000, .sl_bps = 1000000 };
+	const struct trd_order *tp, *sl;
+	uint64_t ids[3], pair[2];
+
+	snprintf(out, sizeof(out), "%s/ticks.txt", dir);
+	snprintf(params, sizeof(params), "out: %s", out);
+	c = conf("ticks", params, "risk: { max_order_notional: 100000 }\n");
+	uv_loop_init(&loop);
+	cr_assert_eq(trd_engine_init(&e, &loop, TRD_CLOCK_VIRTUAL, T0), 0);
+	cr_assert_eq(trd_session_init(&t, &e, c, NULL, NULL, "bt",
+				      TRD_SESSION_LIVE), 0);
+	cr_assert_eq(trd_engine_live(&e, NULL, 0, live_done_cb), 0);
+	s = &t.strats[0];
+	entry.sym = a.sym = b.sym = bad.sym = s->instr[0].sym;
+	push_bar(&e, T0, 10000, 10000, 10000, 10000);
+
+	/* Both exits given twice (a price and an offset): refused whole,
+	 * nothing reaches the venue. */
+	br.tp_price = 12000;
+	cr_assert_eq(trd_host_calls.submit_bracket(s, &br, ids), 0);
+	cr_assert_eq(trd_oms_get(&t.oms, ids[0])->status, TRD_ORDER_REJECTED);
+	for (int i = 1; i <= 2; i++) {
+		cr_assert_eq(trd_oms_get(&t.oms, ids[i])->status,
+			     TRD_ORDER_REJECTED);
+		cr_assert_str_eq(trd_oms_get(&t.oms, ids[i])->reason,
+				 "bracket entry rejected");
+	}
+	br.tp_price = 0;
+
+	cr_assert_eq(trd_host_calls.submit_bracket(s, &br, ids), 0);
+	tp = trd_oms_get(&t.oms, ids[1]);
+	sl = trd_oms_get(&t.oms, ids[2]);
+	cr_assert_eq(trd_oms_get(&t.oms, ids[0])->status, TRD_ORDER_ACCEPTED);
+	cr_assert(tp->held && sl->held && !tp->routed && !sl->routed);
+	cr_assert_eq(tp->side, TRD_SIDE_SELL);
+	cr_assert_eq(tp->type, TRD_ORDER_LIMIT);
+	cr_assert_eq(sl->type, TRD_ORDER_STOP);
+	cr_assert_eq(tp->flags, TRD_ORDER_REDUCE_ONLY);
+	cr_assert_eq(tp->link_id, ids[2]);
+	cr_assert_eq(sl->link_id, ids[1]);
+	cr_assert_eq(tp->parent_id, ids[0]);
+	/* The entry fills at the open 99.50: exits at +2% and -1%. */
+	push_bar(&e, T0 + 60 * SEC, 9950, 9960, 9940, 9950);
+	cr_assert_eq(trd_oms_get(&t.oms, ids[0])->status, TRD_ORDER_FILLED);
+	tp = trd_oms_get(&t.oms, ids[1]);
+	sl = trd_oms_get(&t.oms, ids[2]);
+	cr_assert_eq(tp->status, TRD_ORDER_ACCEPTED, "%s", tp->reason);
+	cr_assert_eq(tp->price, 10149); /* 99.50 * 1.02 = 101.49 */
+	cr_assert_eq(sl->price, 9850);  /* 99.50 * 0.99 = 98.505 */
+	cr_assert_eq(tp->qty, 2000);
+	cr_assert_eq(sl->qty, 2000);
+	push_bar(&e, T0 + 120 * SEC, 9950, 9950, 9800, 9820);
+	cr_assert_eq(trd_oms_get(&t.oms, ids[2])->status, TRD_ORDER_FILLED);
+	tp = trd_oms_get(&t.oms, ids[1]);
+	cr_assert_eq(tp->status, TRD_ORDER_CANCELED);
+	cr_assert_str_eq(tp->reason, "OCO: other leg filled");
+	cr_assert_eq(trd_portfolio_pos(&t.pf, 0, 0)->qty, 0);
+
+	/* An OCO pair with a leg over max_order_notional (10000 x 80.00):
+	 * neither goes out. */
+	cr_assert_eq(trd_host_calls.submit_oco(s, &a, &bad, pair), 0);
+	cr_assert_eq(trd_oms_get(&t.oms, pair[1])->status, TRD_ORDER_REJECTED);
+	cr_assert_eq(trd_oms_get(&t.oms, pair[1])->reject_code,
+		     TRD_REJ_MAX_ORDER_NOTIONAL);
+	cr_assert_eq(trd_oms_get(&t.oms, pair[0])->status, TRD_ORDER_REJECTED);
+	cr_assert_str_eq(trd_oms_get(&t.oms, pair[0])->reason,
+			 "OCO: the other leg was rejected");
+	cr_assert(!trd_oms_get(&t.oms, pair[0])->routed);
+	/* A good pair rests whole; the first fill cancels the other. */
+	cr_assert_eq(trd_host_calls.submit_oco(s, &a, &b, pair), 0);
+	cr_assert_eq(trd_oms_get(&t.oms, pair[0])->status, TRD_ORDER_ACCEPTED);
+	cr_assert_eq(trd_oms_get(&t.oms, pair[1])->status, TRD_ORDER_ACCEPTED);
+	cr_assert_eq(trd_oms_get(&t.oms, pair[0])->link_id, pair[1]);
+	push_bar(&e, T0 + 180 * SEC, 9000, 9000, 8900, 8950);
+	cr_assert_eq(trd_oms_get(&t.oms, pair[0])->status, TRD_ORDER_FILLED);
+	cr_assert_eq(trd_oms_get(&t.oms, pair[1])->status, TRD_ORDER_CANCELED);
+	cr_assert_str_eq(trd_oms_get(&t.oms, pair[1])->reason,
+			 "OCO: other leg filled");
+
 	trd_engine_stop(&e);
 	cr_assert_eq(trd_session_finish(&t), 0);
 	trd_session_free(&t);
