@@ -1,5 +1,6 @@
 /*
- * venue, oms and portfolio without the engine: the fill rules of each order
+ * The simulator behind the venue interface, the order manager and the
+ * portfolio without the engine (tests/rig.h): the fill rules of each order
  * type, rounding, cash, collateral and position checks, short selling, and
  * the accounting identity after every fill.
  */
@@ -7,100 +8,33 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "margin.h"
 #include "oms.h"
 #include "portfolio.h"
+#include "rig.h"
 #include "venue.h"
 
-#define E8 100000000LL
-#define NSTRAT 2
-#define NINS   2
-
-struct rig {
-	struct trd_portfolio   pf;
-	struct trd_oms         oms;
-	struct trd_venue       v;
-	struct trd_venue_instr vi[NINS];
-	int                    fills;
-	struct trd_trade_rec   trades[16]; /* the first 16 closed trips */
-	int                    ntrades;
-	/* Optional extra check of each fill (the random test's). */
-	void (*check)(struct rig *r, const struct trd_order *o, int64_t qty,
-		      int64_t price);
-};
-
-/* cash + marked positions == initial + realized + unrealized - fees */
-static void
-check_books(const struct rig *r)
-{
-	int64_t realized, unrealized;
-
-	trd_portfolio_pnl(&r->pf, &realized, &unrealized);
-	cr_assert_eq(trd_portfolio_equity(&r->pf),
-		     r->pf.initial_cash + realized + unrealized - r->pf.fees,
-		     "accounting identity broken");
-}
-
-static void
-fill_cb(void *arg, const struct trd_order *o, int64_t qty, int64_t price,
-	int64_t fee, int64_t ts)
-{
-	struct rig *r = arg;
-
-	(void)fee;
-	(void)ts;
-	r->fills++;
-	check_books(r);
-	if (r->check)
-		r->check(r, o, qty, price);
-}
-
-static void
-trade_cb(void *arg, const struct trd_trade_rec *t)
-{
-	struct rig *r = arg;
-
-	if (r->ntrades < 16)
-		r->trades[r->ntrades] = *t;
-	r->ntrades++;
-}
+#define E8     100000000LL
+#define SEC    1000000000LL
+#define NSTRAT RIG_NSTRAT
+#define NINS   RIG_NINS
 
 /* Two strategies and two instruments, prices and quantities with 2 and 3
- * decimals; tick 0.01, lot 0.001, no shorting: the tests on instrument 0
- * and strategy 0 see a one-instrument venue. */
-static void
-rig_init(struct rig *r, int64_t cash, int64_t fee_bps, int64_t slip_bps)
-{
-	uint8_t pdp[NINS] = { 2, 2 }, qdp[NINS] = { 3, 3 };
+ * decimals; tick 0.01, lot 0.001 and no shorting unless the options say
+ * otherwise: the tests on instrument 0 and strategy 0 see a
+ * one-instrument venue.  Options: rig_opts fields. */
+#define RIG(r, cash_, fee_, slip_, ...)                                    \
+	rig_open(r, &(struct rig_opts){ .cash = (cash_), .fee_bps = (fee_),  \
+					.slip_bps = (slip_), __VA_ARGS__ })
 
-	memset(r, 0, sizeof(*r));
-	for (int i = 0; i < NINS; i++)
-		r->vi[i] = (struct trd_venue_instr){ .tick = 1, .lot = 1 };
-	cr_assert_eq(trd_portfolio_init(&r->pf, cash, NSTRAT, NINS, pdp, qdp),
-		     0);
-	cr_assert_eq(trd_oms_init(&r->oms, NINS), 0);
-	trd_venue_init(&r->v, &r->oms, &r->pf, r->vi, NINS, fee_bps, slip_bps);
-	r->v.on_fill = fill_cb;
-	r->v.arg = r;
-	r->pf.on_trade = trade_cb;
-	r->pf.arg = r;
-}
-
-static void
-rig_free(struct rig *r)
-{
-	trd_venue_free(&r->v);
-	trd_oms_free(&r->oms);
-	trd_portfolio_free(&r->pf);
-}
-
+/* Times below are in seconds: a bar opening at ts is delivered at
+ * ts + 60, as the session delivers it. */
 static struct trd_order *
 submit_to(struct rig *r, uint32_t strat, uint32_t ins, int side, int type,
 	  int64_t qty, int64_t price, int64_t now)
 {
-	struct trd_order *o = trd_oms_create(&r->oms, strat, ins, side, type,
-					     qty, price, 0, now);
-	trd_venue_submit(&r->v, o, now);
-	return trd_oms_get(&r->oms, o->id);
+	return rig_order(r, rig_submit(r, strat, ins, side, type, qty, price,
+				       now * SEC));
 }
 
 static struct trd_order *
@@ -110,31 +44,33 @@ submit(struct rig *r, int side, int type, int64_t qty, int64_t price,
 	return submit_to(r, 0, 0, side, type, qty, price, now);
 }
 
-static struct trd_bar
+struct vbar {
+	int64_t ts, o, h, l, c;
+};
+
+static struct vbar
 bar(int64_t ts, int64_t o, int64_t h, int64_t l, int64_t c)
 {
-	return (struct trd_bar){ .ts_ns = ts, .open = o, .high = h, .low = l,
-				 .close = c, .tf_s = 60 };
+	return (struct vbar){ ts, o, h, l, c };
 }
 
-/* A bar of instrument ins, as the engine delivers it: match, then mark. */
+/* A bar of instrument ins (volume no cap bites on). */
 static void
-feed_ins(struct rig *r, size_t ins, struct trd_bar b)
+feed_ins(struct rig *r, uint32_t ins, struct vbar b)
 {
-	trd_venue_bar(&r->v, ins, &b, b.ts_ns + 60 * 1000000000LL);
-	trd_portfolio_mark(&r->pf, ins, b.close);
-	check_books(r);
+	rig_bar(r, ins, b.ts * SEC, 60, b.o, b.h, b.l, b.c,
+		1000000000000LL);
 }
 
 static void
-feed(struct rig *r, struct trd_bar b)
+feed(struct rig *r, struct vbar b)
 {
 	feed_ins(r, 0, b);
 }
 
 /* A flat bar at price p: fills market orders at p and marks at p. */
 static void
-flat(struct rig *r, size_t ins, int64_t ts, int64_t p)
+flat(struct rig *r, uint32_t ins, int64_t ts, int64_t p)
 {
 	feed_ins(r, ins, bar(ts, p, p, p, p));
 }
@@ -150,13 +86,13 @@ Test(venue, market_fills_at_next_open_never_the_same_bar)
 	struct rig r;
 	struct trd_order *o;
 
-	rig_init(&r, 1000000 * E8, 0, 0);
+	RIG(&r, 1000000 * E8, 0, 0);
 	/* Submitted at t=60 (bar 0's close): bar 0 (open t=0) must not
 	 * fill it; bar 1 (open t=60) fills at its open. */
 	o = submit(&r, TRD_SIDE_BUY, TRD_ORDER_MARKET, 2000, 0, 60);
 	cr_assert_eq(o->status, TRD_ORDER_ACCEPTED);
 	feed(&r, bar(0, 10000, 10100, 9900, 10050));
-	cr_assert_eq(r.fills, 0);
+	cr_assert_eq(r.nfills, 0);
 	feed(&r, bar(60, 10060, 10200, 10000, 10100));
 	o = trd_oms_get(&r.oms, 1);
 	cr_assert_eq(o->status, TRD_ORDER_FILLED);
@@ -164,17 +100,17 @@ Test(venue, market_fills_at_next_open_never_the_same_bar)
 	cr_assert_eq(trd_portfolio_pos(&r.pf, 0, 0)->qty, 2000);
 	/* 2.000 at 100.60 = 201.20 */
 	cr_assert_eq(r.pf.cash, (1000000 - 201) * E8 - 20 * E8 / 100);
-	rig_free(&r);
+	rig_close(&r);
 }
 
 Test(venue, limit_fills_only_when_traded_through)
 {
 	struct rig r;
 
-	rig_init(&r, 1000000 * E8, 0, 0);
+	RIG(&r, 1000000 * E8, 0, 0);
 	submit(&r, TRD_SIDE_BUY, TRD_ORDER_LIMIT, 1000, 10000, 0);
 	feed(&r, bar(0, 10050, 10100, 10000, 10020)); /* touch only */
-	cr_assert_eq(r.fills, 0);
+	cr_assert_eq(r.nfills, 0);
 	feed(&r, bar(60, 10020, 10030, 9990, 10010));  /* through */
 	cr_assert_eq(trd_order_avg_price(trd_oms_get(&r.oms, 1)), 10000);
 	/* Gap through the limit: fill at the better open. */
@@ -186,24 +122,24 @@ Test(venue, limit_fills_only_when_traded_through)
 	feed(&r, bar(180, 10000, 10101, 9990, 10050));
 	cr_assert_eq(trd_order_avg_price(trd_oms_get(&r.oms, 3)), 10100);
 	cr_assert_eq(trd_portfolio_pos(&r.pf, 0, 0)->qty, 0);
-	rig_free(&r);
+	rig_close(&r);
 }
 
 Test(venue, stop_triggers_on_touch_and_gaps_fill_at_open)
 {
 	struct rig r;
 
-	rig_init(&r, 1000000 * E8, 0, 0);
+	RIG(&r, 1000000 * E8, 0, 0);
 	submit(&r, TRD_SIDE_BUY, TRD_ORDER_STOP, 1000, 10100, 0);
 	feed(&r, bar(0, 10000, 10099, 9950, 10050));  /* not reached */
-	cr_assert_eq(r.fills, 0);
+	cr_assert_eq(r.nfills, 0);
 	feed(&r, bar(60, 10050, 10100, 10000, 10080)); /* touched */
 	cr_assert_eq(trd_order_avg_price(trd_oms_get(&r.oms, 1)), 10100);
 	/* A sell stop gapped through: fills at the (worse) open. */
 	submit(&r, TRD_SIDE_SELL, TRD_ORDER_STOP, 1000, 10000, 120);
 	feed(&r, bar(120, 9900, 9950, 9800, 9850));
 	cr_assert_eq(trd_order_avg_price(trd_oms_get(&r.oms, 2)), 9900);
-	rig_free(&r);
+	rig_close(&r);
 }
 
 Test(venue, fees_slippage_and_tick_rounding)
@@ -211,8 +147,7 @@ Test(venue, fees_slippage_and_tick_rounding)
 	struct rig r;
 
 	/* 10 bps fee (100000 at 1e4), 5 bps slippage, tick 0.05 (5). */
-	rig_init(&r, 1000000 * E8, 100000, 50000);
-	r.vi[0].tick = 5;
+	RIG(&r, 1000000 * E8, 100000, 50000, .tick = { 5, 1 });
 	submit(&r, TRD_SIDE_BUY, TRD_ORDER_MARKET, 1000, 0, 0);
 	feed(&r, bar(0, 10000, 10100, 9900, 10000));
 	/* 100.00 * 1.0005 = 100.05 -> on the 0.05 tick already. */
@@ -225,7 +160,7 @@ Test(venue, fees_slippage_and_tick_rounding)
 	cr_assert_eq(o->price, 10000);
 	o = submit(&r, TRD_SIDE_SELL, TRD_ORDER_LIMIT, 1000, 10003, 60);
 	cr_assert_eq(o->price, 10005);
-	rig_free(&r);
+	rig_close(&r);
 }
 
 Test(venue, rejects_with_reasons)
@@ -233,8 +168,7 @@ Test(venue, rejects_with_reasons)
 	struct rig r;
 	struct trd_order *o;
 
-	rig_init(&r, 100 * E8, 0, 0);
-	r.vi[0].lot = 10;
+	RIG(&r, 100 * E8, 0, 0, .lot = { 10, 1 });
 	o = submit(&r, TRD_SIDE_BUY, TRD_ORDER_MARKET, 0, 0, 0);
 	cr_assert_str_eq(o->reason, "quantity must be positive");
 	o = submit(&r, TRD_SIDE_BUY, TRD_ORDER_MARKET, 5, 0, 0);
@@ -247,12 +181,12 @@ Test(venue, rejects_with_reasons)
 	o = submit(&r, TRD_SIDE_SELL, TRD_ORDER_MARKET, 10, 0, 0);
 	cr_assert(strstr(o->reason, "insufficient position"), "%s", o->reason);
 	cr_assert_eq(o->status, TRD_ORDER_REJECTED);
-	cr_assert_eq(r.oms.nrejected, 5);
+	cr_assert_eq(r.oms.stats.rejected, 5);
 	/* Quantity rounds down to the lot. */
 	o = submit(&r, TRD_SIDE_BUY, TRD_ORDER_LIMIT, 15, 100, 0);
 	cr_assert_eq(o->status, TRD_ORDER_ACCEPTED);
 	cr_assert_eq(o->qty, 10);
-	rig_free(&r);
+	rig_close(&r);
 }
 
 Test(venue, buy_gapping_above_cash_fills_what_it_can)
@@ -260,7 +194,7 @@ Test(venue, buy_gapping_above_cash_fills_what_it_can)
 	struct rig r;
 
 	/* Cash for exactly 10.000 at 100.00; the next open is 110.00. */
-	rig_init(&r, 1000 * E8, 0, 0);
+	RIG(&r, 1000 * E8, 0, 0);
 	submit(&r, TRD_SIDE_BUY, TRD_ORDER_MARKET, 10000, 0, 0);
 	feed(&r, bar(0, 11000, 11000, 11000, 11000));
 	struct trd_order *o = trd_oms_get(&r.oms, 1);
@@ -268,7 +202,7 @@ Test(venue, buy_gapping_above_cash_fills_what_it_can)
 	cr_assert_eq(o->status, TRD_ORDER_CANCELED);
 	cr_assert(strstr(o->reason, "insufficient cash"), "%s", o->reason);
 	cr_assert_geq(r.pf.cash, 0);
-	rig_free(&r);
+	rig_close(&r);
 }
 
 Test(portfolio, round_trips_flips_and_the_identity)
@@ -415,8 +349,7 @@ Test(venue, short_open_add_partial_and_full_cover)
 	struct trd_order *o;
 	int64_t realized, unrealized;
 
-	rig_init(&r, 1000 * E8, 0, 0);
-	r.vi[0].allow_short = 1;
+	RIG(&r, 1000 * E8, 0, 0, .shortable = { 1, 0 });
 	flat(&r, 0, 0, 10000);
 	/* Open: sell 2.000 from flat at 100.00. */
 	o = submit(&r, TRD_SIDE_SELL, TRD_ORDER_MARKET, 2000, 0, 60);
@@ -425,7 +358,7 @@ Test(venue, short_open_add_partial_and_full_cover)
 	cr_assert_eq(pos(&r, 0, 0)->qty, -2000);
 	cr_assert_eq(pos(&r, 0, 0)->cost, -200 * E8);
 	cr_assert_eq(r.pf.cash, 1200 * E8); /* the proceeds are cash */
-	cr_assert_eq(trd_venue_free_collateral(&r.v), 800 * E8);
+	cr_assert_eq(trd_margin_free_collateral(&r.pf), 800 * E8);
 	cr_assert(pos(&r, 0, 0)->trip.open);
 	cr_assert_eq(pos(&r, 0, 0)->trip.side, TRD_SIDE_SELL);
 	/* Add: 3.000 more at 110.00; average entry (200 + 330) / 5 = 106. */
@@ -461,9 +394,9 @@ Test(venue, short_open_add_partial_and_full_cover)
 	cr_assert_eq(r.trades[0].entry_price, 10600);
 	cr_assert_eq(r.trades[0].exit_price, 11600); /* (100 + 480) / 5 */
 	cr_assert_eq(r.trades[0].pnl, -50 * E8);
-	cr_assert_eq(r.trades[0].entry_ns, 60);
-	cr_assert_eq(r.trades[0].exit_ns, 240);
-	rig_free(&r);
+	cr_assert_eq(r.trades[0].entry_ns, 60 * SEC);
+	cr_assert_eq(r.trades[0].exit_ns, 240 * SEC);
+	rig_close(&r);
 }
 
 Test(venue, short_cover_with_gain_and_with_loss_pays_fees)
@@ -471,8 +404,7 @@ Test(venue, short_cover_with_gain_and_with_loss_pays_fees)
 	struct rig r;
 
 	/* 10 bps: 1.00 on a notional of 1000. */
-	rig_init(&r, 2000 * E8, 100000, 0);
-	r.vi[0].allow_short = 1;
+	RIG(&r, 2000 * E8, 100000, 0, .shortable = { 1, 0 });
 	flat(&r, 0, 0, 10000);
 	submit(&r, TRD_SIDE_SELL, TRD_ORDER_MARKET, 10000, 0, 60);
 	flat(&r, 0, 60, 10000);
@@ -496,7 +428,7 @@ Test(venue, short_cover_with_gain_and_with_loss_pays_fees)
 	cr_assert_eq(pos(&r, 0, 0)->realized, 0);
 	cr_assert_eq(r.pf.cash, 2000 * E8 - 400000000);
 	cr_assert_eq(r.pf.fees, 400000000);
-	rig_free(&r);
+	rig_close(&r);
 }
 
 Test(venue, flip_spends_what_the_closing_part_frees)
@@ -504,8 +436,7 @@ Test(venue, flip_spends_what_the_closing_part_frees)
 	struct rig r;
 	struct trd_order *o;
 
-	rig_init(&r, 1000 * E8, 0, 0);
-	r.vi[0].allow_short = 1;
+	RIG(&r, 1000 * E8, 0, 0, .shortable = { 1, 0 });
 	flat(&r, 0, 0, 10000);
 	submit(&r, TRD_SIDE_BUY, TRD_ORDER_MARKET, 10000, 0, 60);
 	flat(&r, 0, 60, 10000);
@@ -528,7 +459,7 @@ Test(venue, flip_spends_what_the_closing_part_frees)
 	cr_assert_eq(r.trades[0].pnl, 50 * E8);
 	cr_assert_eq(pos(&r, 0, 0)->trip.side, TRD_SIDE_SELL);
 	cr_assert_eq(pos(&r, 0, 0)->trip.entry_qty, 10000);
-	cr_assert_eq(trd_venue_free_collateral(&r.v), 0);
+	cr_assert_eq(trd_margin_free_collateral(&r.pf), 0);
 	/* Back to long: covering 10 at 105 releases 2100 and costs 1050,
 	 * which buys 10 more, not 11. */
 	o = submit(&r, TRD_SIDE_BUY, TRD_ORDER_MARKET, 21000, 0, 180);
@@ -545,8 +476,8 @@ Test(venue, flip_spends_what_the_closing_part_frees)
 	cr_assert_eq(r.trades[1].pnl, 0);
 	cr_assert_eq(r.trades[1].entry_price, 10500);
 	cr_assert_eq(pos(&r, 0, 0)->trip.side, TRD_SIDE_BUY);
-	cr_assert_eq(pos(&r, 0, 0)->trip.entry_ns, 180);
-	rig_free(&r);
+	cr_assert_eq(pos(&r, 0, 0)->trip.entry_ns, 180 * SEC);
+	rig_close(&r);
 }
 
 Test(venue, short_collateral_is_checked_on_the_whole_portfolio)
@@ -554,8 +485,7 @@ Test(venue, short_collateral_is_checked_on_the_whole_portfolio)
 	struct rig r;
 	struct trd_order *o;
 
-	rig_init(&r, 1000 * E8, 100000, 0);
-	r.vi[0].allow_short = r.vi[1].allow_short = 1;
+	RIG(&r, 1000 * E8, 100000, 0, .shortable = { 1, 1 });
 	flat(&r, 0, 0, 10000);
 	flat(&r, 1, 0, 10000);
 	/* 1000 of short needs 1000 plus its fee of 1. */
@@ -569,7 +499,7 @@ Test(venue, short_collateral_is_checked_on_the_whole_portfolio)
 	cr_assert_eq(pos(&r, 0, 0)->qty, -9990);
 	/* 1000 + 999 - 0.999 of cash, 999 of short. */
 	cr_assert_eq(r.pf.cash, 1998001 * E8 / 1000);
-	cr_assert_eq(trd_venue_free_collateral(&r.v), E8 / 1000);
+	cr_assert_eq(trd_margin_free_collateral(&r.pf), E8 / 1000);
 	/* What is left backs nothing more: not another short, of either
 	 * strategy or instrument, and not a long: the short's proceeds are
 	 * not free cash. */
@@ -584,7 +514,7 @@ Test(venue, short_collateral_is_checked_on_the_whole_portfolio)
 	/* Covering is never refused, even once the shorts have lost more
 	 * than the margin: at 300 the equity is negative. */
 	flat(&r, 0, 120, 30000);
-	cr_assert_lt(trd_venue_free_collateral(&r.v), 0);
+	cr_assert_lt(trd_margin_free_collateral(&r.pf), 0);
 	cr_assert_lt(trd_portfolio_equity(&r.pf), 0);
 	o = submit(&r, TRD_SIDE_BUY, TRD_ORDER_MARKET, 10000, 0, 180);
 	cr_assert_eq(o->status, TRD_ORDER_REJECTED, "only the cover part");
@@ -595,7 +525,7 @@ Test(venue, short_collateral_is_checked_on_the_whole_portfolio)
 	cr_assert_eq(r.ntrades, 1);
 	cr_assert_eq(r.trades[0].pnl, -(2997 - 999) * E8);
 	cr_assert_eq(r.pf.cash, r.pf.initial_cash - 1998 * E8 - r.pf.fees);
-	rig_free(&r);
+	rig_close(&r);
 }
 
 Test(venue, open_orders_on_the_same_side_count_against_the_position)
@@ -603,8 +533,7 @@ Test(venue, open_orders_on_the_same_side_count_against_the_position)
 	struct rig r;
 	struct trd_order *o;
 
-	rig_init(&r, 1000 * E8, 0, 0);
-	r.vi[0].allow_short = 1;
+	RIG(&r, 1000 * E8, 0, 0, .shortable = { 1, 0 });
 	flat(&r, 0, 0, 10000);
 	submit(&r, TRD_SIDE_BUY, TRD_ORDER_MARKET, 5000, 0, 60);
 	flat(&r, 0, 60, 10000);
@@ -618,7 +547,7 @@ Test(venue, open_orders_on_the_same_side_count_against_the_position)
 			 "600, has 500");
 	o = submit(&r, TRD_SIDE_SELL, TRD_ORDER_MARKET, 5000, 0, 120);
 	cr_assert_eq(o->status, TRD_ORDER_ACCEPTED, "%s", o->reason);
-	rig_free(&r);
+	rig_close(&r);
 }
 
 Test(venue, sells_without_shorting_are_limited_to_the_position)
@@ -626,8 +555,7 @@ Test(venue, sells_without_shorting_are_limited_to_the_position)
 	struct rig r;
 	struct trd_order *o;
 
-	rig_init(&r, 1000 * E8, 0, 0);
-	r.vi[1].allow_short = 1; /* instrument 0 still may not go short */
+	RIG(&r, 1000 * E8, 0, 0, .shortable = { 0, 1 });
 	flat(&r, 0, 0, 10000);
 	o = submit(&r, TRD_SIDE_SELL, TRD_ORDER_MARKET, 1000, 0, 60);
 	cr_assert_eq(o->status, TRD_ORDER_REJECTED);
@@ -647,7 +575,7 @@ Test(venue, sells_without_shorting_are_limited_to_the_position)
 	cr_assert_eq(o->status, TRD_ORDER_REJECTED);
 	flat(&r, 0, 120, 10000);
 	cr_assert_eq(pos(&r, 0, 0)->qty, 2000);
-	rig_free(&r);
+	rig_close(&r);
 }
 
 Test(venue, short_fill_is_capped_by_collateral_at_the_fill_price)
@@ -655,8 +583,7 @@ Test(venue, short_fill_is_capped_by_collateral_at_the_fill_price)
 	struct rig r;
 	struct trd_order *o;
 
-	rig_init(&r, 1000 * E8, 0, 0);
-	r.vi[0].allow_short = 1;
+	RIG(&r, 1000 * E8, 0, 0, .shortable = { 1, 0 });
 	flat(&r, 0, 0, 10000);
 	/* Covered at 100.00 when submitted; the next bar gaps to 125.00,
 	 * where 1000 covers 8.000. */
@@ -678,8 +605,8 @@ Test(venue, short_fill_is_capped_by_collateral_at_the_fill_price)
 	cr_assert_str_eq(o->reason, "insufficient collateral to short at the "
 			 "fill price");
 	cr_assert_eq(pos(&r, 0, 0)->qty, -8000);
-	cr_assert_eq(trd_venue_free_collateral(&r.v), 0);
-	rig_free(&r);
+	cr_assert_eq(trd_margin_free_collateral(&r.pf), 0);
+	rig_close(&r);
 }
 
 Test(venue, flip_fill_is_capped_at_the_fill_price)
@@ -687,8 +614,7 @@ Test(venue, flip_fill_is_capped_at_the_fill_price)
 	struct rig r;
 	struct trd_order *o;
 
-	rig_init(&r, 1000 * E8, 0, 0);
-	r.vi[0].allow_short = 1;
+	RIG(&r, 1000 * E8, 0, 0, .shortable = { 1, 0 });
 	flat(&r, 0, 0, 10000);
 	submit(&r, TRD_SIDE_SELL, TRD_ORDER_MARKET, 10000, 0, 60);
 	flat(&r, 0, 60, 10000);
@@ -705,7 +631,7 @@ Test(venue, flip_fill_is_capped_at_the_fill_price)
 	cr_assert_eq(pos(&r, 0, 0)->qty, 8181);
 	cr_assert_eq(r.pf.cash, 9 * E8 / 100); /* 2000 - 18.181 * 110 */
 	cr_assert_eq(r.trades[0].pnl, -100 * E8);
-	rig_free(&r);
+	rig_close(&r);
 }
 
 Test(venue, flip_below_the_last_close_spends_the_short_gain)
@@ -713,8 +639,7 @@ Test(venue, flip_below_the_last_close_spends_the_short_gain)
 	struct rig r;
 	struct trd_order *o;
 
-	rig_init(&r, 1000 * E8, 0, 0);
-	r.vi[0].allow_short = 1;
+	RIG(&r, 1000 * E8, 0, 0, .shortable = { 1, 0 });
 	flat(&r, 0, 0, 10000);
 	submit(&r, TRD_SIDE_SELL, TRD_ORDER_MARKET, 10000, 0, 60);
 	flat(&r, 0, 60, 10000);
@@ -730,7 +655,7 @@ Test(venue, flip_below_the_last_close_spends_the_short_gain)
 	cr_assert_eq(o->status, TRD_ORDER_FILLED);
 	cr_assert_eq(pos(&r, 0, 0)->qty, 12222);
 	cr_assert_eq(r.pf.cash, 2 * E8 / 100); /* 2000 - 22.222 * 90 */
-	rig_free(&r);
+	rig_close(&r);
 }
 
 /* --- random long and short fills --- */
@@ -758,9 +683,10 @@ static struct {
  * of slack for the roundings.
  */
 static void
-random_check(struct rig *r, const struct trd_order *o, int64_t qty,
-	     int64_t price)
+random_check(struct rig *r, const struct trd_order *o,
+	     const struct trd_oms_fill *f)
 {
+	int64_t qty = f->qty, price = f->price;
 	const struct trd_position *p = pos(r, o->strat, o->ins);
 	int64_t d = o->side == TRD_SIDE_BUY ? qty : -qty;
 	int64_t before = p->qty - d;
@@ -808,14 +734,13 @@ Test(venue, random_long_short_fills_keep_the_books_and_the_rule)
 
 	/* 7.5 bps of fee, 2 bps of slippage, tick 0.01, lot 0.001;
 	 * instrument 0 may go short, instrument 1 may not. */
-	rig_init(&r, 10000 * E8, 75000, 20000);
-	r.vi[0].allow_short = 1;
-	r.check = random_check;
+	RIG(&r, 10000 * E8, 75000, 20000, .shortable = { 1, 0 });
+	r.on_fill = random_check;
 	memset(&seen, 0, sizeof(seen));
 	for (int k = 0; k < NINS; k++)
 		flat(&r, (size_t)k, 0, px[k]);
 	for (int i = 0; i < 12000; i++) {
-		size_t ins = xorshift() % NINS;
+		uint32_t ins = (uint32_t)(xorshift() % NINS);
 		unsigned long long x = xorshift();
 		int64_t c = px[ins];
 		/* A 0.5% walk, now and then a 15% gap. */
@@ -854,9 +779,9 @@ Test(venue, random_long_short_fills_keep_the_books_and_the_rule)
 				qty *= 2;
 			break;
 		case 1: /* all of the free collateral at the last close */
-			qty = trd_affordable_qty(&r.pf, ins,
-						 trd_venue_free_collateral(&r.v),
-						 px[ins], r.v.fee_bps, 1,
+			qty = trd_margin_affordable(&r.pf, ins,
+						 trd_margin_free_collateral(&r.pf),
+						 px[ins], r.conf.venue.fee_bps, 1,
 						 INT64_MAX);
 			if (qty == 0)
 				qty = 1000;
@@ -872,25 +797,26 @@ Test(venue, random_long_short_fills_keep_the_books_and_the_rule)
 		/* Now and then cancel the oldest open order. */
 		if ((x >> 40) % 7 == 0 && r.oms.open[ins].n > 0) {
 			struct trd_order *old = trd_oms_get(
-				&r.oms, r.oms.open[ins].ids[0]);
-			cr_assert_eq(trd_venue_cancel(&r.v, old, "canceled by the strategy", ts), 0);
+				&r.oms, r.oms.open[ins].v[0]->id);
+			cr_assert_eq(rig_cancel(&r, old->id, "canceled by the strategy",
+						ts * SEC), 0);
 		}
 	}
-	for (size_t i = 0; i < r.oms.n; i++) {
+	for (size_t i = 0; i < r.oms.last_id; i++) {
 		const struct trd_order *o = trd_oms_get(&r.oms, i + 1);
 		cr_assert_not_null(o);
 		if (strncmp(o->reason, "rest canceled: insufficient c", 29) == 0)
 			seen.rest_canceled++;
 	}
-	check_books(&r);
-	cr_assert_gt(r.fills, 4000, "only %d fills", r.fills);
+	rig_check_books(&r);
+	cr_assert_gt(r.nfills, 4000, "only %d fills", r.nfills);
 	cr_assert_gt(seen.opens_short, 100, "%d", seen.opens_short);
 	cr_assert_gt(seen.covers, 100, "%d", seen.covers);
 	cr_assert_gt(seen.flips, 20, "%d", seen.flips);
 	cr_assert_gt(seen.rest_canceled, 5, "%d", seen.rest_canceled);
 	cr_assert_gt(seen.rejected, 50, "%d", seen.rejected);
 	cr_assert_gt(r.ntrades, 100, "%d", r.ntrades);
-	rig_free(&r);
+	rig_close(&r);
 }
 
 Test(venue, huge_orders_before_the_first_close_do_not_overflow)
@@ -899,8 +825,7 @@ Test(venue, huge_orders_before_the_first_close_do_not_overflow)
 
 	/* Before any close there is no reference price, so nothing is
 	 * checked on submission; what they add up to must not wrap. */
-	rig_init(&r, 1000 * E8, 0, 0);
-	r.vi[0].allow_short = 1;
+	RIG(&r, 1000 * E8, 0, 0, .shortable = { 1, 0 });
 	for (int i = 0; i < 3; i++) {
 		cr_assert_eq(submit(&r, TRD_SIDE_SELL, TRD_ORDER_MARKET,
 				    INT64_MAX, 0, 0)->status,
@@ -914,12 +839,12 @@ Test(venue, huge_orders_before_the_first_close_do_not_overflow)
 	flat(&r, 0, 0, 10000);
 	cr_assert_eq(pos(&r, 0, 0)->qty, 10000);
 	cr_assert_eq(r.pf.cash, 0);
-	cr_assert_eq(r.fills, 6);
+	cr_assert_eq(r.nfills, 6);
 	for (uint64_t id = 1; id <= 6; id++)
 		cr_assert_str_eq(trd_oms_get(&r.oms, id)->reason,
 				 id % 2 ? "rest canceled: insufficient "
 					  "collateral to short at the fill price"
 					: "rest canceled: insufficient cash at "
 					  "the fill price");
-	rig_free(&r);
+	rig_close(&r);
 }
