@@ -2,6 +2,8 @@
  * risk: every pre-trade check with its reject code, the token buckets on
  * the clock, exits never trapped by a limit, and the post-trade kill
  * switch (drawdown from the peak, daily loss from the UTC day's start).
+ * On the shared rig (tests/rig.h): its registry, portfolio, order manager
+ * and simulator, with the risk checks on top as the session has them.
  */
 #include <criterion/criterion.h>
 #include <math.h>
@@ -9,77 +11,88 @@
 
 #include "oms.h"
 #include "portfolio.h"
+#include "rig.h"
 #include "risk.h"
+#include "sizing.h"
 
 #define E8  100000000LL
 #define SEC 1000000000LL
 #define T0  (1700000000LL * SEC) /* 2023-11-14T22:13:20Z */
 
-/* One instrument with prices at 2 decimals (tick 0.01) and quantities at 3
- * (lot 0.001); two strategies; last close 100.00. */
-struct rig {
-	struct trd_portfolio pf;
-	struct trd_oms       oms;
+/* Instrument 0 with tick 0.01 and lot 0.001, instrument 1 with tick 0.05
+ * and lot 0.010 (prices at 2 decimals, quantities at 3); two strategies;
+ * 100000.00 of cash; last close 100.00. */
+struct rk {
+	struct rig           k;
 	struct trd_risk      r;
 	struct trd_risk_conf c;
 	char                 why[160];
 };
 
 static void
-rig_init(struct rig *g, const struct trd_risk_conf *c)
+rk_init(struct rk *g, const struct trd_risk_conf *c)
 {
-	uint8_t pdp[2] = { 2, 2 }, qdp[2] = { 3, 3 };
-	struct trd_risk_instr ri[2] = {
-		{ .tick = 1, .lot = 1 }, { .tick = 5, .lot = 10 } };
-
 	memset(g, 0, sizeof(*g));
+	rig_open(&g->k, &(struct rig_opts){ .cash = 100000 * E8,
+					    .tick = { 1, 5 },
+					    .lot = { 1, 10 } });
 	g->c = *c;
-	cr_assert_eq(trd_portfolio_init(&g->pf, 100000 * E8, 2, 2, pdp, qdp), 0);
-	cr_assert_eq(trd_oms_init(&g->oms, 2), 0);
-	cr_assert_eq(trd_risk_init(&g->r, c, &g->pf, &g->oms, ri, 2, 2), 0);
-	trd_portfolio_mark(&g->pf, 0, 10000);
-	trd_portfolio_mark(&g->pf, 1, 10000);
+	cr_assert_eq(trd_risk_init(&g->r, c, &g->k.pf, &g->k.oms, &g->k.reg,
+				   RIG_NSTRAT), 0);
+	trd_portfolio_mark(&g->k.pf, 0, 10000);
+	trd_portfolio_mark(&g->k.pf, 1, 10000);
 	trd_risk_data(&g->r, 0, T0);
 	trd_risk_data(&g->r, 1, T0);
 }
 
 static void
-rig_free(struct rig *g)
+rk_free(struct rk *g)
 {
 	trd_risk_free(&g->r);
-	trd_oms_free(&g->oms);
-	trd_portfolio_free(&g->pf);
+	rig_close(&g->k);
 }
 
-/* Check a new order; returns the code (the order stays NEW). */
+/* A NEW order (not routed). */
+static struct trd_order *
+mko(struct rk *g, uint32_t strat, uint32_t ins, int side, int type,
+    int64_t qty, int64_t price, int64_t now)
+{
+	return rig_order(&g->k, rig_new(&g->k, strat, ins, side, type, qty,
+					price, now));
+}
+
+/* Check a new order of instrument 0; returns the code (the order stays
+ * NEW). */
 static int
-check(struct rig *g, int strat, int side, int type, int64_t qty,
+check(struct rk *g, int strat, int side, int type, int64_t qty,
       int64_t price, int64_t now)
 {
-	struct trd_order *o = trd_oms_create(&g->oms, (uint32_t)strat, 0, side,
-					     type, qty, price, 0, now);
+	struct trd_order *o = mko(g, (uint32_t)strat, 0, side, type, qty,
+				  price, now);
 
-	cr_assert_not_null(o);
 	g->why[0] = '\0';
 	return trd_risk_check(&g->r, o, now, g->why, sizeof(g->why));
 }
 
-/* An accepted (listed) buy limit of strategy 0. */
+/* A working (accepted, listed) buy limit of strategy 0 on instrument 0,
+ * below the market. */
 static void
-working(struct rig *g, int64_t qty, int64_t price)
+working(struct rk *g, int64_t qty, int64_t price)
 {
-	struct trd_order *o = trd_oms_create(&g->oms, 0, 0, TRD_SIDE_BUY,
-					     TRD_ORDER_LIMIT, qty, price, 0, T0);
-	trd_oms_accept(&g->oms, o, T0);
+	uint64_t id = rig_submit(&g->k, 0, 0, TRD_SIDE_BUY, TRD_ORDER_LIMIT,
+				 qty, price, T0);
+
+	cr_assert_eq(rig_order(&g->k, id)->status, TRD_ORDER_ACCEPTED, "%s",
+		     rig_order(&g->k, id)->reason);
 }
 
 Test(risk, validity_codes)
 {
 	struct trd_risk_conf c = { 0 };
-	struct rig g;
+	struct rk g;
 	struct trd_order *o;
 
-	rig_init(&g, &c);
+	rk_init(&g, &c);
 	cr_assert_eq(check(&g, 0, TRD_SIDE_BUY, TRD_ORDER_MARKET, 0, 0, T0),
 		     TRD_REJ_INVALID_QTY);
 	cr_assert_eq(check(&g, 0, TRD_SIDE_BUY, TRD_ORDER_MARKET, INT64_MIN, 0,
@@ -93,17 +106,14 @@ Test(risk, validity_codes)
 	cr_assert_eq(check(&g, 0, TRD_SIDE_BUY, TRD_ORDER_LIMIT, 5, 10000, T0),
 		     0, "%s", g.why);
 	/* Instrument 1: tick 5, lot 10. */
-	o = trd_oms_create(&g.oms, 0, 1, TRD_SIDE_BUY, TRD_ORDER_LIMIT, 15,
-			   10000, 0, T0);
+	o = mko(&g, 0, 1, TRD_SIDE_BUY, TRD_ORDER_LIMIT, 15, 10000, T0);
 	cr_assert_eq(trd_risk_check(&g.r, o, T0, g.why, sizeof(g.why)),
 		     TRD_REJ_LOT);
 	cr_assert_str_eq(g.why, "quantity is not a multiple of the lot size");
-	o = trd_oms_create(&g.oms, 0, 1, TRD_SIDE_BUY, TRD_ORDER_LIMIT, 20,
-			   10002, 0, T0);
+	o = mko(&g, 0, 1, TRD_SIDE_BUY, TRD_ORDER_LIMIT, 20, 10002, T0);
 	cr_assert_eq(trd_risk_check(&g.r, o, T0, g.why, sizeof(g.why)),
 		     TRD_REJ_TICK);
-	o = trd_oms_create(&g.oms, 0, 1, TRD_SIDE_BUY, TRD_ORDER_STOP_LIMIT, 20,
-			   10000, 0, T0);
+	o = mko(&g, 0, 1, TRD_SIDE_BUY, TRD_ORDER_STOP_LIMIT, 20, 10000, T0);
 	cr_assert_eq(trd_risk_check(&g.r, o, T0, g.why, sizeof(g.why)),
 		     TRD_REJ_INVALID_PRICE, "stop-limit without its stop");
 	o->stop_price = 10001;
@@ -111,8 +121,7 @@ Test(risk, validity_codes)
 		     TRD_REJ_TICK, "stop off the tick");
 	o->stop_price = 10005;
 	cr_assert_eq(trd_risk_check(&g.r, o, T0, g.why, sizeof(g.why)), 0);
-	o = trd_oms_create(&g.oms, 0, 1, TRD_SIDE_SELL,
-			   TRD_ORDER_TRAILING_STOP, 20, 0, 0, T0);
+	o = mko(&g, 0, 1, TRD_SIDE_SELL, TRD_ORDER_TRAILING_STOP, 20, 0, T0);
 	cr_assert_eq(trd_risk_check(&g.r, o, T0, g.why, sizeof(g.why)),
 		     TRD_REJ_INVALID_PRICE, "no trail");
 	o->trail = 7;
@@ -121,8 +130,7 @@ Test(risk, validity_codes)
 	o->trail = 50;
 	cr_assert_eq(trd_risk_check(&g.r, o, T0, g.why, sizeof(g.why)), 0);
 	/* Flags and time in force. */
-	o = trd_oms_create(&g.oms, 0, 0, TRD_SIDE_BUY, TRD_ORDER_MARKET, 5, 0,
-			   0, T0);
+	o = mko(&g, 0, 0, TRD_SIDE_BUY, TRD_ORDER_MARKET, 5, 0, T0);
 	o->flags = TRD_ORDER_POST_ONLY;
 	cr_assert_eq(trd_risk_check(&g.r, o, T0, g.why, sizeof(g.why)),
 		     TRD_REJ_INVALID_ORDER);
@@ -142,7 +150,7 @@ Test(risk, validity_codes)
 	o->tif = TRD_TIF_GTC;
 	cr_assert_eq(trd_risk_check(&g.r, o, T0, g.why, sizeof(g.why)),
 		     TRD_REJ_INVALID_ORDER, "an expiry without GTD");
-	rig_free(&g);
+	rk_free(&g);
 }
 
 Test(risk, token_buckets_per_strategy_and_global)
@@ -150,9 +158,9 @@ Test(risk, token_buckets_per_strategy_and_global)
 	/* 2 orders/s per strategy (depth 2), 3/s for the account. */
 	struct trd_risk_conf c = { .orders_per_second = 2000,
 				   .orders_per_second_global = 3000 };
-	struct rig g;
+	struct rk g;
 
-	rig_init(&g, &c);
+	rk_init(&g, &c);
 	cr_assert_eq(check(&g, 0, TRD_SIDE_BUY, TRD_ORDER_MARKET, 1, 0, T0), 0);
 	cr_assert_eq(check(&g, 0, TRD_SIDE_BUY, TRD_ORDER_MARKET, 1, 0, T0), 0);
 	cr_assert_eq(check(&g, 0, TRD_SIDE_BUY, TRD_ORDER_MARKET, 1, 0, T0),
@@ -181,17 +189,17 @@ Test(risk, token_buckets_per_strategy_and_global)
 				   T0 + 3600 * SEC), 0);
 	cr_assert_eq(check(&g, 0, TRD_SIDE_BUY, TRD_ORDER_MARKET, 1, 0,
 			   T0 + 3600 * SEC), TRD_REJ_RATE_STRATEGY);
-	rig_free(&g);
+	rk_free(&g);
 }
 
 Test(risk, open_orders_stale_data_collar_min_notional)
 {
 	struct trd_risk_conf c = { .max_open_orders = 2, .stale_data_s = 180,
 				   .price_collar_pct = 50000 /* 5% */ };
-	struct rig g;
+	struct rk g;
 
-	rig_init(&g, &c);
-	g.r.ins[0].min_notional = 10 * E8; /* 10.00 */
+	rk_init(&g, &c);
+	g.k.reg.v[0].min_notional = 10 * E8; /* 10.00 */
 	cr_assert_eq(check(&g, 0, TRD_SIDE_BUY, TRD_ORDER_LIMIT, 99, 10000, T0),
 		     TRD_REJ_MIN_NOTIONAL, "0.099 x 100 = 9.9 < 10");
 	cr_assert_eq(check(&g, 0, TRD_SIDE_BUY, TRD_ORDER_LIMIT, 100, 10000, T0),
@@ -217,22 +225,22 @@ Test(risk, open_orders_stale_data_collar_min_notional)
 	working(&g, 100, 9800);
 	cr_assert_eq(check(&g, 1, TRD_SIDE_SELL, TRD_ORDER_MARKET, 100, 0, T0),
 		     TRD_REJ_MAX_OPEN_ORDERS);
-	rig_free(&g);
+	rk_free(&g);
 }
 
 Test(risk, no_price_no_notional_checks)
 {
 	struct trd_risk_conf c = { .max_order_notional = 1000 * E8,
 				   .price_collar_pct = 10000 };
-	struct rig g;
+	struct rk g;
 
-	rig_init(&g, &c);
-	g.pf.ins[0].last = 0; /* before the first close */
+	rk_init(&g, &c);
+	g.k.pf.ins[0].last = 0; /* before the first close */
 	cr_assert_eq(check(&g, 0, TRD_SIDE_BUY, TRD_ORDER_MARKET, 100, 0, T0),
 		     TRD_REJ_NO_MARKET_DATA);
 	cr_assert_eq(check(&g, 0, TRD_SIDE_BUY, TRD_ORDER_LIMIT, 100, 10000, T0),
 		     TRD_REJ_NO_MARKET_DATA, "no last price for the collar");
-	rig_free(&g);
+	rk_free(&g);
 }
 
 Test(risk, exposure_limits_refuse_entries_never_exits)
@@ -243,10 +251,10 @@ Test(risk, exposure_limits_refuse_entries_never_exits)
 				   .max_position_notional = 8000 * E8,
 				   .max_gross_exposure = 12000 * E8,
 				   .max_open_trades = 2 };
-	struct rig g;
+	struct rk g;
 
-	rig_init(&g, &c);
-	g.r.ins[0].max_order_qty = 60000; /* 60 units */
+	rk_init(&g, &c);
+	g.k.reg.v[0].max_order_qty = 60000; /* 60 units */
 	cr_assert_eq(check(&g, 0, TRD_SIDE_BUY, TRD_ORDER_MARKET, 60001, 0, T0),
 		     TRD_REJ_MAX_ORDER_QTY);
 	cr_assert_eq(check(&g, 0, TRD_SIDE_BUY, TRD_ORDER_MARKET, 50001, 0, T0),
@@ -255,7 +263,7 @@ Test(risk, exposure_limits_refuse_entries_never_exits)
 		  "%s", g.why);
 	cr_assert_eq(check(&g, 0, TRD_SIDE_BUY, TRD_ORDER_MARKET, 50000, 0, T0), 0);
 	/* A long of 50 units (5000) for strategy 0. */
-	trd_portfolio_fill(&g.pf, 0, 0, TRD_SIDE_BUY, 50000, 10000, 0, T0);
+	trd_portfolio_fill(&g.k.pf, 0, 0, TRD_SIDE_BUY, 50000, 10000, 0, T0);
 	/* Position: 50 + a working 20 + 11 = 81 units: 8100 > 8000. */
 	working(&g, 20000, 9000);
 	cr_assert_eq(check(&g, 1, TRD_SIDE_BUY, TRD_ORDER_MARKET, 11000, 0, T0),
@@ -268,19 +276,18 @@ Test(risk, exposure_limits_refuse_entries_never_exits)
 	g.c.max_order_notional = 0;
 	trd_risk_set(&g.r, &g.c);
 	{
-		struct trd_order *o = trd_oms_create(&g.oms, 1, 1, TRD_SIDE_SELL,
-						     TRD_ORDER_MARKET, 80000, 0,
-						     0, T0);
+		struct trd_order *o = mko(&g, 1, 1, TRD_SIDE_SELL,
+					  TRD_ORDER_MARKET, 80000, 0, T0);
 		cr_assert_eq(trd_risk_check(&g.r, o, T0, g.why, sizeof(g.why)),
 			     TRD_REJ_MAX_GROSS, "a short adds to gross");
-		o = trd_oms_create(&g.oms, 1, 1, TRD_SIDE_SELL, TRD_ORDER_MARKET,
-				   40000, 0, 0, T0);
+		o = mko(&g, 1, 1, TRD_SIDE_SELL, TRD_ORDER_MARKET, 40000, 0,
+			T0);
 		cr_assert_eq(trd_risk_check(&g.r, o, T0, g.why, sizeof(g.why)),
 			     0, "%s", g.why);
 	}
 	/* Two positions open: a third (strategy 1 on instrument 0) is
 	 * refused, adding to an open one is not. */
-	trd_portfolio_fill(&g.pf, 1, 1, TRD_SIDE_SELL, 40000, 10000, 0, T0);
+	trd_portfolio_fill(&g.k.pf, 1, 1, TRD_SIDE_SELL, 40000, 10000, 0, T0);
 	g.c.max_gross_exposure = 0;
 	trd_risk_set(&g.r, &g.c);
 	cr_assert_eq(check(&g, 1, TRD_SIDE_BUY, TRD_ORDER_MARKET, 1000, 0, T0),
@@ -289,7 +296,7 @@ Test(risk, exposure_limits_refuse_entries_never_exits)
 		     0, "%s", g.why);
 	/* Exits: selling the whole long, even above max_order_notional
 	 * once the price has risen, is never refused by a limit. */
-	trd_portfolio_mark(&g.pf, 0, 20000);
+	trd_portfolio_mark(&g.k.pf, 0, 20000);
 	g.c.max_order_notional = 5000 * E8;
 	trd_risk_set(&g.r, &g.c);
 	cr_assert_eq(check(&g, 0, TRD_SIDE_SELL, TRD_ORDER_MARKET, 50000, 0, T0),
@@ -297,16 +304,16 @@ Test(risk, exposure_limits_refuse_entries_never_exits)
 	/* Beyond the position the rest opens a short: checked. */
 	cr_assert_eq(check(&g, 0, TRD_SIDE_SELL, TRD_ORDER_MARKET, 50001, 0, T0),
 		     TRD_REJ_MAX_ORDER_NOTIONAL);
-	rig_free(&g);
+	rk_free(&g);
 }
 
 Test(risk, halted_refuses_entries_allows_exits)
 {
 	struct trd_risk_conf c = { 0 };
-	struct rig g;
+	struct rk g;
 
-	rig_init(&g, &c);
-	trd_portfolio_fill(&g.pf, 0, 0, TRD_SIDE_BUY, 5000, 10000, 0, T0);
+	rk_init(&g, &c);
+	trd_portfolio_fill(&g.k.pf, 0, 0, TRD_SIDE_BUY, 5000, 10000, 0, T0);
 	cr_assert_eq(trd_risk_halt(&g.r, T0, "operator"), 1);
 	cr_assert_eq(trd_risk_halt(&g.r, T0 + 1, "again"), 0, "once");
 	cr_assert_eq(g.r.ntrips, 1);
@@ -320,15 +327,15 @@ Test(risk, halted_refuses_entries_allows_exits)
 		     TRD_REJ_HALTED, "an exit that flips");
 	trd_risk_resume(&g.r, 100000 * E8);
 	cr_assert_eq(check(&g, 0, TRD_SIDE_BUY, TRD_ORDER_MARKET, 1000, 0, T0), 0);
-	rig_free(&g);
+	rk_free(&g);
 }
 
 Test(risk, drawdown_trips_at_the_cap_from_the_peak)
 {
 	struct trd_risk_conf c = { .max_drawdown_pct = 100000 /* 10% */ };
-	struct rig g;
+	struct rk g;
 
-	rig_init(&g, &c);
+	rk_init(&g, &c);
 	cr_assert_eq(trd_risk_mark(&g.r, T0, 105000 * E8), 0);
 	cr_assert_eq(trd_risk_mark(&g.r, T0 + 60 * SEC, 110000 * E8), 0);
 	/* 99000.00000001 is 9.99999999% below 110000: not yet. */
@@ -346,16 +353,16 @@ Test(risk, drawdown_trips_at_the_cap_from_the_peak)
 	cr_assert_eq(trd_risk_mark(&g.r, T0 + 300 * SEC, 46000 * E8), 0);
 	cr_assert_eq(trd_risk_mark(&g.r, T0 + 360 * SEC, 45000 * E8), 1);
 	cr_assert_eq(g.r.ntrips, 2);
-	rig_free(&g);
+	rk_free(&g);
 }
 
 Test(risk, daily_loss_from_the_utc_day_start)
 {
 	struct trd_risk_conf c = { .daily_loss_pct = 50000 /* 5% */ };
 	int64_t day = 1700006400LL * SEC; /* 2023-11-15T00:00:00Z */
-	struct rig g;
+	struct rk g;
 
-	rig_init(&g, &c);
+	rk_init(&g, &c);
 	/* The first day starts from the initial cash (100000): -4.9%. */
 	cr_assert_eq(trd_risk_mark(&g.r, day - 3600 * SEC, 95100 * E8), 0);
 	cr_assert_eq(trd_risk_mark(&g.r, day - 60 * SEC, 96000 * E8), 0);
@@ -366,7 +373,7 @@ Test(risk, daily_loss_from_the_utc_day_start)
 	cr_assert_eq(trd_risk_mark(&g.r, day + 7200 * SEC, 91200 * E8), 1);
 	cr_assert_str_eq(g.r.trips[0].reason, "daily loss 5% from the day's "
 			 "starting equity 96000 reached");
-	rig_free(&g);
+	rk_free(&g);
 }
 
 Test(risk, opening_quantity)
