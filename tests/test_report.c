@@ -18,6 +18,8 @@
 
 #include "decimal.h"
 #include "helpers.h"
+#include "instrument.h"
+#include "oms.h"
 #include "report.h"
 #include "timefmt.h"
 #include "traderd/types.h"
@@ -33,19 +35,47 @@ static const char *files[] = { "equity.csv",	 "fills.csv",
 			       "report.html" };
 #define NFILES (sizeof(files) / sizeof(files[0]))
 
-static const struct trd_report_instr instr[] = {
-	{ "BTCUSDT", 2, 6 },
-	{ "ETHUSDT", 2, 4 },
-};
+/* The report reads names and scales from the instrument registry. */
+static struct trd_registry reg;
 static const char *const strats[] = { "sma", "rsi, fast" };
+
+static void
+setup(void)
+{
+	struct trd_instr v[2] = {
+		{ .symbol = "BTCUSDT", .price_dp = 2, .qty_dp = 6, .tick = 1,
+		  .lot = 1, .store_id = TRD_INSTR_NO_STORE },
+		{ .symbol = "ETHUSDT", .price_dp = 2, .qty_dp = 4, .tick = 1,
+		  .lot = 1, .store_id = TRD_INSTR_NO_STORE },
+	};
+
+	cr_assert_eq(trd_registry_init_from(&reg, v, 2), 0);
+}
+
+static void
+teardown(void)
+{
+	trd_registry_free(&reg);
+}
+
+TestSuite(report, .init = setup, .fini = teardown);
 
 static struct trd_report_meta
 meta(const char *dir)
 {
 	return (struct trd_report_meta){
 		.dir = dir, .initial_cash = 100 * CASH, .tf_s = DAY,
-		.instr = instr, .ninstr = 2, .strategies = strats, .nstrat = 2,
+		.reg = &reg, .strategies = strats, .nstrat = 2,
 	};
+}
+
+/* The order manager's client ids: <run>-<strategy>-<seq>. */
+static void
+client_ids(struct trd_order *o, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		snprintf(o[i].client_id, sizeof(o[i].client_id), "bt-%u-%u",
+			 o[i].strat, o[i].seq);
 }
 
 static char *
@@ -112,7 +142,8 @@ feed(const char *dir)
 		      0, TRD_ORDER_EXPIRED, "expired"),
 	};
 
-	/* Filled in full, and in part: both count as filled orders. */
+	/* Filled in full, and in part (still open at the end): one filled,
+	 * one partially filled. */
 	ord[0].filled = ord[0].qty;
 	ord[0].fill_value = (__int128)ord[0].qty * 720050;
 	ord[3].filled = 5000;
@@ -135,8 +166,8 @@ feed(const char *dir)
 	ord[4].expire_ns = (T0 + 4 * DAY) * SEC;
 	ord[4].link_id = 3;
 	ord[4].parent_id = 1;
-	struct trd_order *chunk[1] = { ord };
-	struct trd_oms oms = { .chunks = chunk, .n = 5, .nchunks = 1 };
+	/* What finish reads of the order manager: the orders still open. */
+	struct trd_oms oms = { .open_head = &ord[3] };
 	struct trd_report_risk risk = { 1, trips, 2 };
 	struct trd_trade_rec win = {
 		.strat = 0, .ins = 0, .side = TRD_SIDE_BUY, .qty = 1500000,
@@ -153,6 +184,7 @@ feed(const char *dir)
 	struct trd_report_meta m = meta(dir);
 	struct trd_report *r;
 
+	client_ids(ord, 5);
 	cr_assert_eq(trd_report_open(&r, &m), 0);
 	for (int i = 0; i < 5; i++) {
 		ord[i].update_ns = ord[i].submit_ns + SEC;
@@ -249,7 +281,8 @@ Test(report, files_and_metrics)
 	cr_assert_eq(json[0], '{');
 	cr_assert_str_eq(json_value("bars", &at), "8");
 	cr_assert_str_eq(json_value("orders_submitted", &at), "5");
-	cr_assert_str_eq(json_value("orders_filled", &at), "2");
+	cr_assert_str_eq(json_value("orders_filled", &at), "1");
+	cr_assert_str_eq(json_value("orders_partially_filled", &at), "1");
 	cr_assert_str_eq(json_value("orders_rejected", &at), "1");
 	cr_assert_str_eq(json_value("orders_canceled", &at), "1");
 	cr_assert_str_eq(json_value("orders_expired", &at), "1");
@@ -304,7 +337,8 @@ Test(report, files_and_metrics)
 	free(s);
 
 	/* The first ten columns as before 1.2; then the new ones, empty
-	 * where not set. */
+	 * where not set.  Rows as the orders closed, then those still open
+	 * (order 4) in id order. */
 	s = slurp(dir, "orders.csv");
 	cr_assert_str_eq(s, "id,strategy,symbol,side,type,quantity,price,"
 			    "submit_ts,status,reason,tif,flags,stop_price,"
@@ -312,23 +346,23 @@ Test(report, files_and_metrics)
 			    "filled_qty,avg_price,reject_code\n"
 			    "1,sma,BTCUSDT,buy,market,1.5,,"
 			    "1577923200.000000001,filled,,"
-			    "gtc,,,,,,,sma-1,1.5,7200.5,\n"
+			    "gtc,,,,,,,bt-0-1,1.5,7200.5,\n"
 			    "2,\"rsi, fast\",ETHUSDT,sell,limit,2,1234.5,"
 			    "1577923200.000000002,rejected,"
 			    "\"price, out of band\","
-			    "ioc,post_only,,,,,,\"rsi, fast-1\",0,,"
+			    "ioc,post_only,,,,,,bt-1-1,0,,"
 			    "price_collar\n"
 			    "3,sma,BTCUSDT,sell,stop,1.5,9900,"
 			    "1577923200.000000003,canceled,"
 			    "\"said \"\"stop\"\"\","
-			    "gtc,reduce_only,,,,5,,sma-2,0,,\n"
-			    "4,\"rsi, fast\",ETHUSDT,buy,limit,1,1,"
-			    "1577923200.000000004,partially_filled,,"
-			    "gtc,,,,,,,\"rsi, fast-2\",0.5,1,\n"
+			    "gtc,reduce_only,,,,5,,bt-0-2,0,,\n"
 			    "5,sma,BTCUSDT,sell,trailing_stop,1.5,,"
 			    "1577923200.000000005,expired,expired,"
 			    "gtd,post_only|reduce_only,7000,50.25,1578182400,"
-			    "3,1,sma-3,0,,\n");
+			    "3,1,bt-0-3,0,,\n"
+			    "4,\"rsi, fast\",ETHUSDT,buy,limit,1,1,"
+			    "1577923200.000000004,partially_filled,,"
+			    "gtc,,,,,,,bt-1-2,0.5,1,\n");
 	free(s);
 
 	s = slurp(dir, "fills.csv");
@@ -726,9 +760,6 @@ Test(report, order_events)
 		order(5, 0, 0, TRD_SIDE_BUY, TRD_ORDER_MARKET, 250000, 0,
 		      TRD_ORDER_NEW, ""),
 	};
-	struct trd_order *chunk[1] = { ord };
-	struct trd_oms oms = { .chunks = chunk, .n = 5, .nchunks = 1 };
-
 	ord[0].seq = 1;
 	ord[1].seq = 1;
 	ord[1].stop_price = 124000;
@@ -738,6 +769,7 @@ Test(report, order_events)
 	ord[3].reject_code = TRD_REJ_MAX_OPEN_ORDERS;
 	ord[4].seq = 4;
 	ord[4].reject_code = TRD_REJ_FUNDS;
+	client_ids(ord, 5);
 	cr_assert_eq(trd_report_open(&r, &m), 0);
 	event(r, &ord[0], 10000, TRD_ORDER_ACCEPTED, 0, "");
 	event(r, &ord[1], 15000, TRD_ORDER_ACCEPTED, 0, "");
@@ -751,30 +783,31 @@ Test(report, order_events)
 	      "max open orders: 4");
 	event(r, &ord[4], 50002, TRD_ORDER_REJECTED, 0,
 	      "cash 10 < cost 20");
-	cr_assert_eq(trd_report_finish(r, &oms, 0, NULL), 0);
+	/* Every order has closed: none left open for finish to add. */
+	cr_assert_eq(trd_report_finish(r, NULL, 0, NULL), 0);
 	assert_clean_dir(dir, NFILES);
 
 	s = slurp(dir, "order_events.csv");
 	cr_assert_str_eq(s, "ts,id,client_id,strategy,symbol,side,type,status,"
 			    "quantity,filled_qty,price,reject_code,reason\n"
-			    "1577836810,1,sma-1,sma,BTCUSDT,buy,limit,"
+			    "1577836810,1,bt-0-1,sma,BTCUSDT,buy,limit,"
 			    "accepted,1.5,0,7200.5,,\n"
-			    "1577836815,2,\"rsi, fast-1\",\"rsi, fast\","
+			    "1577836815,2,bt-1-1,\"rsi, fast\","
 			    "ETHUSDT,sell,stop_limit,accepted,2,0,1234.5,,\n"
-			    "1577836820.5,1,sma-1,sma,BTCUSDT,buy,limit,"
+			    "1577836820.5,1,bt-0-1,sma,BTCUSDT,buy,limit,"
 			    "partially_filled,1.5,0.5,7200.5,,\n"
-			    "1577836830,1,sma-1,sma,BTCUSDT,buy,limit,"
+			    "1577836830,1,bt-0-1,sma,BTCUSDT,buy,limit,"
 			    "filled,1.5,1.5,7200.5,,\n"
-			    "1577836840,2,\"rsi, fast-1\",\"rsi, fast\","
+			    "1577836840,2,bt-1-1,\"rsi, fast\","
 			    "ETHUSDT,sell,stop_limit,canceled,2,0,1234.5,,"
 			    "\"said \"\"stop\"\", twice\"\n"
-			    "1577836850,3,sma-2,sma,BTCUSDT,buy,market,"
+			    "1577836850,3,bt-0-2,sma,BTCUSDT,buy,market,"
 			    "rejected,0.25,0,,insufficient_funds,"
 			    "cash 10 < cost 20\n"
-			    "1577836850.001,4,sma-3,sma,BTCUSDT,buy,market,"
+			    "1577836850.001,4,bt-0-3,sma,BTCUSDT,buy,market,"
 			    "rejected,0.25,0,,max_open_orders,"
 			    "max open orders: 4\n"
-			    "1577836850.002,5,sma-4,sma,BTCUSDT,buy,market,"
+			    "1577836850.002,5,bt-0-4,sma,BTCUSDT,buy,market,"
 			    "rejected,0.25,0,,insufficient_funds,"
 			    "cash 10 < cost 20\n");
 	free(s);
