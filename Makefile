@@ -4,6 +4,8 @@
 #   make test            install deps, build with ASan+UBSan, run the Criterion suites
 #   make demo            install deps, build, import the sample data, run a replay
 #   make bench           optimised build, print the benchmark figures
+#   make fuzz            clang libFuzzer builds of tests/fuzz, FUZZ_TIME s each (60)
+#   make bench-ab BASE=REV   the same results and sma_cross speed as revision REV?
 #   make SANITIZE=address,undefined   any target, with sanitizers (build/san/)
 #
 # Objects go to build/ (or build/san/ when SANITIZE is set) so a sanitized
@@ -65,7 +67,16 @@ BINS       := $(TRADERD) $(TRADERCTL) $(GEN_BARS) $(BENCH_FEAT)
 TEST_SRC   := $(wildcard tests/test_*.c)
 TEST_BINS  := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps test check demo bench clean format-check
+# Fuzz harnesses (tests/fuzz/fuzz_*.c): make test links each with a plain
+# driver and replays its corpus; make fuzz links them with libFuzzer.
+FUZZ_SRC   := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_REPLAY := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz-replay/%)
+FUZZ_DIR   := build/fuzz
+FUZZ_BINS  := $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_DIR)/%)
+FUZZ_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer
+FUZZ_TIME  ?= 60
+
+.PHONY: all deps test check demo bench bench-ab fuzz clean format-check
 # Keep test objects: they are intermediates make would delete and rebuild.
 .SECONDARY:
 all: $(BINS) $(PLUGINS)
@@ -107,6 +118,24 @@ $(BUILD)/tests/%: $(BUILD)/tests/%.o $(BUILD)/tests/helpers.o $(BUILD)/tests/rig
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcriterion
 
+$(BUILD)/fuzz-replay/%: $(BUILD)/tests/fuzz/%.o $(BUILD)/tests/fuzz/fuzz.o $(BUILD)/tests/fuzz/driver.o $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# The libFuzzer build: clang, every object instrumented for coverage.
+$(FUZZ_DIR)/%.o: %.c
+	@mkdir -p $(@D)
+	clang $(CPPFLAGS) -std=c11 $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link \
+	  $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -c -o $@ $<
+
+$(FUZZ_DIR)/fuzz_%: $(FUZZ_DIR)/tests/fuzz/fuzz_%.o $(FUZZ_DIR)/tests/fuzz/fuzz.o $(DAEMON_SRC:%.c=$(FUZZ_DIR)/%.o)
+	clang $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
+
+fuzz:
+	@tools/install-deps clang libclang-rt-14-dev
+	@$(MAKE) --no-print-directory $(FUZZ_BINS)
+	@tools/fuzz.sh run $(FUZZ_DIR) $(FUZZ_TIME)
+
 # `make test` always runs the suites under ASan+UBSan (what CI runs).
 ifeq ($(SANITIZE),)
 test: deps
@@ -119,8 +148,10 @@ endif
 # daemon file over 1500 lines), then every suite; the integration tests
 # find the binaries through TRD_BIN_DIR.  The closing line sums the
 # suites' results.
-check: $(BINS) $(PLUGINS) $(TPLUGINS) $(TEST_BINS)
+check: $(BINS) $(PLUGINS) $(TPLUGINS) $(TEST_BINS) $(FUZZ_REPLAY)
 	@tools/check-layout daemon
+	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	 tools/fuzz.sh replay $(BUILD)/fuzz-replay
 	@TRD_BIN_DIR=$(abspath $(BUILD)) \
 	 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	 tools/run-tests.sh $(TEST_BINS)
@@ -133,6 +164,18 @@ demo: deps
 bench: deps
 	@$(MAKE) --no-print-directory SANITIZE= all
 	@tools/bench.sh build
+
+# REV is built in a temporary git worktree, compared, and removed.
+bench-ab: deps
+	@test -n "$(BASE)" || { echo "usage: make bench-ab BASE=REV (a git revision)" >&2; exit 2; }
+	@$(MAKE) --no-print-directory SANITIZE= all
+	@d=$$(mktemp -d /tmp/traderd-base.XXXXXX); \
+	 git worktree add -q --detach $$d/src $(BASE) && \
+	 { echo "building $(BASE) in $$d/src ..."; \
+	   $(MAKE) --no-print-directory -C $$d/src SANITIZE= all > $$d/build.log 2>&1 || \
+	   { tail -20 $$d/build.log; false; }; } && \
+	 tools/bench-ab.sh $$d/src/build build; rc=$$?; \
+	 git worktree remove --force $$d/src; rm -rf $$d; exit $$rc
 
 format-check:
 	clang-format --dry-run --Werror daemon/*.[ch] include/traderd/*.h tools/*.c tests/*.[ch]

@@ -43,6 +43,7 @@ static const char *
 level_name(enum trd_log_level level)
 {
 	switch (level) {
+	case TRD_LOG_OFF:   break;
 	case TRD_LOG_ERROR: return "error";
 	case TRD_LOG_WARN:  return "warn";
 	case TRD_LOG_INFO:  return "info";

@@ -16,6 +16,7 @@
 #include <stdarg.h>
 
 enum trd_log_level {
+	TRD_LOG_OFF   = 0, /* nothing is printed */
 	TRD_LOG_ERROR = 3,
 	TRD_LOG_WARN  = 4,
 	TRD_LOG_INFO  = 6,

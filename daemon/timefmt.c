@@ -79,6 +79,10 @@ fraction(const char **p, int64_t *ns)
 	return 0;
 }
 
+/* Days from 1970 either way a time may lie: about 1680..2260 (int64
+ * nanoseconds reach 1677..2262). */
+#define MAX_DAYS 106000
+
 static int
 days_in_month(int64_t y, unsigned m)
 {
@@ -127,7 +131,7 @@ parse_iso(const char *s, int64_t *out)
 	if (*s != '\0')
 		return TRD_ESYNTAX;
 	days = trd_days_from_civil(y, (unsigned)mo, (unsigned)d);
-	if (days < -106000 || days > 106000) /* about 1680..2260 */
+	if (days < -MAX_DAYS || days > MAX_DAYS)
 		return TRD_ERANGE;
 	*out = ((days * 24 + h) * 60 + mi) * 60 * TRD_NS_PER_SEC +
 	       se * TRD_NS_PER_SEC + frac;
@@ -159,7 +163,10 @@ trd_time_parse(const char *s, int64_t *ns)
 	}
 	if (*p != '\0')
 		return TRD_ESYNTAX;
-	if (v > INT64_MAX / TRD_NS_PER_SEC - 1)
+	/* The range ISO 8601 times have, so every time that parses can be
+	 * written back in either form. */
+	if (v > (int64_t)MAX_DAYS * 86400 ||
+	    (v == (int64_t)MAX_DAYS * 86400 && frac))
 		return TRD_ERANGE;
 	*ns = v * TRD_NS_PER_SEC + frac;
 	return 0;

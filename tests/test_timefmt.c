@@ -36,6 +36,8 @@ Test(timefmt, rejects_bad_times)
 			      "2020-01-01T24:00:00Z", "2020-01-01T00:00:00",
 			      "2020-01-01T00:00:00+01:00", "yesterday",
 			      "12ab", "1577836800.", "99999999999999",
+			      /* the seconds of 2260-03-xx: past the ISO range */
+			      "9159158080", "9158400000.5",
 			      "2020-01-01T00:00:00.1234567891Z" };
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
@@ -60,6 +62,11 @@ Test(timefmt, format_roundtrip)
 		cr_assert_eq(trd_time_parse(buf, &t), 0, "%s", buf);
 		cr_assert_eq(t, s * SEC, "%s", buf);
 	}
+	/* The last second either form reads, written back as ISO. */
+	cr_assert_eq(trd_time_parse("9158400000", &t), 0);
+	cr_assert_str_eq(trd_time_format(t, buf), "2260-03-21T00:00:00Z");
+	cr_assert_eq(trd_time_parse(buf, &t), 0);
+	cr_assert_eq(t, 9158400000LL * SEC);
 }
 
 Test(timefmt, timeframes)
