@@ -76,7 +76,7 @@ FUZZ_BINS  := $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_DIR)/%)
 FUZZ_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer
 FUZZ_TIME  ?= 60
 
-.PHONY: all deps test check demo bench bench-ab fuzz clean format-check
+.PHONY: all deps test check demo bench bench-ab fuzz clean format-check FORCE
 # Keep test objects: they are intermediates make would delete and rebuild.
 .SECONDARY:
 all: $(BINS) $(PLUGINS)
@@ -96,6 +96,19 @@ $(BUILD)/plugins/%.so: plugins/%.c include/traderd/plugin.h include/traderd/type
 $(BUILD)/tests/plugins/%.so: tests/plugins/%.c include/traderd/plugin.h
 	@mkdir -p $(@D)
 	$(CC) -D_GNU_SOURCE -Iinclude $(CFLAGS) -fPIC -shared $(LDFLAGS) -o $@ $<
+
+# The source revision, for --version and the report: rewritten only when
+# it changes, so an unchanged tree does not rebuild.
+$(BUILD)/build_id.h: FORCE
+	@mkdir -p $(@D)
+	@id=$$(git describe --always --dirty 2>/dev/null || echo unknown); \
+	 echo "#define TRD_BUILD_ID \"$$id\"" > $@.tmp; \
+	 cmp -s $@.tmp $@ 2>/dev/null && rm -f $@.tmp || mv $@.tmp $@
+$(BUILD)/daemon/version.o: CPPFLAGS += -I$(BUILD)
+$(BUILD)/daemon/version.o: $(BUILD)/build_id.h
+$(FUZZ_DIR)/daemon/version.o: CPPFLAGS += -I$(BUILD)
+$(FUZZ_DIR)/daemon/version.o: $(BUILD)/build_id.h
+FORCE:
 
 $(LIB): $(LIB_OBJ)
 	@rm -f $@

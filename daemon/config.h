@@ -41,6 +41,11 @@ struct trd_instrument_conf {
 	int64_t  max_order_qty; /* quantity scale; 0: no limit */
 };
 
+enum trd_calendar {
+	TRD_CAL_CONTINUOUS, /* 24/7 */
+	TRD_CAL_WEEKDAYS,   /* Saturdays and Sundays (UTC) are not market time */
+};
+
 enum trd_on_trip {
 	TRD_TRIP_CANCEL,  /* cancel every open order */
 	TRD_TRIP_FLATTEN, /* and close every position at the market */
@@ -107,6 +112,13 @@ struct trd_config {
 		/* equity.csv: one row per interval of bar time (the last
 		 * sample in it); 0 = every sample.  Metrics use every bar. */
 		uint32_t equity_interval_s;
+		/* Market time for durations and annualisation: every hour
+		 * (crypto) or Monday to Friday (UTC). */
+		int      calendar;    /* enum trd_calendar */
+		/* A pause in the data longer than this is a gap: drawn as a
+		 * break, not counted as market time; 0 = auto, 60 bars but
+		 * at least 1h. */
+		uint32_t gap_s;
 	} report;
 	enum trd_log_level log_level;
 

@@ -78,6 +78,7 @@ enum ftype {
 #define F_POSITIVE 0x4 /* T_DECIMAL: must be > 0 */
 #define F_RANGE    0x8 /* T_DECIMAL: in [.min, .max] (whole units) */
 #define F_BAR      0x10 /* T_TIMEFRAME: also "bar", stored as 0 */
+#define F_AUTO     0x20 /* T_TIMEFRAME: also "auto", stored as 0 */
 
 struct enumval {
 	const char *name;

@@ -134,10 +134,20 @@ static const struct schema features_schema = {
 	features_fields, NELEM(features_fields), 0, NULL, NULL,
 };
 
+static const struct enumval calendar_names[] = {
+	{ "24/7", TRD_CAL_CONTINUOUS },
+	{ "weekdays", TRD_CAL_WEEKDAYS },
+	{ NULL, 0 },
+};
+
 static const struct field report_fields[] = {
 	{ .key = "equity_interval", .type = T_TIMEFRAME,
 	  .flags = F_BAR, .def = "1h",
 	  AT(struct trd_config, report.equity_interval_s) },
+	{ .key = "calendar", .type = T_ENUM, .def = "24/7",
+	  .names = calendar_names, AT(struct trd_config, report.calendar) },
+	{ .key = "gap", .type = T_TIMEFRAME, .flags = F_AUTO, .def = "auto",
+	  AT(struct trd_config, report.gap_s) },
 };
 
 static const struct schema report_schema = {

@@ -210,7 +210,9 @@ describe(char *buf, size_t len, const struct field *f, const void *base)
 		break;
 	case T_TIMEFRAME:
 		snprintf(buf, len, "a timeframe such as 1m, 15m, 4h or 1d%s",
-			 f->flags & F_BAR ? ", or bar" : "");
+			 f->flags & F_BAR    ? ", or bar"
+			 : f->flags & F_AUTO ? ", or auto"
+					     : "");
 		break;
 	case T_SPEED:
 		snprintf(buf, len, "a number > %.15g and <= %.15g, or max",
@@ -389,7 +391,8 @@ set_scalar(const struct field *f, void *base, const char *s)
 		memcpy(p, &i64, sizeof(i64));
 		return 0;
 	case T_TIMEFRAME:
-		if ((f->flags & F_BAR) && strcmp(s, "bar") == 0)
+		if (((f->flags & F_BAR) && strcmp(s, "bar") == 0) ||
+		    ((f->flags & F_AUTO) && strcmp(s, "auto") == 0))
 			u32 = 0;
 		else if (trd_timeframe_parse(s, &u32) != 0)
 			return -1;

@@ -25,11 +25,12 @@
 #include "errors.h"
 #include "log.h"
 #include "replay.h"
+#include "report.h"
 #include "session.h"
 #include "store.h"
 #include "timefmt.h"
 
-#define TRADERD_VERSION "0.2.0"
+#include "version.h"
 
 struct daemon {
 	uv_loop_t          loop;
@@ -198,6 +199,20 @@ finish_run(struct daemon *d)
 		int64_t eq, ret;
 		char a1[32], a2[32], a3[32];
 
+		if (t->report && d->engine.src) {
+			const struct trd_series_summary *m;
+			int64_t tf = (int64_t)t->tf_s * TRD_NS_PER_SEC;
+			for (size_t i = 0; (m = trd_replay_summary(
+						    d->engine.src, i)); i++)
+				trd_report_series(t->report, m->sym, m->nbars,
+						  m->nbars ? m->first_ns + tf : 0,
+						  m->nbars ? m->last_ns + tf : 0,
+						  m->first_open, m->last_close,
+						  (const int64_t *)m->b, m->nb,
+						  m->w);
+			trd_report_data_hash(t->report,
+					     trd_replay_data_hash(d->engine.src));
+		}
 		if (trd_session_finish(t) != 0)
 			d->exit_code = 1;
 		for (const struct trd_order *o = t->oms.open_head; o;
@@ -455,7 +470,7 @@ main(int argc, char **argv)
 				d.have_to = 1;
 			break;
 		case 'r': d.report_dir = optarg; break;
-		case 'v': printf("traderd %s\n", TRADERD_VERSION); return 0;
+		case 'v': printf("traderd %s (%s)\n", trd_version, trd_build); return 0;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 1;
 		}

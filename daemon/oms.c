@@ -531,7 +531,8 @@ on_fill(struct trd_oms *oms, struct trd_order *o,
 	const struct trd_venue_report *r)
 {
 	struct trd_oms_fill f = { r->exec_id, r->fill_qty, r->fill_price,
-				  r->fee, r->ts_ns };
+				  r->fee, r->ts_ns,
+				  r->ref_price ? r->ref_price : r->fill_price };
 	int first = o->filled == 0;
 
 	if (!trd_order_is_open(o)) {

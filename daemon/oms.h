@@ -106,6 +106,7 @@ struct trd_order {
 struct trd_oms_fill {
 	uint64_t exec_id;
 	int64_t  qty, price, fee, ts_ns;
+	int64_t  ref_price; /* for slippage: see trd_venue_report */
 };
 
 /*

@@ -26,6 +26,7 @@
 
 struct series {
 	struct trd_bar_cursor cur;
+	struct trd_series_summary sum;
 	struct trd_bar        buf[SERIES_BUF];
 	int                   n, i;  /* filled, next */
 	int                   eof;
@@ -287,8 +288,11 @@ trd_replay_open(struct trd_source **out, struct trd_store *store,
 		struct series *s = &r->series[i];
 		s->idx = i;
 		s->sym = (uint32_t)i;
+		s->sum.sym = s->sym;
+		s->sum.w = r->tf_ns > 0 ? r->tf_ns : TRD_NS_PER_SEC;
 		rc = trd_bar_cursor_open(&s->cur, store, reg->v[i].store_id,
 					 tf_s, from_ns, to_ns);
+		s->cur.sum = &s->sum;
 		if (rc == 0)
 			rc = series_fill(r, s);
 		if (rc < 0) {
@@ -310,4 +314,27 @@ trd_replay_open(struct trd_source **out, struct trd_store *store,
 		heap_down(r, i);
 	*out = &r->base;
 	return 0;
+}
+
+const struct trd_series_summary *
+trd_replay_summary(const struct trd_source *src, size_t i)
+{
+	const struct replay *r = (const struct replay *)src;
+
+	return i < r->nseries ? &r->series[i].sum : NULL;
+}
+
+uint64_t
+trd_replay_data_hash(const struct trd_source *src)
+{
+	const struct replay *r = (const struct replay *)src;
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (size_t i = 0; i < r->nseries; i++) {
+		const struct trd_series_summary *m = &r->series[i].sum;
+		h = (h ^ m->hash) * 0x100000001b3ULL;
+		h = (h ^ m->nbars) * 0x100000001b3ULL;
+		h = (h ^ m->sym) * 0x100000001b3ULL;
+	}
+	return h;
 }

@@ -18,6 +18,7 @@
 
 #include "instrument.h"
 #include "source.h"
+#include "summary.h"
 #include "store.h"
 
 /*
@@ -32,5 +33,11 @@
 int trd_replay_open(struct trd_source **out, struct trd_store *store,
 		    const struct trd_registry *reg, uint32_t tf_s,
 		    int64_t from_ns, int64_t to_ns);
+
+/* Series i of src (a replay; NULL past the last): what it read so far. */
+const struct trd_series_summary *trd_replay_summary(const struct trd_source *src,
+						    size_t i);
+/* A hash of every series' bars (their hashes and counts, in order). */
+uint64_t trd_replay_data_hash(const struct trd_source *src);
 
 #endif

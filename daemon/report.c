@@ -233,6 +233,7 @@ trd_report_open(struct trd_report **out, const struct trd_report_meta *m)
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		return -ENOMEM;
 	r->eq.fd = r->fills.fd = r->trades.fd = r->events.fd = r->orders.fd = -1;
+	r->run_json.fd = r->run_html.fd = -1;
 	r->dir = strdup(m->dir);
 	r->strat = calloc(m->nstrat + 1, sizeof(*r->strat));
 	if (r->dir == NULL || r->strat == NULL) {
@@ -266,6 +267,21 @@ trd_report_open(struct trd_report **out, const struct trd_report_meta *m)
 						   ? m->equity_interval_s
 						   : m->tf_s) * TRD_NS_PER_SEC;
 	r->stride = r->skip = 1;
+	r->conf = m->conf;
+	r->wall_ns = -1;
+	if (trd__run_render(m->conf, &r->run_json, &r->run_html) != 0) {
+		rc = -ENOMEM;
+		goto fail;
+	}
+	if ((rc = rs_init(&r->rs, r->ninstr, r->nstrat, m->tf_s,
+			  m->conf ? m->conf->report.calendar : 0,
+			  m->conf ? m->conf->report.gap_s : 0)) != 0)
+		goto fail;
+	/* A gap is at least an equity.csv interval: a shorter pause would
+	 * hide inside the flat shortcut, which only checks that interval
+	 * (and the day). */
+	if (r->eq_every_ns && r->rs.gap_ns < r->eq_every_ns)
+		r->rs.gap_ns = r->eq_every_ns;
 	/* A streamed row: fixed columns, the strategy name twice (column
 	 * and client id), the symbol, and an order's reason quoted. */
 	{
@@ -290,7 +306,7 @@ trd_report_open(struct trd_report **out, const struct trd_report_meta *m)
 	}
 	wf_puts(&r->eq, "ts,equity,cash,drawdown\n");
 	wf_puts(&r->fills, "order_id,strategy,symbol,side,quantity,price,fee,"
-			   "ts\n");
+			   "ts,ref_price\n");
 	wf_puts(&r->trades, "strategy,symbol,side,quantity,entry_ts,"
 			    "entry_price,exit_ts,exit_price,pnl,fees,net_pnl\n");
 	wf_puts(&r->events, "ts,id,client_id,strategy,symbol,side,type,status,"
@@ -353,8 +369,11 @@ sample_full(struct trd_report *r, int64_t ts_ns, int64_t equity,
 	    int64_t cash, int exposed, uint64_t bars)
 {
 	double dd = 0;
+	int64_t day_end;
 
 	settle(r);
+	day_end = rs_sample(&r->rs, r->last.ts, r->last.eq, r->n, r->nexposed,
+			    ts_ns);
 	/* The previous sample ends its equity.csv interval. */
 	if (r->eq_every_ns == 0) {
 		if (r->n)
@@ -398,8 +417,14 @@ sample_full(struct trd_report *r, int64_t ts_ns, int64_t equity,
 	r->prev = equity;
 
 	if (equity >= r->peak) {
-		if (r->under && ts_ns - r->peak_ns > r->maxdur_ns)
-			r->maxdur_ns = ts_ns - r->peak_ns;
+		if (r->under) {
+			/* In market time: a data gap is not a drawdown. */
+			int64_t dur = rs_mkt(&r->rs, ts_ns) -
+				      rs_mkt(&r->rs, r->peak_ns);
+			if (dur > r->maxdur_ns)
+				r->maxdur_ns = dur;
+			rs_recovered(&r->rs, r->peak_ns, ts_ns);
+		}
 		r->under = 0;
 		r->peak = equity;
 		r->peak_ns = ts_ns;
@@ -414,6 +439,7 @@ sample_full(struct trd_report *r, int64_t ts_ns, int64_t equity,
 			     (double)r->peak;
 		if (dd > r->maxdd)
 			r->maxdd = dd;
+		rs_under(&r->rs, dd, ts_ns);
 	}
 
 	r->last = (struct chart_pt){ ts_ns, equity, dd };
@@ -441,6 +467,8 @@ sample_full(struct trd_report *r, int64_t ts_ns, int64_t equity,
 				       r->eq_every_ns != 0 && r->skip > 1
 			       ? r->skip - 1 : 0;
 	r->flat_grant = r->flat_left;
+	/* Nor may a flat run cross a day (the daily record). */
+	r->flat_end = r->eq_end < day_end ? r->eq_end : day_end;
 }
 
 void
@@ -450,7 +478,7 @@ trd_report_sample(struct trd_report *r, int64_t ts_ns, int64_t equity,
 	/* A flat book, the common case: equity as at the last sample and
 	 * a flat run still open (see flat_left).  The rest of the state
 	 * such a sample moves is settled later, all at once. */
-	if (equity == r->prev && r->flat_left != 0 && ts_ns <= r->eq_end) {
+	if (equity == r->prev && r->flat_left != 0 && ts_ns <= r->flat_end) {
 		r->flat_left--;
 		r->nexposed += exposed != 0;
 		r->bars += bars;
@@ -501,14 +529,16 @@ put_client_id(char *p, const struct trd_order *o)
 	return p;
 }
 
-void
-trd_report_fill(struct trd_report *r, const struct trd_order *o, int64_t qty,
-		int64_t price, int64_t fee, int64_t ts_ns)
+static void
+fill_row(struct trd_report *r, const struct trd_order *o, int64_t qty,
+	 int64_t price, int64_t ref, int64_t fee, int64_t ts_ns)
 {
 	struct wfile *w = &r->fills;
-	char *p = wf_reserve(w, r->row_max);
+	char *p;
 
-	if (p == NULL)
+	rs_fill(&r->rs, o->strat, o->ins, o->side, qty, price, ref, fee,
+		instr_dp(r, o->ins, 0), instr_dp(r, o->ins, 1));
+	if ((p = wf_reserve(w, r->row_max)) == NULL)
 		return;
 	p = put_u64(p, o->id);
 	*p++ = ',';
@@ -522,8 +552,47 @@ trd_report_fill(struct trd_report *r, const struct trd_order *o, int64_t qty,
 	p = put_dec(p, fee, TRD_CASH_DP);
 	*p++ = ',';
 	p = put_unix(p, ts_ns);
+	*p++ = ',';
+	p = put_dec(p, ref, instr_dp(r, o->ins, 0));
 	*p++ = '\n';
 	w->len = (size_t)(p - w->buf);
+}
+
+void
+trd_report_fill(struct trd_report *r, const struct trd_order *o, int64_t qty,
+		int64_t price, int64_t fee, int64_t ts_ns)
+{
+	fill_row(r, o, qty, price, price, fee, ts_ns);
+}
+
+void
+trd_report_day_marks(struct trd_report *r, int64_t ts_ns,
+		     const int64_t *marks, size_t stride)
+{
+	(void)rs_day_marks(&r->rs, ts_ns, marks, stride);
+}
+
+void
+trd_report_data_hash(struct trd_report *r, uint64_t h)
+{
+	r->rs.hash = h;
+	r->rs.have_hash = 1;
+}
+
+void
+trd_report_series(struct trd_report *r, uint32_t ins, uint64_t nbars,
+		  int64_t first_ns, int64_t last_ns, int64_t first_open,
+		  int64_t last_close, const int64_t *buckets, size_t nb,
+		  int64_t w)
+{
+	rs_series(&r->rs, ins, nbars, first_ns, last_ns, first_open,
+		  last_close, buckets, nb, w);
+}
+
+void
+trd_report_wall(struct trd_report *r, int64_t ns)
+{
+	r->wall_ns = ns;
 }
 
 void
@@ -534,6 +603,7 @@ trd_report_trade(struct trd_report *r, const struct trd_trade_rec *t)
 	int pdp = instr_dp(r, t->ins, 0);
 	char *p;
 
+	rs_trade(&r->rs, t);
 	r->ntrades++;
 	if (net > 0) {
 		r->nwins++;
@@ -545,8 +615,8 @@ trd_report_trade(struct trd_report *r, const struct trd_trade_rec *t)
 		r->marks[r->nmarks++] = (struct mark){
 			t->entry_ns, t->exit_ns,
 			trd_dec_to_double(t->entry_price, pdp),
-			trd_dec_to_double(t->exit_price, pdp), t->ins,
-			(uint8_t)t->side, net > 0
+			trd_dec_to_double(t->exit_price, pdp), t->qty, net,
+			t->ins, t->strat, (uint8_t)t->side, net > 0
 		};
 	if ((p = wf_reserve(w, r->row_max)) == NULL)
 		return;
@@ -729,7 +799,8 @@ trd_report_on_order(void *arg, const struct trd_order *o,
 	struct trd_report *r = arg;
 
 	if (f != NULL)
-		trd_report_fill(r, o, f->qty, f->price, f->fee, f->ts_ns);
+		fill_row(r, o, f->qty, f->price, f->ref_price, f->fee,
+			 f->ts_ns);
 	else
 		trd_report_order(r, o);
 }
@@ -749,8 +820,11 @@ compute(struct trd_report *r, int64_t fees, struct summary *sum)
 		mean = r->shift + r->s1 / n;
 		m2 = r->s2 - r->s1 * r->s1 / n;
 	}
-	if (r->under && r->last.ts - r->peak_ns > r->maxdur_ns)
-		r->maxdur_ns = r->last.ts - r->peak_ns;
+	if (r->under && r->n &&
+	    rs_mkt(&r->rs, r->last.ts) - rs_mkt(&r->rs, r->peak_ns) >
+		    r->maxdur_ns)
+		r->maxdur_ns = rs_mkt(&r->rs, r->last.ts) -
+			       rs_mkt(&r->rs, r->peak_ns);
 	memcpy(sum->rejects, r->rejects, sizeof(sum->rejects));
 	growth = r->initial > 0 ? (double)final / (double)r->initial : undef;
 	years = ((double)(r->last.ts - r->first_ns) / TRD_NS_PER_SEC +
@@ -898,7 +972,7 @@ json_risk(struct wfile *w, const struct trd_report_risk *risk)
 
 static void
 write_json(const struct trd_report *r, struct wfile *w,
-	   const struct summary *sum)
+	   const struct summary *sum, const struct rs_out *o)
 {
 	char buf[64];
 
@@ -908,6 +982,8 @@ write_json(const struct trd_report *r, struct wfile *w,
 			  trd__field_text(&sum->f[i], 1, buf));
 	json_rejects(w, sum);
 	json_risk(w, &sum->risk);
+	trd__stats_json(r, w, o);
+	trd__run_json(r, w);
 	json_names(r, w, "strategies", r->nstrat, strat_name);
 	wf_puts(w, ",\n");
 	json_names(r, w, "instruments", r->ninstr, instr_name);
@@ -919,11 +995,13 @@ int
 trd_report_finish(struct trd_report *r, const struct trd_oms *oms,
 		  int64_t fees, const struct trd_report_risk *risk)
 {
-	struct wfile json = { .fd = -1 }, html = { .fd = -1 };
+	struct wfile json = { .fd = -1 }, html = { .fd = -1 },
+		     daily = { .fd = -1 };
 	struct wfile *all[] = { &r->eq, &r->fills, &r->trades, &r->events,
-				&r->orders, &json, &html };
+				&r->orders, &daily, &json, &html };
 	const size_t nall = sizeof(all) / sizeof(all[0]);
 	struct summary sum = { .risk = { 0 } };
+	struct rs_out ro;
 	int rc = 0;
 
 	/* A count of trips without the trips is shown as none. */
@@ -943,18 +1021,28 @@ trd_report_finish(struct trd_report *r, const struct trd_oms *oms,
 		order_count(r, o);
 	}
 	compute(r, fees, &sum);
+	if (rs_derive(&r->rs, r->n ? r->last.eq : r->initial, r->n,
+		      r->nexposed, r->initial, r->under, r->peak_ns, r->last.ts,
+		      &ro) != 0)
+		rc = -ENOMEM;
 	for (size_t i = 0; i < NSTREAMED && rc == 0; i++)
 		rc = wf_close(all[i]);
+	if (rc == 0 && (rc = wf_open(&daily, r->dir, "daily.csv",
+				     CSV_BUFSZ)) == 0) {
+		trd__daily_csv(r, &daily, &ro);
+		rc = wf_close(&daily);
+	}
 	if (rc == 0 && (rc = wf_open(&json, r->dir, "report.json",
 				     CSV_BUFSZ)) == 0) {
-		write_json(r, &json, &sum);
+		write_json(r, &json, &sum, &ro);
 		rc = wf_close(&json);
 	}
 	if (rc == 0 && (rc = wf_open(&html, r->dir, "report.html",
 				     CSV_BUFSZ)) == 0) {
-		trd__report_html(r, &html, &sum);
+		trd__report_html(r, &html, &sum, &ro);
 		rc = wf_close(&html);
 	}
+	rs_out_free(&ro);
 	/* Renamed only once every file is whole, so a failure never leaves
 	 * this report's files beside an older report's. */
 	for (size_t i = 0; i < nall && rc == 0; i++) {
@@ -980,6 +1068,8 @@ trd_report_abort(struct trd_report *r)
 	wf_discard(&r->trades);
 	wf_discard(&r->events);
 	wf_discard(&r->orders);
+	wf_discard(&r->run_json);
+	wf_discard(&r->run_html);
 	free(r->dir);
 	for (size_t i = 0; r->strat_csv && i <= r->nstrat; i++)
 		free(r->strat_csv[i].text);
@@ -988,5 +1078,6 @@ trd_report_abort(struct trd_report *r)
 	free(r->strat_csv);
 	free(r->instr_csv);
 	free(r->strat);
+	rs_free(&r->rs);
 	free(r);
 }

@@ -24,6 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "config.h"
 #include "instrument.h"
 #include "oms.h"
 #include "portfolio.h"
@@ -37,6 +38,10 @@ struct trd_report_meta {
 						     * scales */
 	const char *const             *strategies;  /* names, by strategy index */
 	size_t                         nstrat;
+	/* The run's settings, for its record in the report (never a
+	 * secret: see README) and report.calendar and report.gap; NULL:
+	 * defaults, no record. */
+	const struct trd_config       *conf;
 };
 
 struct trd_report;
@@ -56,6 +61,25 @@ void trd_report_sample(struct trd_report *r, int64_t ts_ns, int64_t equity,
 void trd_report_fill(struct trd_report *r, const struct trd_order *o,
 		     int64_t qty, int64_t price, int64_t fee, int64_t ts_ns);
 void trd_report_trade(struct trd_report *r, const struct trd_trade_rec *t);
+/* The last price of every instrument (marks[i * stride bytes], price
+ * scale; 0: none yet) at the end of the UTC day of ts_ns (a bar close at
+ * midnight ends the day before): the benchmark.  Called before the first
+ * event of a later day moves them, and at the end. */
+void trd_report_day_marks(struct trd_report *r, int64_t ts_ns,
+			  const int64_t *marks, size_t stride);
+/* How long the run took on the wall clock, for the record only (it is
+ * the one figure two runs differ by). */
+void trd_report_wall(struct trd_report *r, int64_t ns);
+/* A hash of the data the run read (trd_replay_data_hash), for the
+ * record. */
+void trd_report_data_hash(struct trd_report *r, uint64_t h);
+/* What the source read of instrument ins (trd_series_summary): bars,
+ * first and last close times (0 when none), the first open and last
+ * close, and nb price buckets as (start, high, low, close), w wide. */
+void trd_report_series(struct trd_report *r, uint32_t ins, uint64_t nbars,
+		       int64_t first_ns, int64_t last_ns, int64_t first_open,
+		       int64_t last_close, const int64_t *buckets, size_t nb,
+		       int64_t w);
 /*
  * One row of order_events.csv: o just changed state (or was amended), o's
  * fields are those after the change and o->update_ns is the event time;

@@ -12,6 +12,7 @@
 
 #include "instrument.h"
 #include "report.h"
+#include "report_stats.h"
 #include "traderd/types.h"
 #include "wfile.h"
 
@@ -32,7 +33,8 @@ struct chart_pt {
 struct mark {
 	int64_t  entry_ns, exit_ns;
 	double   entry_px, exit_px;
-	uint32_t ins;
+	int64_t  qty, net;  /* quantity scale; net PnL, cash scale */
+	uint32_t ins, strat;
 	uint8_t  side, win;
 };
 
@@ -90,6 +92,15 @@ struct trd_report {
 	 * skip and the peak time before anything reads those. */
 	uint64_t                 flat_left, flat_grant;
 
+	/* A flat run ends at the end of its equity.csv interval or of its
+	 * day, whichever comes first. */
+	int64_t                  flat_end;
+	const struct trd_config *conf;    /* NULL: none given */
+	int64_t                  wall_ns; /* -1: not given */
+	struct rstats            rs;
+	/* The run's record (report_run.c), made at open. */
+	struct wfile             run_json, run_html;
+
 	uint64_t                 ntrades, nwins;
 	__int128                 gross_profit, gross_loss;
 	struct mark              marks[MARK_MAX];
@@ -130,6 +141,30 @@ instr_name(const struct trd_report *r, size_t i)
 	return i < r->ninstr ? r->reg->v[i].symbol : "?";
 }
 
+/* PnL of a strategy on a symbol, or summed (report_tables.c). */
+struct attr {
+	__int128 gross, slip, fees, net; /* gross at the reference prices */
+	uint64_t fills, trades, wins, open;
+};
+
+/* A month (m 1..12) or a year (m 0) of returns. */
+struct period {
+	int    key, y, m, days;
+	double ret;
+};
+
+void trd__attr(const struct trd_report *r, long k, long i, struct attr *a);
+long trd__periods(const struct trd_report *r, int yearly, struct period **out);
+void trd__stats_json(const struct trd_report *r, struct wfile *w,
+		     const struct rs_out *o);
+void trd__daily_csv(const struct trd_report *r, struct wfile *w,
+		    const struct rs_out *o);
+void trd__run_json(const struct trd_report *r, struct wfile *w);
+/* Make r->run_json and r->run_html from the config (NULL: the version
+ * only); 0 or -1. */
+int trd__run_render(const struct trd_config *c, struct wfile *j,
+		    struct wfile *h);
+
 /* The value as report.json (json) or the html table shows it.  buf holds
  * at least 64 bytes; returns buf. */
 const char *trd__field_text(const struct field *f, int json, char *buf);
@@ -137,6 +172,6 @@ const char *trd__field_text(const struct field *f, int json, char *buf);
  * appends the last sample to the chart, which has room for it (npts <
  * CHART_MAX after every sample). */
 void trd__report_html(struct trd_report *r, struct wfile *w,
-		      const struct summary *sum);
+		      const struct summary *sum, const struct rs_out *o);
 
 #endif

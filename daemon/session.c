@@ -411,6 +411,18 @@ tick_event(struct trd_session *t, uint32_t ins, const struct trd_event *ev)
 	}
 }
 
+#define DAY_NS ((int64_t)86400 * TRD_NS_PER_SEC)
+
+static __attribute__((noinline)) void
+day_end(struct trd_session *t, int64_t ts)
+{
+	if (t->report && t->day_end != 0 && t->ninstr)
+		trd_report_day_marks(t->report, t->day_end, &t->pf.ins[0].last,
+				     sizeof(t->pf.ins[0]));
+	/* The end of ts's day: a close at midnight is the day before's. */
+	t->day_end = ((ts - 1) / DAY_NS + 1) * DAY_NS;
+}
+
 static void
 event_cb(void *arg, const struct trd_event *ev)
 {
@@ -427,6 +439,10 @@ event_cb(void *arg, const struct trd_event *ev)
 		sample(t);
 		t->have_sample = 0;
 	}
+	/* A later day: the marks as the last one ended, before this moves
+	 * them. */
+	if (__builtin_expect(ev->ts_ns > t->day_end, 0))
+		day_end(t, ev->ts_ns);
 	if (__builtin_expect(ev->type != TRD_EV_BAR, 0)) {
 		tick_event(t, ins, ev);
 		return;
@@ -583,7 +599,8 @@ trd_session_init(struct trd_session *t, struct trd_engine *e,
 	int rc = -1;
 
 	*t = (struct trd_session){ .engine = e, .conf = c, .flags = flags,
-				   .tf_s = c->replay.timeframe_s };
+				   .tf_s = c->replay.timeframe_s,
+				   .wall0_ns = trd_clock_mono_ns() };
 	t->hk_period_ns = (int64_t)(c->housekeeping_ms ? c->housekeeping_ms
 				   : TRD_HOUSEKEEPING_DEFAULT_MS) * TRD_NS_PER_MS;
 	t->grace_ns = (int64_t)t->tf_s * TRD_NS_PER_SEC;
@@ -641,7 +658,7 @@ trd_session_init(struct trd_session *t, struct trd_engine *e,
 			.tf_s = t->tf_s,
 			.equity_interval_s = c->report.equity_interval_s,
 			.reg = &t->reg, .strategies = t->report_names,
-			.nstrat = t->nstrat };
+			.nstrat = t->nstrat, .conf = c };
 		if (trd_report_open(&t->report, &m) != 0)
 			goto out;
 	}
@@ -699,6 +716,10 @@ trd_session_finish(struct trd_session *t)
 						     t->risk.trips[i].reason };
 	risk = (struct trd_report_risk){ t->risk.halted, trips,
 					 t->risk.ntrips };
+	if (t->day_end != 0 && t->ninstr)
+		trd_report_day_marks(t->report, t->day_end, &t->pf.ins[0].last,
+				     sizeof(t->pf.ins[0]));
+	trd_report_wall(t->report, trd_clock_mono_ns() - t->wall0_ns);
 	rc = trd_report_finish(t->report, &t->oms, t->pf.fees, &risk);
 	free(trips);
 	t->report = NULL;

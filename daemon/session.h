@@ -89,6 +89,9 @@ enum {
 struct trd_session {
 	struct trd_engine        *engine;
 	const struct trd_config  *conf;
+	int64_t                   wall0_ns; /* monotonic, at init: the
+					     * report's wall time */
+	int64_t                   day_end;  /* of the last event's UTC day */
 	int                       flags;
 	struct trd_registry       reg;
 	struct trd_session_instr *ins;

@@ -141,6 +141,63 @@ bar_decode(const uint8_t *rec, uint32_t sym, uint32_t tf_s,
 	out->volume = (int64_t)get_le64(rec + 40);
 }
 
+/*
+ * Decode n records into dst (stride bytes apart) and add them to m: one
+ * hash step (the xor of the fields, then a multiply-add that makes the
+ * order count) and the last bucket's high and low, kept in registers.
+ */
+static void
+decode_summarised(struct trd_series_summary *m, const uint8_t *rec,
+		  uint32_t n, uint32_t sym, uint32_t tf_s, char *dst,
+		  size_t stride)
+{
+	uint64_t h = m->hash;
+	int64_t hi, lo, end;
+	const struct trd_bar *o = NULL;
+
+	if (n == 0)
+		return;
+	if (m->nbars == 0) {
+		bar_decode(rec, sym, tf_s, (struct trd_bar *)dst);
+		o = (const struct trd_bar *)dst;
+		m->first_ns = o->ts_ns;
+		m->first_open = o->open;
+		trd_summary_bucket(m, o);
+	}
+	hi = m->b[m->nb - 1].h;
+	lo = m->b[m->nb - 1].l;
+	end = m->cur_end;
+	for (uint32_t j = 0; j < n; j++) {
+		struct trd_bar *b = (struct trd_bar *)(dst + j * stride);
+
+		bar_decode(rec + (size_t)j * TRD_BAR_REC_SIZE, sym, tf_s, b);
+		h = h * 0x100000001b3ULL +
+		    (uint64_t)(b->ts_ns ^ b->open ^ b->high ^ b->low ^
+			       b->close ^ b->volume);
+		if (__builtin_expect(b->ts_ns >= end, 0)) {
+			struct trd_bar_bucket *p = &m->b[m->nb - 1];
+			p->h = hi;
+			p->l = lo;
+			if (o != NULL && o != b)
+				p->c = o->close;
+			trd_summary_bucket(m, b);
+			hi = m->b[m->nb - 1].h;
+			lo = m->b[m->nb - 1].l;
+			end = m->cur_end;
+		}
+		hi = b->high > hi ? b->high : hi;
+		lo = b->low < lo ? b->low : lo;
+		o = b;
+	}
+	m->b[m->nb - 1].h = hi;
+	m->b[m->nb - 1].l = lo;
+	m->b[m->nb - 1].c = o->close;
+	m->hash = h;
+	m->nbars += n;
+	m->last_ns = o->ts_ns;
+	m->last_close = o->close;
+}
+
 #define INSTR_REC_SIZE 24
 
 static void
@@ -1029,9 +1086,14 @@ trd_bar_cursor_read_strided(struct trd_bar_cursor *c, struct trd_bar *out,
 			take = k;
 			rc = MDB_NOTFOUND;
 		}
-		for (uint32_t j = 0; j < take; j++)
-			bar_decode(rec + (size_t)j * TRD_BAR_REC_SIZE, sym,
-				   tf_s, (struct trd_bar *)(dst + j * stride));
+		if (c->sum)
+			decode_summarised(c->sum, rec, take, sym, tf_s, dst,
+					  stride);
+		else
+			for (uint32_t j = 0; j < take; j++)
+				bar_decode(rec + (size_t)j * TRD_BAR_REC_SIZE,
+					   sym, tf_s,
+					   (struct trd_bar *)(dst + j * stride));
 		dst += take * stride;
 		n += (int)take;
 		c->page_i += take;

@@ -40,6 +40,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "summary.h"
 #include "traderd/types.h"
 
 #define TRD_STORE_FORMAT    2   /* environment layout version */
@@ -182,6 +183,9 @@ struct trd_bar_cursor {
 	const uint8_t    *page;
 	uint32_t          page_n, page_i;  /* bars on it, next to return */
 	uint64_t          since_renew;
+	/* Set by the caller after open to have what is read summarised
+	 * (summary.h); NULL: not. */
+	struct trd_series_summary *sum;
 };
 
 int trd_bar_cursor_open(struct trd_bar_cursor *c, struct trd_store *s,

@@ -82,6 +82,11 @@ struct trd_venue_report {
 	int64_t     qty, price, stop_price; /* ACCEPTED, AMENDED, LEVEL */
 	uint64_t    exec_id;   /* FILL: unique per fill at the venue */
 	int64_t     fill_qty, fill_price, fee; /* FILL (fee in cash scale) */
+	/* FILL: the price the fill is measured against for slippage: the
+	 * simulator's price before its slippage (the bar's open, stop
+	 * level or limit); a network venue's touch at submit for market
+	 * and stop orders, the limit for limits.  0: none (fill_price). */
+	int64_t     ref_price;
 };
 
 typedef void (*trd_venue_report_cb)(void *arg,

@@ -994,7 +994,7 @@ execute(struct sim *s, uint64_t id, const struct trd_bar *b, int64_t *budget)
 		struct trd_venue_report rep = {
 			.kind = TRD_VR_FILL, .id = id, .ts_ns = ts,
 			.exec_id = ++s->next_exec, .fill_qty = q,
-			.fill_price = px, .fee = fee };
+			.fill_price = px, .fee = fee, .ref_price = h.raw };
 		/* The order manager books it (the portfolio with it) and
 		 * may place orders from here: look o up again after. */
 		emit(s, &rep);

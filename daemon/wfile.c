@@ -2,6 +2,8 @@
  * wfile: see wfile.h.
  */
 #include <errno.h>
+#include <math.h>
+#include <stdint.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -36,11 +38,21 @@ wf_open(struct wfile *w, const char *dir, const char *name, size_t cap)
 	return w->err;
 }
 
+int
+wf_mem_open(struct wfile *w)
+{
+	*w = (struct wfile){ .fd = WF_MEM, .cap = 4096 };
+	if ((w->buf = malloc(w->cap)) == NULL)
+		return w->err = -ENOMEM;
+	return 0;
+}
+
 void
 wf_fail(struct wfile *w, int err)
 {
 	if (w->err == 0)
-		log_error("%s: %s", w->tmp, strerror(-err));
+		log_error("%s: %s", w->tmp ? w->tmp : "(memory)",
+			  strerror(-err));
 	w->err = err;
 	w->len = 0;
 }
@@ -50,6 +62,17 @@ wf_flush(struct wfile *w)
 {
 	size_t off = 0;
 
+	if (w->fd == WF_MEM) { /* grow instead */
+		char *nb = w->err ? NULL : realloc(w->buf, w->cap * 2);
+		if (nb == NULL) {
+			if (w->err == 0)
+				wf_fail(w, -ENOMEM);
+			return;
+		}
+		w->buf = nb;
+		w->cap *= 2;
+		return;
+	}
 	while (w->err == 0 && off < w->len) {
 		ssize_t k = write(w->fd, w->buf + off, w->len - off);
 		if (k == -1 && errno != EINTR)
@@ -96,11 +119,43 @@ wf_printf(struct wfile *w, const char *fmt, ...)
 		wf_write(w, tmp, (size_t)n);
 }
 
+void
+wf_fixed(struct wfile *w, double v, int dp)
+{
+	static const double sc[] = { 1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7,
+				     1e8, 1e9, 1e10 };
+	char buf[48], *e = buf + sizeof(buf), *p = e;
+	uint64_t u, ip, fp, f;
+	int neg = v < 0;
+
+	if (dp < 0 || dp > 10 || !(fabs(v) < 1e8)) {
+		wf_printf(w, "%.*f", dp < 0 ? 0 : dp > 10 ? 10 : dp, v);
+		return;
+	}
+	u = (uint64_t)llround(fabs(v) * sc[dp]);
+	f = (uint64_t)sc[dp];
+	ip = u / f;
+	fp = u % f;
+	for (int i = 0; i < dp; i++) {
+		*--p = (char)('0' + fp % 10);
+		fp /= 10;
+	}
+	if (dp)
+		*--p = '.';
+	do {
+		*--p = (char)('0' + ip % 10);
+		ip /= 10;
+	} while (ip);
+	if (neg && u)
+		*--p = '-';
+	wf_write(w, p, (size_t)(e - p));
+}
+
 /* Flush and close; returns the file's error, if any. */
 int
 wf_close(struct wfile *w)
 {
-	if (w->fd == -1)
+	if (w->fd == -1 || w->fd == WF_MEM)
 		return w->err;
 	wf_flush(w);
 	if (close(w->fd) == -1 && w->err == 0)
@@ -114,7 +169,7 @@ wf_close(struct wfile *w)
 void
 wf_discard(struct wfile *w)
 {
-	if (w->fd != -1)
+	if (w->fd >= 0)
 		close(w->fd);
 	if (w->tmp != NULL)
 		unlink(w->tmp);

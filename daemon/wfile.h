@@ -19,9 +19,16 @@ struct wfile {
 	char  *buf, *tmp, *path;
 };
 
+/* fd of a wfile kept in memory (wf_mem_open): its buffer grows instead
+ * of being written; buf[0..len) is the text. */
+#define WF_MEM (-2)
+
 /* Open dir/.name.tmp with a cap-byte buffer; 0 or a negative errno
  * (logged; wf_discard still frees what was allocated). */
 int wf_open(struct wfile *w, const char *dir, const char *name, size_t cap);
+/* A wfile in memory, for text made before the file it goes in (0 or
+ * -ENOMEM); wf_discard frees it. */
+int wf_mem_open(struct wfile *w);
 /* Record err (negative errno) as the file's error, logged if first. */
 void wf_fail(struct wfile *w, int err);
 void wf_flush(struct wfile *w);
@@ -48,6 +55,9 @@ int wf_close(struct wfile *w);
  * is not), free. */
 void wf_discard(struct wfile *w);
 void wf_json_str(struct wfile *w, const char *s);
+/* v with dp (0..10) decimals, as printf's %.*f gives it, fast (the
+ * report writes many). */
+void wf_fixed(struct wfile *w, double v, int dp);
 void wf_html_str(struct wfile *w, const char *s);
 
 /* mkdir -p dir (missing components get mode); 0 or a negative errno,

@@ -255,3 +255,24 @@ th_count_lines(const char *s)
 		n += *s == '\n';
 	return n;
 }
+
+void
+th_drop_lines(char *s, const char *needle)
+{
+	char *w = s;
+
+	for (char *line = s; *line;) {
+		char *nl = strchr(line, '\n');
+		size_t n = nl ? (size_t)(nl - line) + 1 : strlen(line);
+		char save = line[n];
+
+		line[n] = '\0';
+		if (strstr(line, needle) == NULL) {
+			memmove(w, line, n);
+			w += n;
+		}
+		line[n] = save;
+		line += n;
+	}
+	*w = '\0';
+}

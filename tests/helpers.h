@@ -71,6 +71,9 @@ const char *th_take(char **out);
 
 /* Write a file with the given content; returns 0 or -1. */
 int th_write_file(const char *path, const char *content);
+/* Remove, in place, every line of s that contains needle (the report's
+ * wall time, before two runs are compared). */
+void th_drop_lines(char *s, const char *needle);
 /* Read a whole file into a malloc'd NUL-terminated string, or NULL. */
 char *th_read_file(const char *path, size_t *len);
 

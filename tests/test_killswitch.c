@@ -117,7 +117,7 @@ load(struct run *r)
 	for (line = strtok_r(s, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		if (strncmp(line, "order_id,", 9) == 0)
 			continue;
-		cr_assert_eq(split(line, f, 16), 8, "fills row");
+		cr_assert_eq(split(line, f, 16), 9, "fills row");
 		if (r->nfills == cap) {
 			cap = cap ? 2 * cap : 1024;
 			r->fills = realloc(r->fills, cap * sizeof(*r->fills));

@@ -31,8 +31,8 @@
 
 static const char *files[] = { "equity.csv",	 "fills.csv",
 			       "trades.csv",	 "order_events.csv",
-			       "orders.csv",	 "report.json",
-			       "report.html" };
+			       "orders.csv",	 "daily.csv",
+			       "report.json",	 "report.html" };
 #define NFILES (sizeof(files) / sizeof(files[0]))
 
 /* The report reads names and scales from the instrument registry. */
@@ -319,8 +319,8 @@ Test(report, files_and_metrics)
 				      "& \\\"stop\\\"\" },\n"
 				      "      { \"ts\": \"2020-01-04T00:00:00Z\", "
 				      "\"reason\": \"plugin \\\"x\\\": a\\\\b\" }\n"
-				      "    ]\n  },\n"
-				      "  \"strategies\": [\n    \"sma\",\n"
+				      "    ]\n  },\n"), "%s", json);
+	cr_assert_not_null(strstr(at, "  \"strategies\": [\n    \"sma\",\n"
 				      "    \"rsi, fast\"\n  ],\n"
 				      "  \"instruments\": [\n"
 				      "    \"BTCUSDT\",\n    \"ETHUSDT\"\n"
@@ -367,10 +367,11 @@ Test(report, files_and_metrics)
 
 	s = slurp(dir, "fills.csv");
 	cr_assert_str_eq(s, "order_id,strategy,symbol,side,quantity,price,"
-			    "fee,ts\n"
-			    "1,sma,BTCUSDT,buy,1.5,7200.5,0.35,1577923200\n"
+			    "fee,ts,ref_price\n"
+			    "1,sma,BTCUSDT,buy,1.5,7200.5,0.35,1577923200,"
+			    "7200.5\n"
 			    "4,\"rsi, fast\",ETHUSDT,buy,0.5,1,0.00000001,"
-			    "1578009600.25\n");
+			    "1578009600.25,1\n");
 	free(s);
 
 	s = slurp(dir, "trades.csv");
@@ -385,15 +386,16 @@ Test(report, files_and_metrics)
 
 	s = slurp(dir, "report.html");
 	cr_assert_not_null(strstr(s, "<svg"));
-	cr_assert_not_null(strstr(s, "<polyline"));
+	cr_assert_not_null(strstr(s, "<path class=\"eq\""));
 	cr_assert_not_null(strstr(s, "class=\"win\""));
 	cr_assert_not_null(strstr(s, "class=\"loss\""));
-	cr_assert_not_null(strstr(s, "2020-01-02T00:00:00Z"));
+	cr_assert_not_null(strstr(s, "2020-01-02 00:00"));
 	cr_assert_not_null(strstr(s, "rsi, fast"));
 	cr_assert_null(strstr(s, "http"));
 	cr_assert_null(strstr(s, "<script"));
 	/* The risk section: the state, each trip escaped, the rejects. */
-	cr_assert_not_null(strstr(s, "<h2>Risk</h2>\n<p>Kill switch: "
+	cr_assert_not_null(strstr(s, "<h2>Kill switch and rejections</h2>\n"
+				     "<p>Kill switch: "
 				     "<b>halted</b> at the end of the run; "
 				     "2 trips.</p>\n"), "%s", s);
 	cr_assert_not_null(strstr(s, "<tr><td>2020-01-03T00:00:00.5Z</td>"
@@ -593,17 +595,18 @@ Test(report, chart_stays_bounded)
 	s = th_read_file(path(dir, "report.html"), &len);
 	cr_assert_not_null(s);
 	cr_assert_lt(len, 200000, "html is %zu bytes", len);
-	p = strstr(s, "<polyline class=\"eq\" points=\"");
+	p = strstr(s, "<path class=\"eq\" d=\"");
 	cr_assert_not_null(p);
-	e = strchr(p + 30, '"');
-	for (; p < e; p++)
-		pts += *p == ' ';
-	/* One space inside the tag before the points attribute... */
-	pts -= 2;
+	e = strchr(p + 20, '"');
+	/* Each point is " M" (the first) or " L" and its coordinates. */
+	for (; p + 1 < e; p++)
+		pts += p[0] == ' ' && (p[1] == 'L' || p[1] == 'M');
 	cr_assert(pts > 1000 && pts <= 2048, "%zu points", pts);
-	/* ...and the last sample is drawn. */
-	cr_assert_not_null(strstr(s, trd_time_format((T0 + 60 *
-			(int64_t)(n - 1)) * SEC, last)));
+	/* The page says where the run ends: the last sample. */
+	trd_time_format((T0 + 60 * (int64_t)(n - 1)) * SEC, last);
+	last[16] = '\0';
+	last[10] = ' ';
+	cr_assert_not_null(strstr(s, last), "%s", last);
 	free(s);
 
 	s = th_read_file(path(dir, "equity.csv"), &len);
@@ -638,8 +641,10 @@ Test(report, empty_run)
 	cr_assert_str_eq(json_value("end", &at), "null");
 	cr_assert_not_null(strstr(s, "\n  \"rejects_by_reason\": {},\n"
 				     "  \"risk\": {\n    \"halted\": false,\n"
-				     "    \"trips\": []\n  },\n"
-				     "  \"strategies\": [],\n"), "%s", s);
+				     "    \"trips\": []\n  },\n"), "%s", s);
+	cr_assert_not_null(strstr(s, "\n  \"strategies\": [],\n"), "%s", s);
+	cr_assert_not_null(strstr(s, "\"trade_stats\": {\n    \"count\": 0,"),
+			   "%s", s);
 	free(s);
 	s = slurp(dir, "report.html");
 	cr_assert_null(strstr(s, "<svg"));
@@ -825,7 +830,7 @@ Test(report, order_events)
 	s = slurp(dir, "report.html");
 	cr_assert_not_null(strstr(s, "<tr><th>max_open_orders</th><td>1</td>"
 				     "</tr>\n<tr><th>insufficient_funds</th>"
-				     "<td>2</td></tr>\n</table>\n"), "%s", s);
+				     "<td>2</td></tr>\n</table></div>\n"), "%s", s);
 	free(s);
 	th_rmtree(dir);
 	free(dir);
@@ -853,13 +858,13 @@ Test(report, risk_resumed)
 	free(s);
 	s = slurp(dir, "report.html");
 	cr_assert_not_null(strstr(s, "<p>Kill switch: not halted at the end "
-				     "of the run; 1 trip.</p>\n<table>\n"
+				     "of the run; 1 trip.</p>\n<div class=\"box\">"
+				     "<table>\n"
 				     "<tr><th>Time</th><th>Reason</th></tr>\n"
 				     "<tr><td>2020-01-01T00:00:00Z</td>"
 				     "<td class=\"txt\"></td></tr>\n"),
 			   "%s", s);
-	cr_assert_not_null(strstr(s, "<h2>Rejected orders by reason</h2>\n"
-				     "<p>None.</p>\n"));
+	cr_assert_not_null(strstr(s, "<p>No order was rejected.</p>\n"));
 	free(s);
 	th_rmtree(dir);
 	free(dir);
