@@ -5,6 +5,7 @@
 #   make demo            install deps, build, import the sample data, run a replay
 #   make bench           optimised build, print the benchmark figures
 #   make fuzz            clang libFuzzer builds of tests/fuzz, FUZZ_TIME s each (60)
+#   make report-check [REPORT=DIR]  the page in headless Chromium, 390 and 1400 px
 #   make bench-ab BASE=REV   the same results and sma_cross speed as revision REV?
 #   make SANITIZE=address,undefined   any target, with sanitizers (build/san/)
 #
@@ -15,7 +16,7 @@ CC       ?= cc
 SANITIZE ?=
 BUILD    := build$(if $(SANITIZE),/san)
 
-PKGS     := libuv yaml-0.1
+PKGS     := libuv yaml-0.1 libcjson
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
             -Wmissing-prototypes -Wformat=2 -Wno-format-nonliteral
 CPPFLAGS += -D_GNU_SOURCE -Iinclude -Idaemon -MMD -MP
@@ -76,7 +77,8 @@ FUZZ_BINS  := $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_DIR)/%)
 FUZZ_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer
 FUZZ_TIME  ?= 60
 
-.PHONY: all deps test check demo bench bench-ab fuzz clean format-check FORCE
+.PHONY: all deps test check demo bench bench-ab fuzz report-check clean \
+        format-check FORCE
 # Keep test objects: they are intermediates make would delete and rebuild.
 .SECONDARY:
 all: $(BINS) $(PLUGINS)
@@ -84,7 +86,14 @@ all: $(BINS) $(PLUGINS)
 deps:
 	@tools/install-deps
 
-$(BUILD)/%.o: %.c
+# Before the first compile in a build directory (and after the package
+# list changes): every package there, or a message naming the missing
+# ones and the command that installs them, not a compiler error.
+$(BUILD)/.deps-ok: tools/install-deps
+	@tools/install-deps --check
+	@mkdir -p $(@D) && touch $@
+
+$(BUILD)/%.o: %.c | $(BUILD)/.deps-ok
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
@@ -118,7 +127,7 @@ $(TRADERD): $(BUILD)/daemon/main.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 	$(CHECK_ALLOC)
 
-$(TRADERCTL): $(BUILD)/tools/traderctl.o $(LIB)
+$(TRADERCTL): $(BUILD)/tools/traderctl.o $(BUILD)/tools/report_diff.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BENCH_FEAT): $(BUILD)/tools/bench_features.o $(LIB)
@@ -169,7 +178,7 @@ check: $(BINS) $(PLUGINS) $(TPLUGINS) $(TEST_BINS) $(FUZZ_REPLAY)
 	 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	 tools/run-tests.sh $(TEST_BINS)
 
-DEMO_CONF := conf/backtest.yaml
+DEMO_CONF := conf/demo.yaml
 demo: deps
 	@$(MAKE) --no-print-directory all
 	@tools/demo.sh $(BUILD) $(DEMO_CONF)
@@ -177,6 +186,18 @@ demo: deps
 bench: deps
 	@$(MAKE) --no-print-directory SANITIZE= all
 	@tools/bench.sh build
+
+# Chromium from Debian; playwright-core from npm into PW_DIR, outside the
+# repository (a tool to drive the browser, not a dependency of traderd).
+PW_DIR ?= /var/tmp/traderd-pw
+REPORT ?= var/report
+report-check:
+	@tools/install-deps chromium
+	@command -v node > /dev/null || { echo "report-check needs node (and npm)" >&2; exit 1; }
+	@test -d $(PW_DIR)/node_modules/playwright-core || \
+	 { mkdir -p $(PW_DIR) && cd $(PW_DIR) && \
+	   npm install --no-audit --no-fund playwright-core@1 > /dev/null; }
+	@PW_DIR=$(PW_DIR) node tools/check-report.mjs $(REPORT)
 
 # REV is built in a temporary git worktree, compared, and removed.
 bench-ab: deps

@@ -24,6 +24,7 @@
 #include "engine.h"
 #include "errors.h"
 #include "log.h"
+#include "host.h"
 #include "replay.h"
 #include "report.h"
 #include "session.h"
@@ -166,6 +167,57 @@ replay_done_cb(struct trd_engine *e, int status)
 }
 
 /* The end of a run: the summary, the session's report. */
+
+/* A decimal string cut to two places (the table's money). */
+static char *
+two_dp(char *s)
+{
+	char *dot = strchr(s, '.');
+
+	if (dot && strlen(dot) > 3)
+		dot[3] = '\0';
+	return s;
+}
+
+/* One line per strategy: orders, closed trades, their win rate, realized
+ * PnL, fees, open positions marked at the last price, and net. */
+static void
+print_strategies(const struct trd_session *t)
+{
+	char r[32], f[32], u[32], n[32];
+
+	if (t->nstrat == 0)
+		return;
+	printf("%-16s %7s %7s %8s %14s %12s %12s %14s\n", "strategy", "orders",
+	       "trades", "win rate", "realized", "fees", "open", "net");
+	for (size_t k = 0; k < t->nstrat; k++) {
+		const struct trd_strategy *s = &t->strats[k];
+		int64_t real = 0, fees = 0, open = 0;
+		uint64_t nt = s->nwins + s->nlosses;
+
+		for (size_t i = 0; i < t->ninstr; i++) {
+			const struct trd_position *p =
+				trd_portfolio_pos(&t->pf, k, i);
+			real += p->realized;
+			fees += p->fees;
+			if (p->qty != 0)
+				open += trd_portfolio_notional(&t->pf, i,
+							       t->pf.ins[i].last,
+							       p->qty,
+							       TRD_ROUND_NEAREST) -
+					p->cost;
+		}
+		trd_dec_format(real, TRD_CASH_DP, r);
+		trd_dec_format(fees, TRD_CASH_DP, f);
+		trd_dec_format(open, TRD_CASH_DP, u);
+		trd_dec_format(real + open - fees, TRD_CASH_DP, n);
+		printf("%-16.16s %7u %7llu %7.1f%% %14.14s %12.12s %12.12s "
+		       "%14.14s\n", s->name, s->norders, (unsigned long long)nt,
+		       nt ? 100.0 * (double)s->nwins / (double)nt : 0.0,
+		       two_dp(r), two_dp(f), two_dp(u), two_dp(n));
+	}
+}
+
 static void
 finish_run(struct daemon *d)
 {
@@ -231,6 +283,7 @@ finish_run(struct daemon *d)
 		       (unsigned long long)os->filled,
 		       (unsigned long long)partial,
 		       (unsigned long long)os->rejected, a3);
+		print_strategies(t);
 		if (d->exit_code == 0)
 			printf("report: %s/report.html\n", t->report_dir);
 	}

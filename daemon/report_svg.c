@@ -67,9 +67,14 @@ svg_yticks(struct svg *g, int pct, int dp)
 {
 	double step = nice_step(g->hi - g->lo, 5);
 	double v = ceil(g->lo / step - 1e-9) * step;
-	int prec = step >= 1 ? 0 : (int)ceil(-log10(step) - 1e-9);
+	double big = fmax(fabs(g->lo), fabs(g->hi));
+	/* Labels stay short enough for the margin: 115k, 2.5M. */
+	double div = pct || big < 1e4 ? 1 : big < 1e7 ? 1e3 : 1e6;
+	const char *suf = div == 1 ? "" : div == 1e3 ? "k" : "M";
+	int prec = step / div >= 1 ? 0
+				   : (int)ceil(-log10(step / div) - 1e-9);
 
-	if (!pct && prec > dp)
+	if (!pct && div == 1 && prec > dp)
 		prec = dp;
 	for (int i = 0; v <= g->hi + step * 1e-9 && i < 20; v += step, i++) {
 		double y = svg_y(g, v);
@@ -83,9 +88,9 @@ svg_yticks(struct svg *g, int pct, int dp)
 				  fabs(v) < step * 1e-9 ? 0 : v * 100);
 		else
 			wf_printf(g->w, "<text x=\"%.0f\" y=\"%.1f\" "
-					"class=\"yl\">%.*f</text>\n",
+					"class=\"yl\">%.*f%s</text>\n",
 				  SVG_ML - 4, y + 4, prec,
-				  fabs(v) < step * 1e-9 ? 0 : v);
+				  fabs(v) < step * 1e-9 ? 0 : v / div, suf);
 	}
 }
 

@@ -201,3 +201,75 @@ Test(tearsheet, data_gaps_are_breaks_not_drawdowns)
 	cr_assert_not_null(strstr(html, "class=\"caveat\""));
 	free(html);
 }
+
+/* traderctl report diff: the same report, one with other fees, and what
+ * is not a report. */
+Test(tearsheet, report_diff_shows_figures_and_the_first_divergent_trade)
+{
+	char *out;
+	int rc;
+
+	synthetic_run("r1");
+	th_expect(0, "sed 's/fee_bps: 1,/fee_bps: 2,/' %s/c.yaml > %s/d.yaml",
+		  dir, dir);
+	th_expect(0, "%s -c %s/d.yaml --replay --report %s/r2",
+		  th_bin("traderd"), dir, dir);
+	rc = th_run(&out, "%s report diff %s/r1 %s/r1", th_bin("traderctl"),
+		    dir, dir);
+	th_assert_outf(rc == 0, out, "exit %d", rc);
+	th_assert_out(strstr(out, "the reports are the same"), out);
+	free(out);
+	rc = th_run(&out, "%s report diff %s/r1 %s/r2", th_bin("traderctl"),
+		    dir, dir);
+	th_assert_outf(rc == 1, out, "exit %d", rc);
+	th_assert_out(strstr(out, "* final_equity"), out);
+	th_assert_out(strstr(out, "* fees_paid"), out);
+	th_assert_out(strstr(out, "net PnL by strategy\n* trend"), out);
+	th_assert_out(strstr(out, "trades: A has "), out);
+	th_assert_out(strstr(out, "the first 0 are the same"), out);
+	th_assert_out(strstr(out, "  A #1: revert,BBB,long,"), out);
+	free(out);
+	/* Not a report: named, exit 2. */
+	th_expect(0, "mkdir %s/bad && echo '{\"bars\": ' > %s/bad/report.json",
+		  dir, dir);
+	rc = th_run(&out, "%s report diff %s/r1 %s/bad", th_bin("traderctl"),
+		    dir, dir);
+	th_assert_outf(rc == 2, out, "exit %d", rc);
+	th_assert_out(strstr(out, "bad/report.json: not a report"), out);
+	free(out);
+	rc = th_run(&out, "%s report diff %s/r1 %s/none", th_bin("traderctl"),
+		    dir, dir);
+	th_assert_outf(rc == 2, out, "exit %d", rc);
+	th_assert_out(strstr(out, "none/report.json: No such file"), out);
+	free(out);
+}
+
+/* make demo's job, on the shipped config pointed at this test's
+ * directories: both months imported, two strategies traded, a table per
+ * strategy and the report's path printed. */
+Test(tearsheet, demo_replays_two_months_with_two_strategies)
+{
+	char *out, path[4200];
+	size_t len;
+	int rc;
+
+	th_expect(0, "sed -e 's#^data_dir: .*#data_dir: %s/db#' "
+		  "-e 's#^report_dir: .*#report_dir: %s/report#' "
+		  "-e 's#^plugin_dir: .*#plugin_dir: %s/plugins#' "
+		  "conf/demo.yaml > %s/demo.yaml", dir, dir, th_bin("."), dir);
+	rc = th_run(&out, "tools/demo.sh %s %s/demo.yaml", th_bin("."), dir);
+	th_assert_outf(rc == 0, out, "exit %d", rc);
+	th_assert_out(strstr(out, "replay: 82080 bars, 2023-02-01T00:01:00Z .. "
+				  "2024-03-01T00:00:00Z"), out);
+	th_assert_out(strstr(out, "\nstrategy          orders  trades win rate"),
+		      out);
+	th_assert_out(strstr(out, "\ntrend  "), out);
+	th_assert_out(strstr(out, "\nrevert  "), out);
+	th_assert_out(strstr(out, "/report/report.html\n"), out);
+	free(out);
+	snprintf(path, sizeof(path), "%s/report/report.html", dir);
+	out = th_read_file(path, &len);
+	cr_assert_not_null(out);
+	cr_assert_lt(len, 2u << 20, "report.html is %zu bytes", len);
+	free(out);
+}

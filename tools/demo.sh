@@ -1,16 +1,17 @@
 #!/bin/sh
-# make demo: import the sample BTCUSDT 1-minute data shipped in tests/data
-# into the config's store, then replay it at full speed.
+# make demo: import the two futures months shipped in tests/data/shared
+# into the config's store, then replay them through two strategies.
 # Usage: tools/demo.sh BUILD_DIR CONFIG
 set -eu
 bin=$1
 conf=$2
+d=tests/data/shared/binance_futures_klines/um
 
-echo "== importing the sample data (tests/data/BTCUSDT-1m-2020-01-0[1-3].csv)"
-"$bin/traderctl" -c "$conf" import --symbol BTCUSDT --timeframe 1m \
-	tests/data/BTCUSDT-1m-2020-01-01.csv \
-	tests/data/BTCUSDT-1m-2020-01-02.csv \
-	tests/data/BTCUSDT-1m-2020-01-03.csv
+echo "== importing LINKUSDT (February 2023) and AVAXUSDT (February 2024), 1m"
+"$bin/traderctl" -c "$conf" import --symbol LINKUSDT --timeframe 1m \
+	"$d/LINKUSDT-1m-2023-02.csv"
+"$bin/traderctl" -c "$conf" import --symbol AVAXUSDT --timeframe 1m \
+	"$d/AVAXUSDT-1m-2024-02.csv"
 echo
 "$bin/traderctl" -c "$conf" db stat
 echo

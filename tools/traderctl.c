@@ -27,6 +27,7 @@
 #include "feature.h"
 #include "import.h"
 #include "log.h"
+#include "report_diff.h"
 #include "store.h"
 #include "timefmt.h"
 
@@ -57,6 +58,10 @@ usage(FILE *f)
 		"           [--from T] [--to T]\n"
 		"        print features computed from stored bars as CSV, by the\n"
 		"        daemon's own code (empty: not warmed up yet)\n"
+		"  report diff DIR_A DIR_B\n"
+		"        two reports side by side: figures, net PnL per strategy\n"
+		"        and symbol, the first trade where they diverge (exit 0\n"
+		"        the same, 1 different, 2 unreadable)\n"
 		"  db stat\n"
 		"        bar count and first/last time per symbol and timeframe\n"
 		"  db upgrade\n"
@@ -570,6 +575,16 @@ main(int argc, char **argv)
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 1;
 		}
+	}
+	/* Reads report directories, not a store. */
+	if (strcmp(cmd, "report") == 0) {
+		if (argc - optind != 3 || strcmp(argv[optind], "diff") != 0) {
+			fprintf(stderr, "traderctl report: usage: traderctl "
+					"report diff DIR_A DIR_B\n");
+			return 2;
+		}
+		return trd_report_diff(argv[optind + 1], argv[optind + 2],
+				       stdout);
 	}
 	if (c.conf_path && c.data_dir) {
 		fprintf(stderr, "traderctl: give --data-dir or -c, not both\n");
