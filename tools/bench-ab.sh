@@ -177,18 +177,25 @@ for n in 100k 1m 10m; do
 		printf "sma_cross %-4s instructions  old %10.0f  new %10.0f         new/old %.3f\n" \
 			"$n" "$io" "$in" "$(awk "BEGIN { print $in / $io }")"
 	fi
-	ro=""; rn=""
+	ro=""; rn=""; wo=""; wn=""
 	for i in $(seq "$pairs"); do
 		for side in old new; do
 			eval b=\$$side
+			t0=$(date +%s.%N)
 			r=$($pin "$b/traderd" -c "$work/$side-$n.yaml" --replay \
 				--speed max | sed -n 's/.* \([0-9]*\) bars\/s.*/\1/p')
-			if [ $side = old ]; then ro="$ro $r"; else rn="$rn $r"; fi
+			t=$(awk "BEGIN { print $(date +%s.%N) - $t0 }")
+			if [ $side = old ]; then ro="$ro $r"; wo="$wo $t"
+			else rn="$rn $r"; wn="$wn $t"; fi
 		done
 	done
 	mo=$(echo $ro | tr ' ' '\n' | median)
 	mn=$(echo $rn | tr ' ' '\n' | median)
 	printf "sma_cross %-4s %d pairs  old %10.0f  new %10.0f bars/s  new/old %.3f (target >= 0.95)\n" \
+		"$n" "$pairs" "$mo" "$mn" "$(awk "BEGIN { print $mn / $mo }")"
+	mo=$(echo $wo | tr ' ' '\n' | median)
+	mn=$(echo $wn | tr ' ' '\n' | median)
+	printf "sma_cross %-4s %d pairs  old %10.3f  new %10.3f s whole process (report written)  new/old %.3f\n" \
 		"$n" "$pairs" "$mo" "$mn" "$(awk "BEGIN { print $mn / $mo }")"
 done
 exit $status
