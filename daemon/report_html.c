@@ -20,7 +20,7 @@
 #include "timefmt.h"
 
 #define EQ_H    260.0
-#define DD_H    130.0
+#define DD_H    160.0
 #define PX_H    220.0
 #define SM_H    120.0
 #define PX_SHOWN 8   /* price charts drawn; the rest are in report.json */

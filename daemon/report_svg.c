@@ -65,7 +65,8 @@ nice_step(double span, int n)
 void
 svg_yticks(struct svg *g, int pct, int dp)
 {
-	double step = nice_step(g->hi - g->lo, 5);
+	/* About one label per 50 units of height: short charts get fewer. */
+	double step = nice_step(g->hi - g->lo, g->h >= 250 ? 5 : g->h >= 150 ? 3 : 2);
 	double v = ceil(g->lo / step - 1e-9) * step;
 	double big = fmax(fabs(g->lo), fabs(g->hi));
 	/* Labels stay short enough for the margin: 115k, 2.5M. */
