@@ -193,7 +193,6 @@ instrument(const struct trd_bn *p, const struct doc *d, int i)
 {
 	char sym[TRD_SYMBOL_MAX + 1];
 	size_t n;
-	const struct trd_instr *in;
 
 	if (i < 0 || d->t[i].type != JSMN_STRING || p->reg == NULL)
 		return NULL;
@@ -204,12 +203,12 @@ instrument(const struct trd_bn *p, const struct doc *d, int i)
 	sym[n] = '\0';
 	for (size_t k = 0; k < p->reg->n; k++) {
 		const struct trd_instr *r = &p->reg->v[k];
+		/* Frames carry the venue's name for it. */
 		if (strcmp(r->venue_symbol[0] ? r->venue_symbol : r->symbol,
 			   sym) == 0)
 			return r;
 	}
-	in = trd_registry_find(p->reg, sym);
-	return in;
+	return NULL;
 }
 
 /* A field that must be there: its index, or -1 after naming it. */

@@ -633,16 +633,14 @@ risk_figures(struct trd_report *r, struct wfile *w, const struct rs_out *o)
 	wf_printf(w, "<tr><th>Benchmark's worst %d days</th><th>Run</th>"
 		     "<th>Benchmark</th></tr>\n", RS_WINDOW);
 	for (size_t i = 0; i < o->nbwin; i++) {
-		size_t e = o->bwin[i], s = e + 1 - RS_WINDOW;
-		double base = s ? (double)rs->days[s - 1].eq : (double)r->initial;
-		double bb = s ? rs->days[s - 1].bench : 1;
+		size_t e = o->bwin[i];
 		int64_t y;
 		unsigned m, dd;
 		trd_civil_from_days(rs->days[e].day, &y, &m, &dd);
 		wf_printf(w, "<tr><th>to %04lld-%02u-%02u</th>", (long long)y, m,
 			  dd);
-		pct_td(w, base > 0 ? (double)rs->days[e].eq / base - 1 : NAN);
-		pct_td(w, rs->days[e].bench / bb - 1);
+		pct_td(w, o->bwin_ret[i]);
+		pct_td(w, o->bwin_bench[i]);
 		wf_puts(w, "</tr>\n");
 	}
 	wf_puts(w, "</table></div>\n");

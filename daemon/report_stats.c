@@ -309,9 +309,8 @@ rs_recovered(struct rstats *rs, int64_t peak_ns, int64_t ts)
 
 /* ---- fills and trades ---- */
 
-/* price * qty in cash scale, rounded toward -inf (down) or +inf. */
-static __int128
-notional(int64_t price, int64_t qty, int pdp, int qdp, int up)
+__int128
+rs_value(int64_t price, int64_t qty, int pdp, int qdp, enum trd_round rnd)
 {
 	__int128 v = (__int128)price * qty, d = 1, q, r;
 	int shift = pdp + qdp - TRD_CASH_DP;
@@ -325,8 +324,12 @@ notional(int64_t price, int64_t qty, int pdp, int qdp, int up)
 		d *= 10;
 	q = v / d;
 	r = v % d;
-	if (r != 0 && (up ? v > 0 : v < 0))
-		q += up ? 1 : -1;
+	if (r == 0)
+		return q;
+	if (rnd == TRD_ROUND_NEAREST)
+		return 2 * (r < 0 ? -r : r) >= d ? q + (v < 0 ? -1 : 1) : q;
+	if (rnd == TRD_ROUND_UP ? v > 0 : v < 0)
+		q += rnd == TRD_ROUND_UP ? 1 : -1;
 	return q;
 }
 
@@ -336,8 +339,9 @@ rs_fill(struct rstats *rs, uint32_t strat, uint32_t ins, int side,
 {
 	struct rs_cell *c;
 	int buy = side == TRD_SIDE_BUY;
-	__int128 n = notional(price, qty, pdp, qdp, buy);
-	__int128 at_ref = notional(ref ? ref : price, qty, pdp, qdp, buy);
+	enum trd_round rnd = buy ? TRD_ROUND_UP : TRD_ROUND_DOWN;
+	__int128 n = rs_value(price, qty, pdp, qdp, rnd);
+	__int128 at_ref = rs_value(ref ? ref : price, qty, pdp, qdp, rnd);
 
 	if (strat >= rs->nstrat || ins >= rs->ninstr)
 		return;
@@ -620,6 +624,16 @@ rs_derive(struct rstats *rs, int64_t last_eq, uint64_t n, uint64_t nexposed,
 			size_t k;
 			if (lowest(w, nd, 1, &k) == 0)
 				break;
+			{
+				size_t s0 = k + 1 - RS_WINDOW;
+				double base = s0 ? (double)rs->days[s0 - 1].eq
+						 : (double)initial;
+				double bb = s0 ? rs->days[s0 - 1].bench : 1;
+				o->bwin_bench[o->nbwin] = rs->days[k].bench / bb - 1;
+				o->bwin_ret[o->nbwin] =
+					base > 0 ? (double)rs->days[k].eq / base - 1
+						 : NAN;
+			}
 			o->bwin[o->nbwin++] = k;
 			for (size_t j = k + 1 >= RS_WINDOW ? k + 1 - RS_WINDOW : 0;
 			     j < nd && j < k + RS_WINDOW; j++)

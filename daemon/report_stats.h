@@ -136,6 +136,8 @@ struct rs_out {
 	size_t  worst[RS_TOP], nworst; /* days, worst first */
 	size_t  bwin[RS_TOP], nbwin;   /* last days of the basket's worst
 					* windows, worst first */
+	double  bwin_bench[RS_TOP], bwin_ret[RS_TOP]; /* over each window:
+							* the basket, the run */
 	double  hold_mean, hold_median; /* ns */
 };
 
@@ -164,6 +166,10 @@ void rs_fill(struct rstats *rs, uint32_t strat, uint32_t ins, int side,
 	     int64_t qty, int64_t price, int64_t ref, int64_t fee, int pdp,
 	     int qdp);
 void rs_trade(struct rstats *rs, const struct trd_trade_rec *t);
+/* price * qty in cash scale, rounded as asked (as the portfolio books
+ * fills: buys up, sells down; marks to the nearest). */
+__int128 rs_value(int64_t price, int64_t qty, int pdp, int qdp,
+		  enum trd_round rnd);
 int rs_derive(struct rstats *rs, int64_t last_eq, uint64_t n,
 	      uint64_t nexposed, int64_t initial, int under, int64_t peak_ns,
 	      int64_t last_ts, struct rs_out *o);

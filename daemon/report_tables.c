@@ -27,27 +27,6 @@ qdp_of(const struct trd_report *r, size_t i)
 	return i < r->ninstr ? r->reg->v[i].qty_dp : TRD_DEFAULT_DP;
 }
 
-/* |price * qty| in cash scale, rounded half away from zero. */
-static __int128
-value(int64_t price, int64_t qty, int pdp, int qdp)
-{
-	__int128 v = (__int128)price * qty, d = 1, q, rem;
-	int shift = pdp + qdp - TRD_CASH_DP;
-
-	if (shift <= 0) {
-		while (shift++ < 0)
-			v *= 10;
-		return v;
-	}
-	while (shift-- > 0)
-		d *= 10;
-	q = v / d;
-	rem = v % d;
-	if (2 * (rem < 0 ? -rem : rem) >= d)
-		q += v < 0 ? -1 : 1;
-	return q;
-}
-
 /* Strategy k (or every one: k < 0) on instrument i (every one: i < 0).
  * Open positions are marked at the instrument's last close. */
 void
@@ -65,8 +44,9 @@ trd__attr(const struct trd_report *r, long k, long i, struct attr *a)
 
 			if (i >= 0 && (size_t)i != j)
 				continue;
-			g = c->flow + value(rs->ins[j].last_close, c->pos,
-					    pdp_of(r, j), qdp_of(r, j));
+			g = c->flow + rs_value(rs->ins[j].last_close, c->pos,
+					       pdp_of(r, j), qdp_of(r, j),
+					       TRD_ROUND_NEAREST);
 			a->gross += g + c->slip;
 			a->slip += c->slip;
 			a->fees += c->fees;
@@ -389,19 +369,17 @@ trd__stats_json(const struct trd_report *r, struct wfile *w,
 	wf_printf(w, "%s,\n    \"benchmark_worst_%d_days\": [",
 		  o->nworst ? "\n    ]" : "]", RS_WINDOW);
 	for (size_t i = 0; i < o->nbwin; i++) {
-		size_t e = o->bwin[i], s = e + 1 - RS_WINDOW;
-		double base = s ? (double)rs->days[s - 1].eq : (double)r->initial;
-		double bb = s ? rs->days[s - 1].bench : 1;
+		size_t e = o->bwin[i];
 		char d2[16];
 
-		day_text(rs->days[s].day, d);
+		day_text(rs->days[e + 1 - RS_WINDOW].day, d);
 		day_text(rs->days[e].day, d2);
 		wf_printf(w, "%s\n      { \"from\": \"%s\", \"to\": \"%s\", "
 			     "\"benchmark\": ",
 			  i ? "," : "", d, d2);
-		num(w, rs->days[e].bench / bb - 1);
+		num(w, o->bwin_bench[i]);
 		wf_puts(w, ", \"return\": ");
-		num(w, base > 0 ? (double)rs->days[e].eq / base - 1 : NAN);
+		num(w, o->bwin_ret[i]);
 		wf_puts(w, " }");
 	}
 	wf_puts(w, o->nbwin ? "\n    ]\n  },\n" : "]\n  },\n");
