@@ -16,7 +16,7 @@ CC       ?= cc
 SANITIZE ?=
 BUILD    := build$(if $(SANITIZE),/san)
 
-PKGS     := libuv yaml-0.1 libcjson
+PKGS     := libuv yaml-0.1 libcjson libwebsockets openssl
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
             -Wmissing-prototypes -Wformat=2 -Wno-format-nonliteral
 CPPFLAGS += -D_GNU_SOURCE -Iinclude -Idaemon -MMD -MP
@@ -49,7 +49,14 @@ endif
 endif
 
 DAEMON_SRC := $(filter-out daemon/main.c,$(wildcard daemon/*.c))
-LIB_OBJ    := $(DAEMON_SRC:%.c=$(BUILD)/%.o)
+# llhttp 8.1 from Debian's node-llhttp: C sources, compiled here.  Only
+# daemon/http_parse.c includes its header (it clashes with
+# libwebsockets.h).
+LLHTTP_DIR := /usr/share/llhttp
+LLHTTP_INC := /usr/share/include/llhttp
+LLHTTP_SRC := llhttp.c api.c http.c
+LLHTTP_OBJ := $(LLHTTP_SRC:%.c=$(BUILD)/llhttp/%.o)
+LIB_OBJ    := $(DAEMON_SRC:%.c=$(BUILD)/%.o) $(LLHTTP_OBJ)
 LIB        := $(BUILD)/libtrd.a
 
 # Strategy plugins: plugins/NAME.c -> $(BUILD)/plugins/NAME.so.  Test
@@ -63,7 +70,8 @@ TRADERD    := $(BUILD)/traderd
 TRADERCTL  := $(BUILD)/traderctl
 GEN_BARS   := $(BUILD)/gen_bars
 BENCH_FEAT := $(BUILD)/bench_features
-BINS       := $(TRADERD) $(TRADERCTL) $(GEN_BARS) $(BENCH_FEAT)
+EXSIM      := $(BUILD)/exsim
+BINS       := $(TRADERD) $(TRADERCTL) $(GEN_BARS) $(BENCH_FEAT) $(EXSIM)
 
 TEST_SRC   := $(wildcard tests/test_*.c)
 TEST_BINS  := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
@@ -96,6 +104,16 @@ $(BUILD)/.deps-ok: tools/install-deps
 $(BUILD)/%.o: %.c | $(BUILD)/.deps-ok
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+# Third-party code: its own warnings are not ours to fix.
+$(BUILD)/llhttp/%.o: $(LLHTTP_DIR)/%.c | $(BUILD)/.deps-ok
+	@mkdir -p $(@D)
+	$(CC) -I$(LLHTTP_INC) $(filter-out -W%,$(CFLAGS)) -w -c -o $@ $<
+$(BUILD)/daemon/http_parse.o: CPPFLAGS += -I$(LLHTTP_INC)
+$(FUZZ_DIR)/daemon/http_parse.o: CPPFLAGS += -I$(LLHTTP_INC)
+$(FUZZ_DIR)/llhttp/%.o: $(LLHTTP_DIR)/%.c
+	@mkdir -p $(@D)
+	clang -I$(LLHTTP_INC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -w -c -o $@ $<
 
 # Plugins see only include/ (the ABI), never daemon internals.
 $(BUILD)/plugins/%.so: plugins/%.c include/traderd/plugin.h include/traderd/types.h
@@ -133,6 +151,9 @@ $(TRADERCTL): $(BUILD)/tools/traderctl.o $(BUILD)/tools/report_diff.o $(LIB)
 $(BENCH_FEAT): $(BUILD)/tools/bench_features.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+$(EXSIM): $(BUILD)/tools/exsim.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 $(GEN_BARS): $(BUILD)/tools/gen_bars.o
 	$(CC) $(LDFLAGS) -o $@ $^ -lm
 
@@ -150,7 +171,7 @@ $(FUZZ_DIR)/%.o: %.c
 	clang $(CPPFLAGS) -std=c11 $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link \
 	  $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -c -o $@ $<
 
-$(FUZZ_DIR)/fuzz_%: $(FUZZ_DIR)/tests/fuzz/fuzz_%.o $(FUZZ_DIR)/tests/fuzz/fuzz.o $(DAEMON_SRC:%.c=$(FUZZ_DIR)/%.o)
+$(FUZZ_DIR)/fuzz_%: $(FUZZ_DIR)/tests/fuzz/fuzz_%.o $(FUZZ_DIR)/tests/fuzz/fuzz.o $(DAEMON_SRC:%.c=$(FUZZ_DIR)/%.o) $(LLHTTP_SRC:%.c=$(FUZZ_DIR)/llhttp/%.o)
 	clang $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
 
 fuzz:

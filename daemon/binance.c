@@ -47,12 +47,14 @@ trd_bn_free(struct trd_bn *p)
 {
 	free(p->tok);
 	free(p->lv);
+	free(p->out);
 	memset(p, 0, sizeof(*p));
 }
 
 /* Tokenise js[0..len), growing the buffer as needed; the count or -1. */
 static int
-tokenise(struct trd_bn *p, const char *js, size_t len, struct doc *d)
+tokenise_as(struct trd_bn *p, const char *js, size_t len, struct doc *d,
+	    int type)
 {
 	for (;;) {
 		jsmn_parser jp;
@@ -83,10 +85,17 @@ tokenise(struct trd_bn *p, const char *js, size_t len, struct doc *d)
 		d->js = js;
 		d->t = p->tok;
 		d->n = n;
-		if (d->t[0].type != JSMN_OBJECT)
-			return fail(p, "not a JSON object");
+		if ((int)d->t[0].type != type)
+			return fail(p, type == JSMN_OBJECT ? "not a JSON object"
+							   : "not a JSON array");
 		return n;
 	}
+}
+
+static int
+tokenise(struct trd_bn *p, const char *js, size_t len, struct doc *d)
+{
+	return tokenise_as(p, js, len, d, JSMN_OBJECT);
 }
 
 /* The index after the value at i. */
@@ -533,5 +542,125 @@ trd_bn_snapshot(struct trd_bn *p, uint32_t ins, const char *body, size_t len,
 		return -1;
 	*nbids = (size_t)nb;
 	*nasks = (size_t)na;
+	return 0;
+}
+
+/* The array element after index i (i is an element of the array). */
+static int
+next_elem(const struct doc *d, int i)
+{
+	return skip(d, i);
+}
+
+/* An exact decimal string, or (klines' numbers) a bare number token. */
+static int
+get_dec_any(const struct doc *d, int i, int dp, int64_t *out)
+{
+	if (i < 0 || (d->t[i].type != JSMN_STRING &&
+		      d->t[i].type != JSMN_PRIMITIVE))
+		return -1;
+	return trd_dec_parse(d->js + d->t[i].start,
+			     (size_t)(d->t[i].end - d->t[i].start), dp,
+			     out) == 0 ? 0 : -1;
+}
+
+static int
+grow_out(struct trd_bn *p, size_t need, size_t each)
+{
+	void *n;
+	size_t cap;
+
+	if (need <= p->nout)
+		return 0;
+	cap = p->nout ? p->nout : 64;
+	while (cap < need)
+		cap *= 2;
+	if ((n = realloc(p->out, cap * each)) == NULL)
+		return -1;
+	p->out = n;
+	p->nout = cap;
+	return 0;
+}
+
+int
+trd_bn_klines(struct trd_bn *p, uint32_t ins, uint32_t tf_s, const char *body,
+	      size_t len, struct trd_bar **bars, size_t *n)
+{
+	struct doc doc, *d = &doc;
+	const struct trd_instr *in = p->reg ? trd_registry_get(p->reg, ins)
+					    : NULL;
+	int i;
+
+	*n = 0;
+	if (in == NULL)
+		return fail(p, "no instrument %u", ins);
+	if (tokenise_as(p, body, len, d, JSMN_ARRAY) < 0)
+		return -1;
+	if (grow_out(p, (size_t)d->t[0].size + 1, sizeof(struct trd_bar)) != 0)
+		return fail(p, "klines: out of memory");
+	i = 1;
+	for (int k = 0; k < d->t[0].size; k++, i = next_elem(d, i)) {
+		struct trd_bar *b = (struct trd_bar *)p->out + *n;
+		int64_t *f[5] = { &b->open, &b->high, &b->low, &b->close,
+				  &b->volume };
+		int e = i + 1, ms;
+
+		if (i >= d->n || d->t[i].type != JSMN_ARRAY ||
+		    d->t[i].size < 6)
+			return fail(p, "klines[%d]: expected an array of at "
+				    "least 6", k);
+		memset(b, 0, sizeof(*b));
+		if (get_ms(d, e, &b->ts_ns) != 0)
+			return fail(p, "klines[%d][0] is not a time in ms", k);
+		for (ms = 0; ms < 5; ms++) {
+			e = next_elem(d, e);
+			if (get_dec_any(d, e, ms < 4 ? in->price_dp : in->qty_dp,
+					f[ms]) != 0)
+				return fail(p, "klines[%d][%d] is not a decimal "
+					    "at %u decimals", k, ms + 1,
+					    ms < 4 ? in->price_dp : in->qty_dp);
+		}
+		if (b->low <= 0 || b->high < b->low || b->open < b->low ||
+		    b->open > b->high || b->close < b->low ||
+		    b->close > b->high || b->volume < 0)
+			return fail(p, "klines[%d]: prices out of order", k);
+		b->sym = ins;
+		b->tf_s = tf_s;
+		(*n)++;
+	}
+	*bars = p->out;
+	return 0;
+}
+
+int
+trd_bn_aggtrades(struct trd_bn *p, uint32_t ins, const char *body, size_t len,
+		 struct trd_bn_msg **msgs, size_t *n)
+{
+	struct doc doc, *d = &doc;
+	const struct trd_instr *in = p->reg ? trd_registry_get(p->reg, ins)
+					    : NULL;
+	int i;
+
+	*n = 0;
+	if (in == NULL)
+		return fail(p, "no instrument %u", ins);
+	if (tokenise_as(p, body, len, d, JSMN_ARRAY) < 0)
+		return -1;
+	if (grow_out(p, (size_t)d->t[0].size + 1,
+		     sizeof(struct trd_bn_msg)) != 0)
+		return fail(p, "aggTrades: out of memory");
+	i = 1;
+	for (int k = 0; k < d->t[0].size; k++, i = next_elem(d, i)) {
+		struct trd_bn_msg *m = (struct trd_bn_msg *)p->out + *n;
+
+		if (i >= d->n || d->t[i].type != JSMN_OBJECT)
+			return fail(p, "aggTrades[%d]: expected an object", k);
+		memset(m, 0, sizeof(*m));
+		m->ins = ins;
+		if (trade(p, d, i, in, m, 1) != 0)
+			return -1;
+		(*n)++;
+	}
+	*msgs = p->out;
 	return 0;
 }

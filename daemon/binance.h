@@ -73,6 +73,8 @@ struct trd_bn {
 	void                      *tok;   /* jsmntok_t[ntok] */
 	size_t                     ntok;
 	struct trd_bn_level       *lv;    /* depth levels */
+	void                      *out;   /* REST answers' bars or trades */
+	size_t                     nout;  /* capacity, in elements */
 	size_t                     nlv;
 	uint64_t                   frames, refused;
 	char                       err[160]; /* why the last one was refused */
@@ -98,6 +100,18 @@ int trd_bn_frame(struct trd_bn *p, const char *frame, size_t len,
 int trd_bn_snapshot(struct trd_bn *p, uint32_t ins, const char *body,
 		    size_t len, uint64_t *last_id, size_t *nbids,
 		    size_t *nasks);
+
+/*
+ * REST answers (backfill).  GET klines: the bars of interval tf_s, in the
+ * answer's order, in an array the parser owns until its next call.
+ * GET aggTrades: TRD_BN_AGGTRADE messages likewise.  0, or -1 with why
+ * in p->err.
+ */
+int trd_bn_klines(struct trd_bn *p, uint32_t ins, uint32_t tf_s,
+		  const char *body, size_t len, struct trd_bar **bars,
+		  size_t *n);
+int trd_bn_aggtrades(struct trd_bn *p, uint32_t ins, const char *body,
+		     size_t len, struct trd_bn_msg **msgs, size_t *n);
 
 /* Binance's interval names ("1s", "1m", "4h", "1d", "1w"; "1M" has no
  * fixed length and is refused) in seconds; 0 if not one. */

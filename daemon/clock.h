@@ -107,6 +107,7 @@ trd_clock_set(struct trd_clock *c, int64_t t)
  * only; never for anything a strategy sees. */
 int64_t trd_clock_mono_ns(void);
 
+
 /* CLOCK_REALTIME in ns.  Only for wall clocks and tools that stamp files. */
 int64_t trd_clock_realtime_ns(void);
 

@@ -103,7 +103,8 @@ free_fields(const struct schema *s, void *base)
 			*p = NULL;
 		} else if (f->type == T_MAP) {
 			free_fields(f->sub, base);
-		} else if ((f->type == T_SYMLIST || f->type == T_FEATLIST) &&
+		} else if ((f->type == T_SYMLIST || f->type == T_FEATLIST ||
+			    f->type == T_NAMELIST) &&
 			   *p != NULL) {
 			size_t *n = (size_t *)((char *)base + f->count_off);
 			char **syms = *(char ***)p;
@@ -179,7 +180,8 @@ differs(const struct schema *s, const char *a, const char *b,
 			d = strcmp(pa, pb) != 0;
 			break;
 		case T_SYMLIST:
-		case T_FEATLIST: {
+		case T_FEATLIST:
+		case T_NAMELIST: {
 			size_t na = *(const size_t *)(a + f->count_off);
 			char *const *xa = *(char **const *)pa;
 			char *const *xb = *(char **const *)pb;

@@ -97,6 +97,45 @@ struct trd_strategy_conf {
 	int                  line;       /* of the list element */
 };
 
+/* Where a paper (or live) session's market data comes from. */
+enum trd_feed_kind {
+	TRD_FEED_NONE,
+	TRD_FEED_BINANCE_SPOT,
+	TRD_FEED_BINANCE_USDM,
+	TRD_FEED_ALPACA_STOCKS,
+	TRD_FEED_ALPACA_CRYPTO,
+};
+
+/* feed.streams, as a set. */
+enum {
+	TRD_STREAM_KLINE      = 1 << 0, /* kline_<feed.kline_tf_s> */
+	TRD_STREAM_AGGTRADE   = 1 << 1,
+	TRD_STREAM_TRADE      = 1 << 2,
+	TRD_STREAM_BOOKTICKER = 1 << 3,
+	TRD_STREAM_DEPTH      = 1 << 4,
+};
+
+struct trd_feed_conf {
+	int       kind;         /* enum trd_feed_kind */
+	char     *ws_url;       /* default: the venue's */
+	char     *rest_url;
+	char     *ca_file;      /* NULL: the system CAs */
+	char    **stream_names; /* as written */
+	size_t    nstream_names;
+	uint32_t  streams;      /* TRD_STREAM_* */
+	uint32_t  kline_tf_s;   /* the kline stream's interval */
+	uint32_t  bar_tf_s;     /* bars: closed klines of this timeframe
+				 * when streams has them, else built from
+				 * trades */
+	int       record;       /* every frame to the tape */
+	uint32_t  retention_h;  /* tape records kept; 0: forever */
+	uint32_t  ping_s;       /* ping after this long without a pong */
+	uint32_t  silence_s;    /* reconnect after this long without data */
+	uint32_t  rotate_s;     /* replace a connection at this age */
+	uint32_t  stale_s;      /* a symbol without data this long is stale */
+	uint32_t  depth_limit;  /* levels asked of a REST snapshot */
+};
+
 /* Sentinels for an unset replay.from / replay.to. */
 #define TRD_TIME_MIN INT64_MIN
 #define TRD_TIME_MAX INT64_MAX
@@ -159,6 +198,8 @@ struct trd_config {
 	} venue;
 
 	struct trd_risk_conf risk;
+
+	struct trd_feed_conf feed;
 
 	struct {
 		uint32_t history; /* recent bars kept per instrument */

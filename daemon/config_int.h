@@ -69,6 +69,8 @@ enum ftype {
 	T_SYMLIST,   /* char ** at .off, size_t at .count_off: .min to .max
 		      * distinct symbols */
 	T_FEATLIST,  /* like T_SYMLIST, of feature names (feature.h) */
+	T_NAMELIST,  /* like T_SYMLIST, of names from [A-Za-z0-9] and
+		      * .chars (the map's check gives them meaning) */
 	T_PARAMS,    /* struct trd_param_kv * at .off, size_t at .count_off:
 		      * a map of names to scalars, kept as text */
 };

@@ -19,6 +19,7 @@
 
 #include "config_int.h"
 #include "timefmt.h"
+#include "binance.h"
 #include "venue.h"
 
 #define XSTR(x) STR_(x)
@@ -36,6 +37,8 @@ static void check_replay(struct ctx *, yaml_node_t *, const yaml_mark_t *,
 			 void *);
 static void check_store(struct ctx *, yaml_node_t *, const yaml_mark_t *,
 			void *);
+static void check_feed(struct ctx *, yaml_node_t *, const yaml_mark_t *,
+		       void *);
 
 const struct enumval trd__config_mode_names[] = {
 	{ "replay", TRD_MODE_REPLAY },
@@ -244,6 +247,49 @@ static const struct schema venue_schema = {
 	venue_fields, NELEM(venue_fields), 0, NULL, NULL,
 };
 
+static const struct enumval feed_names[] = {
+	{ "binance_spot", TRD_FEED_BINANCE_SPOT },
+	{ "binance_usdm", TRD_FEED_BINANCE_USDM },
+	{ "alpaca_stocks", TRD_FEED_ALPACA_STOCKS },
+	{ "alpaca_crypto", TRD_FEED_ALPACA_CRYPTO },
+	{ NULL, 0 },
+};
+
+/* Which feed and how to stay connected: all start-only. */
+static const struct field feed_fields[] = {
+	{ .key = "kind", .type = T_ENUM, .def = "binance_spot",
+	  .names = feed_names, AT(struct trd_config, feed.kind) },
+	{ .key = "ws_url", .type = T_STRING, AT(struct trd_config, feed.ws_url) },
+	{ .key = "rest_url", .type = T_STRING,
+	  AT(struct trd_config, feed.rest_url) },
+	{ .key = "ca_file", .type = T_STRING,
+	  AT(struct trd_config, feed.ca_file) },
+	{ .key = "streams", .type = T_NAMELIST, .min = 1, .max = 8,
+	  .chars = "_", AT(struct trd_config, feed.stream_names),
+	  .count_off = offsetof(struct trd_config, feed.nstream_names) },
+	{ .key = "bar_timeframe", .type = T_TIMEFRAME, .def = "1m",
+	  AT(struct trd_config, feed.bar_tf_s) },
+	{ .key = "record", .type = T_ENUM, .def = "true", .names = bool_names,
+	  AT(struct trd_config, feed.record) },
+	{ .key = "retention_h", .type = T_UINT, .def = "168", .min = 0,
+	  .max = 87600, AT(struct trd_config, feed.retention_h) },
+	{ .key = "ping_s", .type = T_UINT, .def = "30", .min = 2, .max = 600,
+	  AT(struct trd_config, feed.ping_s) },
+	{ .key = "silence_s", .type = T_UINT, .def = "30", .min = 1,
+	  .max = 3600, AT(struct trd_config, feed.silence_s) },
+	/* Binance closes a connection at 24 h: replace it 10 min before. */
+	{ .key = "rotate_s", .type = T_UINT, .def = "85800", .min = 2,
+	  .max = 86400, AT(struct trd_config, feed.rotate_s) },
+	{ .key = "stale_s", .type = T_UINT, .def = "60", .min = 1,
+	  .max = 86400, AT(struct trd_config, feed.stale_s) },
+	{ .key = "depth_limit", .type = T_UINT, .def = "1000", .min = 5,
+	  .max = 5000, AT(struct trd_config, feed.depth_limit) },
+};
+
+static const struct schema feed_schema = {
+	feed_fields, NELEM(feed_fields), 0, check_feed, NULL,
+};
+
 /* Only params may change on reload: the plugin gets them in on_reload. */
 static const struct field strategy_fields[] = {
 	{ .key = "name", .type = T_NAME, .flags = F_REQUIRED, .chars = "_.-",
@@ -293,6 +339,7 @@ static const struct field config_fields[] = {
 	{ .key = "account", .type = T_MAP, .sub = &account_schema },
 	{ .key = "venue", .type = T_MAP, .sub = &venue_schema },
 	{ .key = "risk", .type = T_MAP, .sub = &risk_schema },
+	{ .key = "feed", .type = T_MAP, .sub = &feed_schema },
 	{ .key = "features", .type = T_MAP, .sub = &features_schema },
 	{ .key = "strategies", .type = T_LIST, .min = 0, .max = 256,
 	  .sub = &strategy_schema, AT(struct trd_config, strategies),
@@ -314,6 +361,7 @@ _Static_assert(NELEM(risk_fields) <= CONF_MAX_FIELDS, "risk_fields");
 _Static_assert(NELEM(report_fields) <= CONF_MAX_FIELDS, "report_fields");
 _Static_assert(NELEM(features_fields) <= CONF_MAX_FIELDS, "features");
 _Static_assert(NELEM(strategy_fields) <= CONF_MAX_FIELDS, "strategies");
+_Static_assert(NELEM(feed_fields) <= CONF_MAX_FIELDS, "feed_fields");
 
 static void
 check_instruments(struct ctx *c, yaml_node_t *seq, void *elems, size_t n,
@@ -430,4 +478,94 @@ check_store(struct ctx *c, yaml_node_t *map, const yaml_mark_t *mark,
 			   "found %llu",
 			   (unsigned long long)cf->store.map_max_mb,
 			   (unsigned long long)cf->store.map_size_mb);
+}
+
+/* The venues' own addresses, when the config names none. */
+static const char *const default_ws[] = {
+	[TRD_FEED_BINANCE_SPOT] = "wss://stream.binance.com:9443",
+	[TRD_FEED_BINANCE_USDM] = "wss://fstream.binance.com",
+	[TRD_FEED_ALPACA_STOCKS] = "wss://stream.data.alpaca.markets/v2/iex",
+	[TRD_FEED_ALPACA_CRYPTO] =
+		"wss://stream.data.alpaca.markets/v1beta3/crypto/us",
+};
+static const char *const default_rest[] = {
+	[TRD_FEED_BINANCE_SPOT] = "https://api.binance.com",
+	[TRD_FEED_BINANCE_USDM] = "https://fapi.binance.com",
+	[TRD_FEED_ALPACA_STOCKS] = "https://data.alpaca.markets",
+	[TRD_FEED_ALPACA_CRYPTO] = "https://data.alpaca.markets",
+};
+
+/* streams: known names, kline_<interval> once; the bar timeframe is
+ * either the kline interval or built from a trade stream. */
+static void
+check_feed(struct ctx *c, yaml_node_t *map, const yaml_mark_t *mark,
+	   void *base)
+{
+	struct trd_config *cf = base;
+	struct trd_feed_conf *f = &cf->feed;
+	yaml_node_t *sn = trd__config_map_get(c, map, "streams");
+	char sub[64];
+
+	if (f->ws_url == NULL && (f->ws_url = strdup(default_ws[f->kind])) ==
+				 NULL)
+		return;
+	if (f->rest_url == NULL &&
+	    (f->rest_url = strdup(default_rest[f->kind])) == NULL)
+		return;
+	if (f->nstream_names == 0) {
+		f->streams = TRD_STREAM_AGGTRADE | TRD_STREAM_BOOKTICKER;
+		if (f->bar_tf_s >= 60 && f->bar_tf_s % 60 == 0) {
+			f->streams |= TRD_STREAM_KLINE;
+			f->kline_tf_s = f->bar_tf_s;
+		}
+		return;
+	}
+	for (size_t i = 0; i < f->nstream_names; i++) {
+		const char *s = f->stream_names[i];
+		yaml_node_t *e = sn ? node(c, sn->data.sequence.items.start[i])
+				    : NULL;
+		const yaml_mark_t *m = e ? &e->start_mark : mark;
+		uint32_t bit = 0;
+
+		snprintf(sub, sizeof(sub), "feed.streams[%zu]", i);
+		if (s == NULL)
+			continue;
+		if (strcmp(s, "aggTrade") == 0)
+			bit = TRD_STREAM_AGGTRADE;
+		else if (strcmp(s, "trade") == 0)
+			bit = TRD_STREAM_TRADE;
+		else if (strcmp(s, "bookTicker") == 0)
+			bit = TRD_STREAM_BOOKTICKER;
+		else if (strcmp(s, "depth") == 0)
+			bit = TRD_STREAM_DEPTH;
+		else if (strncmp(s, "kline_", 6) == 0) {
+			uint32_t tf = trd_bn_interval(s + 6, strlen(s + 6));
+			if (tf == 0) {
+				trd__config_err_at(c, m, sub, "expected a kline "
+						   "interval such as kline_1m, "
+						   "found %s", s);
+				continue;
+			}
+			if (f->streams & TRD_STREAM_KLINE) {
+				trd__config_err_at(c, m, sub, "only one kline "
+						   "stream may be given");
+				continue;
+			}
+			f->kline_tf_s = tf;
+			bit = TRD_STREAM_KLINE;
+		} else {
+			trd__config_err_at(c, m, sub, "expected one of "
+					   "kline_<interval>, aggTrade, trade, "
+					   "bookTicker, depth, found %s", s);
+			continue;
+		}
+		f->streams |= bit;
+	}
+	if (!(f->streams & TRD_STREAM_KLINE && f->kline_tf_s == f->bar_tf_s) &&
+	    !(f->streams & (TRD_STREAM_AGGTRADE | TRD_STREAM_TRADE)))
+		trd__config_err_at(c, sn ? &sn->start_mark : mark,
+				   "feed.streams", "bars of feed.bar_timeframe "
+				   "(%us) need kline_ of that interval or a "
+				   "trade stream (aggTrade, trade) to build them "
+				   "from", f->bar_tf_s);
 }

@@ -245,11 +245,13 @@ describe(char *buf, size_t len, const struct field *f, const void *base)
 	case T_LIST:
 	case T_SYMLIST:
 	case T_FEATLIST:
+	case T_NAMELIST:
 		snprintf(buf, len, "a list of %llu to %llu %s",
 			 (unsigned long long)f->min,
 			 (unsigned long long)f->max,
 			 f->type == T_LIST ? "maps"
-			 : f->type == T_FEATLIST ? "feature names" : "symbols");
+			 : f->type == T_FEATLIST ? "feature names"
+			 : f->type == T_NAMELIST ? "names" : "symbols");
 		break;
 	case T_PARAMS:
 		snprintf(buf, len, "a map of parameter names to scalar values");
@@ -425,6 +427,7 @@ set_scalar(const struct field *f, void *base, const char *s)
 	case T_LIST:
 	case T_SYMLIST:
 	case T_FEATLIST:
+	case T_NAMELIST:
 	case T_PARAMS:
 		break;
 	}
@@ -549,6 +552,18 @@ parse_symlist(struct ctx *c, const struct field *f, yaml_node_t *seq,
 						   ferr);
 				continue;
 			}
+		} else if (f->type == T_NAMELIST) {
+			if (e->type != YAML_SCALAR_NODE ||
+			    trd__config_is_null(e) ||
+			    strlen(v) != e->data.scalar.length ||
+			    strlen(v) > 63 || !name_valid(v, 63, f->chars)) {
+				trd__config_err_at(c, &e->start_mark, sub,
+						   "expected a name from "
+						   "[A-Za-z0-9%s], found %s",
+						   f->chars,
+						   trd__config_found(q, e));
+				continue;
+			}
 		} else if (e->type != YAML_SCALAR_NODE ||
 		    trd__config_is_null(e) ||
 		    strlen(v) != e->data.scalar.length ||
@@ -567,8 +582,9 @@ parse_symlist(struct ctx *c, const struct field *f, yaml_node_t *seq,
 			trd__config_err_at(c, &e->start_mark, sub,
 					   "duplicate %s %s, already given at "
 					   "line %zu (%s[%zu])",
-					   f->type == T_FEATLIST ?
-					   "feature" : "symbol", v,
+					   f->type == T_FEATLIST ? "feature"
+					   : f->type == T_NAMELIST ? "name"
+					   : "symbol", v,
 					   node(c, it[j])->start_mark.line + 1,
 					   path, j);
 		else if ((syms[i] = strdup(v)) == NULL)
@@ -691,12 +707,14 @@ parse_value(struct ctx *c, const struct field *f, yaml_node_t *k,
 		return;
 	}
 	if (f->type == T_LIST || f->type == T_SYMLIST ||
-	    f->type == T_FEATLIST || f->type == T_PARAMS) {
+	    f->type == T_FEATLIST || f->type == T_NAMELIST ||
+	    f->type == T_PARAMS) {
 		if (v == NULL)
 			return;
 		if (f->type == T_LIST)
 			parse_list(c, f, v, base, path);
-		else if (f->type == T_SYMLIST || f->type == T_FEATLIST)
+		else if (f->type == T_SYMLIST || f->type == T_FEATLIST ||
+			 f->type == T_NAMELIST)
 			parse_symlist(c, f, v, base, path);
 		else
 			parse_params(c, f, v, base, path);

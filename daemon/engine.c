@@ -96,7 +96,14 @@ trd_engine_push(struct trd_engine *e, const struct trd_event *ev)
 		 * at its time runs after it, as in a replay. */
 		trd_clock_advance(&e->clock, ev->ts_ns, 0);
 	}
-	deliver(e, ev);
+	if (ev->type != TRD_EV_TIME) {
+		deliver(e, ev);
+		return;
+	}
+	/* Counted as a replay counts it, so both report the same. */
+	if (e->stats.events++ == 0)
+		e->stats.first_ns = ev->ts_ns;
+	e->stats.last_ns = ev->ts_ns;
 }
 
 /* Count the events delivered from the buffer since the last flush. */
@@ -183,6 +190,8 @@ run(struct trd_engine *e, int end)
 			break;
 		trd_clock_set(&e->clock, ev->ts_ns);
 		e->ibuf = ++i;
+		if (__builtin_expect(ev->type == TRD_EV_TIME, 0))
+			continue;
 		for (int k = 0; k < e->nsubs; k++)
 			e->subs[k].fn(e->subs[k].arg, ev);
 		if (e->state != TRD_ENGINE_RUNNING)

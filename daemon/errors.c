@@ -20,6 +20,9 @@ trd_strerror(int code)
 		[TRD_ECONFIG - TRD_E_BASE]    = "invalid configuration",
 		[TRD_ECONFLICT - TRD_E_BASE]  = "conflicts with stored data",
 		[TRD_ESTOPPED - TRD_E_BASE]   = "stopped",
+		[TRD_EPROTO - TRD_E_BASE]     = "protocol error from the peer",
+		[TRD_ERATELIMIT - TRD_E_BASE] = "rate limited by the venue",
+		[TRD_ETLS - TRD_E_BASE]       = "TLS failure",
 	};
 
 	if (code == 0)

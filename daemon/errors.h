@@ -19,6 +19,9 @@ enum {
 	TRD_ECONFIG,    /* configuration invalid */
 	TRD_ECONFLICT,  /* differs from what is already stored */
 	TRD_ESTOPPED,   /* stopped before the end (signal, operator) */
+	TRD_EPROTO,     /* a peer broke its protocol (HTTP, WebSocket, JSON) */
+	TRD_ERATELIMIT, /* the venue asked us to wait (429, 418) */
+	TRD_ETLS,       /* TLS handshake or certificate check failed */
 	TRD_E_LAST,
 };
 

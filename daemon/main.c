@@ -1,11 +1,16 @@
 /*
  * traderd: the daemon.  One process, one libuv loop.
  *
- *   traderd -c FILE [--replay] [--speed N|max] [--from T] [--to T]
+ *   traderd -c FILE [--replay] [--source store|tape] [--speed N|max]
+ *           [--from T] [--to T]
  *   traderd -n -c FILE          check the configuration and exit
  *
  * In replay mode it replays the configured instruments from the store under
- * a virtual clock and exits 0 when the data ends.  SIGINT/SIGTERM stop it
+ * a virtual clock and exits 0 when the data ends; with --source tape it
+ * replays a recorded paper session's inputs through the same feed code.
+ * In paper mode (mode: paper) it runs the strategies on the live feed
+ * against the simulated venue until SIGINT/SIGTERM, records the feed on
+ * the tape, adds the bars it built to the store, and writes the report.  SIGINT/SIGTERM stop it
  * cleanly; SIGHUP reloads the configuration (keys declared reloadable take
  * effect, such as replay.speed and log_level; an invalid file is reported
  * and the running configuration kept).
@@ -23,6 +28,8 @@
 #include "decimal.h"
 #include "engine.h"
 #include "errors.h"
+#include "feed_live.h"
+#include "feed_tape.h"
 #include "log.h"
 #include "host.h"
 #include "replay.h"
@@ -52,6 +59,8 @@ struct daemon {
 	int                exit_code;
 	/* Command-line overrides of the config. */
 	int                replay;
+	int                tape;        /* --source tape */
+	int                paper;
 	int                have_speed, have_from, have_to;
 	double             speed;
 	int64_t            from_ns, to_ns;
@@ -68,6 +77,9 @@ usage(FILE *f)
 		"  -c, --config FILE   configuration (YAML)\n"
 		"  -n, --check         check the configuration and exit\n"
 		"      --replay        replay stored history (mode: replay)\n"
+		"      --source S      what a replay reads: store (bars, the "
+		"default) or tape\n"
+		"                      (a recorded paper session)\n"
 		"      --speed N|max   replay pace: N times real time, or max\n"
 		"      --from T        replay bars opening at or after T\n"
 		"      --to T          ... and before T (ISO 8601 UTC or Unix "
@@ -153,7 +165,7 @@ peak_rss_kib(void)
 
 /*
  * The replay has ended.  Nothing is written or freed here, inside the
- * engine's own callback: the signals are closed so the loop runs dry, and
+ * engine's own callback: the loop runs dry (signals do not hold it), and
  * main finishes the run after uv_run returns (a safe time).
  */
 static void
@@ -163,7 +175,6 @@ replay_done_cb(struct trd_engine *e, int status)
 
 	d->done = 1;
 	d->done_status = status;
-	close_signals(d);
 }
 
 /* The end of a run: the summary, the session's report. */
@@ -226,7 +237,11 @@ finish_run(struct daemon *d)
 	double wall = (double)(st->wall_end_ns - st->wall_start_ns) / 1e9;
 	char a[TRD_TIME_BUFSZ], b[TRD_TIME_BUFSZ];
 
-	if (d->done_status == TRD_ESTOPPED) {
+	if (d->done_status == TRD_ESTOPPED && d->paper) {
+		log_info("paper session stopped at %s after %llu events",
+			 trd_time_format(trd_clock_now(&e->clock), a),
+			 (unsigned long long)st->events);
+	} else if (d->done_status == TRD_ESTOPPED) {
 		log_warn("replay stopped at %s after %llu events",
 			 trd_time_format(trd_clock_now(&e->clock), a),
 			 (unsigned long long)st->events);
@@ -235,14 +250,18 @@ finish_run(struct daemon *d)
 		d->exit_code = 1;
 	}
 	if (st->events == 0)
-		printf("replay: no bars in the selected range\n");
+		printf("%s: no %s in the selected range\n",
+		       d->paper ? "paper" : "replay",
+		       d->paper || d->tape ? "events" : "bars");
 	else
-		printf("replay: %llu bars, %s .. %s, %.3f s wall, %.0f bars/s, "
-		       "peak RSS %.1f MiB\n",
+		printf("%s: %llu %s, %s .. %s, %.3f s wall, %.0f %s/s, "
+		       "peak RSS %.1f MiB\n", d->paper ? "paper" : "replay",
 		       (unsigned long long)st->events,
+		       d->paper || d->tape ? "events" : "bars",
 		       trd_time_format(st->first_ns, a),
 		       trd_time_format(st->last_ns, b), wall,
 		       wall > 0 ? (double)st->events / wall : 0.0,
+		       d->paper || d->tape ? "events" : "bars",
 		       (double)peak_rss_kib() / 1024.0);
 	if (d->session_init) {
 		struct trd_session *t = &d->session;
@@ -251,7 +270,7 @@ finish_run(struct daemon *d)
 		int64_t eq, ret;
 		char a1[32], a2[32], a3[32];
 
-		if (t->report && d->engine.src) {
+		if (t->report && d->engine.src && !d->tape) {
 			const struct trd_series_summary *m;
 			int64_t tf = (int64_t)t->tf_s * TRD_NS_PER_SEC;
 			for (size_t i = 0; (m = trd_replay_summary(
@@ -340,7 +359,7 @@ signal_cb(uv_signal_t *h, int signum)
 	if (d->engine_init && d->engine.state == TRD_ENGINE_RUNNING)
 		trd_engine_stop(&d->engine);
 	else
-		close_signals(d);
+		log_info("already stopping");
 }
 
 static int
@@ -356,8 +375,40 @@ start_signals(struct daemon *d)
 		hs[i]->data = d;
 		if ((rc = uv_signal_start(hs[i], signal_cb, sigs[i])) != 0)
 			return rc;
+		/* Watching signals never keeps the loop running; they stay
+		 * caught to the end, so a second SIGTERM (timeout(1) and
+		 * process managers signal the whole group) cannot kill the
+		 * daemon while it writes its report. */
+		uv_unref((uv_handle_t *)hs[i]);
 	}
 	d->signals_init = 1;
+	return 0;
+}
+
+/* The session (with strategies) or a bare registry; prefix names its
+ * client ids. */
+static int
+start_session(struct daemon *d, const char *prefix,
+	      const struct trd_registry **reg)
+{
+	struct trd_config *c = d->conf;
+
+	if (c->nstrategies > 0) {
+		if (trd_session_init(&d->session, &d->engine, c, d->store,
+				     d->report_dir, prefix, 0) != 0)
+			return -1;
+		d->session_init = 1;
+		*reg = &d->session.reg;
+		return 0;
+	}
+	if (trd_registry_init(&d->reg, c) != 0) {
+		log_error("out of memory");
+		return -1;
+	}
+	d->reg_init = 1;
+	if (trd_registry_map_store(&d->reg, d->store) != 0)
+		return -1;
+	*reg = &d->reg;
 	return 0;
 }
 
@@ -394,22 +445,8 @@ start_replay(struct daemon *d)
 	}
 	d->engine_init = 1;
 	d->engine.data = d;
-	if (c->nstrategies > 0) {
-		if (trd_session_init(&d->session, &d->engine, c, d->store,
-				     d->report_dir, "bt", 0) != 0)
-			return -1;
-		d->session_init = 1;
-		reg = &d->session.reg;
-	} else {
-		if (trd_registry_init(&d->reg, c) != 0) {
-			log_error("out of memory");
-			return -1;
-		}
-		d->reg_init = 1;
-		if (trd_registry_map_store(&d->reg, d->store) != 0)
-			return -1;
-		reg = &d->reg;
-	}
+	if (start_session(d, "bt", &reg) != 0)
+		return -1;
 	if (trd_replay_open(&src, d->store, reg, c->replay.timeframe_s, from,
 			    to) != 0)
 		return -1;
@@ -423,6 +460,125 @@ start_replay(struct daemon *d)
 		 src->start_ns == TRD_TIME_UNSET
 			 ? "(no data)" : trd_time_format(src->start_ns, a),
 		 speed_name(speed, sp));
+	return 0;
+}
+
+/* Every configured instrument has a place in the store for the bars a
+ * paper session builds. */
+static int
+ensure_instruments(struct daemon *d)
+{
+	for (size_t i = 0; i < d->conf->ninstruments; i++) {
+		const struct trd_instrument_conf *ic = &d->conf->instruments[i];
+		struct trd_instrument in = { .price_dp = ic->price_dp,
+					     .qty_dp = ic->qty_dp,
+					     .tick_size = ic->tick_size,
+					     .lot_size = ic->lot_size }, out;
+		snprintf(in.symbol, sizeof(in.symbol), "%s", ic->symbol);
+		if (trd_store_instrument_ensure(d->store, &in, &out) != 0) {
+			log_error("instrument %s: cannot add it to the store "
+				  "in %s", ic->symbol, d->conf->data_dir);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Paper trading: the live feed under an event-time virtual clock.  Time
+ * is the receive time of what the feed delivers (and of its 100 ms
+ * ticks), so the session and its tape replay see the same clock.  Client
+ * ids carry "pp" in both.
+ */
+static int
+start_paper(struct daemon *d)
+{
+	struct trd_config *c = d->conf;
+	struct trd_store_opts so = {
+		.map_size = (size_t)c->store.map_size_mb << 20,
+		.map_max = (size_t)c->store.map_max_mb << 20,
+	};
+	const struct trd_registry *reg;
+	struct trd_source *src;
+	int64_t t0 = trd_clock_realtime_ns();
+
+	d->paper = 1;
+	c->replay.timeframe_s = c->feed.bar_tf_s;
+	if (trd_store_open(&d->store, c->data_dir, TRD_STORE_CREATE, &so) != 0)
+		return -1;
+	if (ensure_instruments(d) != 0)
+		return -1;
+	if (trd_engine_init(&d->engine, &d->loop, TRD_CLOCK_VIRTUAL, t0) != 0) {
+		log_error("out of memory");
+		return -1;
+	}
+	d->engine_init = 1;
+	d->engine.data = d;
+	if (start_session(d, "pp", &reg) != 0)
+		return -1;
+	if (trd_feed_live_open(&src, &d->loop, c, reg, d->store, t0) != 0)
+		return -1;
+	if (trd_engine_live(&d->engine, &src, 1, replay_done_cb) != 0) {
+		log_error("cannot start the feed");
+		return -1;
+	}
+	log_info("paper trading %zu instrument(s) with %zu strateg%s on %s "
+		 "(bars of %us%s)", c->ninstruments, c->nstrategies,
+		 c->nstrategies == 1 ? "y" : "ies", c->feed.ws_url,
+		 c->feed.bar_tf_s, c->feed.record ? ", recording" : "");
+	return 0;
+}
+
+/* traderd --replay --source tape: the recorded session again. */
+static int
+start_tape(struct daemon *d)
+{
+	struct trd_config *c = d->conf;
+	struct trd_store_opts so = {
+		.map_size = (size_t)c->store.map_size_mb << 20,
+		.map_max = (size_t)c->store.map_max_mb << 20,
+	};
+	int64_t from = d->have_from ? d->from_ns : c->replay.from_ns;
+	int64_t to = d->have_to ? d->to_ns : c->replay.to_ns;
+	double speed = d->have_speed ? d->speed : c->replay.speed;
+	const struct trd_registry *reg;
+	struct trd_source *src;
+	struct trd_registry probe;
+	char a[TRD_TIME_BUFSZ], sp[32];
+	int rc;
+
+	c->replay.timeframe_s = c->feed.bar_tf_s;
+	if (trd_store_open(&d->store, c->data_dir, TRD_STORE_RDONLY, &so) != 0)
+		return -1;
+	/* The source's first record sets the clock before the session
+	 * starts: open it over a registry of the same instruments. */
+	if (trd_registry_init(&probe, c) != 0)
+		return -1;
+	rc = trd_feed_tape_open(&src, c, &probe, d->store, from, to);
+	if (rc != 0) {
+		trd_registry_free(&probe);
+		return -1;
+	}
+	if (trd_engine_init(&d->engine, &d->loop, TRD_CLOCK_VIRTUAL,
+			    src->start_ns) != 0) {
+		src->ops->destroy(src);
+		trd_registry_free(&probe);
+		return -1;
+	}
+	d->engine_init = 1;
+	d->engine.data = d;
+	src->ops->destroy(src);
+	trd_registry_free(&probe);
+	if (start_session(d, "pp", &reg) != 0)
+		return -1;
+	if (trd_feed_tape_open(&src, c, reg, d->store, from, to) != 0)
+		return -1;
+	if (trd_engine_replay(&d->engine, src, speed, replay_done_cb) != 0) {
+		log_error("cannot start the replay");
+		return -1;
+	}
+	log_info("replaying the tape from %s at speed %s",
+		 trd_time_format(src->start_ns, a), speed_name(speed, sp));
 	return 0;
 }
 
@@ -441,9 +597,9 @@ check_config(struct trd_config *c)
 	uv_loop_t loop;
 	int rc = 0;
 
-	if (c->mode != TRD_MODE_REPLAY) {
-		log_error("mode '%s' is not available in this version; use "
-			  "mode: replay", trd_mode_name(c->mode));
+	if (c->mode == TRD_MODE_LIVE) {
+		log_error("mode 'live' is not available in this version; use "
+			  "mode: paper or replay");
 		return -1;
 	}
 	if (uv_loop_init(&loop) != 0)
@@ -478,6 +634,7 @@ main(int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' },
 		{ "check", no_argument, NULL, 'n' },
 		{ "replay", no_argument, NULL, 'R' },
+		{ "source", required_argument, NULL, 's' },
 		{ "speed", required_argument, NULL, 'S' },
 		{ "from", required_argument, NULL, 'F' },
 		{ "to", required_argument, NULL, 'T' },
@@ -495,6 +652,16 @@ main(int argc, char **argv)
 		case 'c': conf_path = optarg; break;
 		case 'n': check = 1; break;
 		case 'R': d.replay = 1; break;
+		case 's':
+			if (strcmp(optarg, "tape") == 0)
+				d.tape = 1;
+			else if (strcmp(optarg, "store") != 0) {
+				fprintf(stderr, "traderd: --source must be "
+						"store or tape, not '%s'\n",
+					optarg);
+				return 1;
+			}
+			break;
 		case 'S':
 			if (parse_speed(optarg, &d.speed) != 0) {
 				fprintf(stderr, "traderd: --speed must be a "
@@ -546,10 +713,14 @@ main(int argc, char **argv)
 		trd_config_free(d.conf);
 		return rc == 0 ? 0 : 1;
 	}
-	if (!d.replay && d.conf->mode != TRD_MODE_REPLAY) {
-		log_error("mode '%s' is not available in this version; use "
-			  "mode: replay or --replay",
-			  trd_mode_name(d.conf->mode));
+	if (!d.replay && d.conf->mode == TRD_MODE_LIVE) {
+		log_error("mode 'live' is not available in this version; use "
+			  "mode: paper, mode: replay or --replay");
+		trd_config_free(d.conf);
+		return 1;
+	}
+	if (d.tape && !d.replay && d.conf->mode != TRD_MODE_REPLAY) {
+		log_error("--source tape is for a replay: add --replay");
 		trd_config_free(d.conf);
 		return 1;
 	}
@@ -558,7 +729,10 @@ main(int argc, char **argv)
 		trd_config_free(d.conf);
 		return 1;
 	}
-	if (start_signals(&d) != 0 || start_replay(&d) != 0) {
+	if (start_signals(&d) != 0 ||
+	    (d.tape ? start_tape(&d)
+	     : !d.replay && d.conf->mode == TRD_MODE_PAPER ? start_paper(&d)
+	     : start_replay(&d)) != 0) {
 		d.exit_code = 1;
 		shutdown_daemon(&d);
 	}

@@ -26,6 +26,12 @@ enum trd_event_type {
 	TRD_EV_BAR = 1,   /* a closed bar, delivered at its close */
 	TRD_EV_QUOTE = 2, /* best bid and ask */
 	TRD_EV_TRADE = 3, /* a print */
+	/* Time passed with nothing to say: the engine advances its clock
+	 * (firing the timers due before it) and delivers nothing.  A live
+	 * feed sends one on each tick of the wall clock and records it, so
+	 * a replay of the recording fires the same timers at the same
+	 * points. */
+	TRD_EV_TIME = 4,
 };
 
 /*

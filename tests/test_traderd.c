@@ -86,7 +86,7 @@ Test(traderd, check_loads_plugins_and_checks_params_and_mode)
 		  "params: { fast: 10, slow: 30, sizing: allin } }", "",
 		  "sizing must be all_in, fixed or fraction, not 'allin'" },
 		{ "{ name: s, plugin: sma_cross, symbols: [BTCUSDT] }",
-		  "paper", "mode 'paper' is not available" },
+		  "live", "mode 'live' is not available" },
 	};
 	char pd[4096], extra[8192], *out;
 	int rc;

@@ -1,0 +1,670 @@
+/*
+ * feed_live: the push source of a paper (or live) session.  It keeps the
+ * venue's WebSocket connections up, asks REST what the feed core needs,
+ * stamps each input with its receive time, records it on the tape, and
+ * hands it to the feed core (feed.c), whose events go to the engine.
+ *
+ * Connections: the symbols are split into groups of at most 1000
+ * streams (Binance allows 1024 per connection), one connection each.
+ * A connection that closes or fails is reopened after a backoff of
+ * 250 ms doubling to 30 s, with +-20% jitter, reset once a connection
+ * delivers data.  At feed.rotate_s of age (Binance ends connections at
+ * 24 h), or on a serverShutdown event, a second connection is opened
+ * beside it and the old one closed when the new one delivers its first
+ * message: no gap, and the overlap's duplicates are dropped by the core.
+ * A connection silent for feed.silence_s is closed and reopened.
+ *
+ * Time: a tick every 100 ms is an input too (TRD_FIN_TIME) and an engine
+ * event (TRD_EV_TIME), so everything that happens because time passed
+ * happens at a recorded point.  Receive times never go backwards.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+#include "errors.h"
+#include "feed.h"
+#include "feed_live.h"
+#include "http.h"
+#include "log.h"
+#include "tape.h"
+#include "ws.h"
+
+#define TICK_MS        100
+#define FLUSH_TICKS    10
+#define MAX_STREAMS    1000
+#define BACKOFF_MIN_MS 250
+#define BACKOFF_MAX_MS 30000
+
+struct group;
+
+struct lconn {
+	struct group  *g;
+	struct trd_ws *ws;
+	uint16_t       id;
+	int            open, got;
+	int64_t        opened_mono, last_mono;
+};
+
+struct group {
+	struct feed_live *l;
+	size_t            from, to;  /* registry indexes */
+	char             *url;
+	struct lconn     *cur, *nxt;
+	int               attempt;
+	uv_timer_t        retry;
+	uint64_t          reconnects, rotations, silences, shutdowns;
+};
+
+struct feed_live {
+	struct trd_source   base;
+	uv_loop_t          *loop;
+	const struct trd_config *c;
+	const struct trd_registry *reg;
+	struct trd_engine  *e;
+	struct trd_store   *store;
+	struct trd_feed     feed;
+	struct trd_ws_ctx  *wsx;
+	struct trd_http    *http;
+	struct trd_tape_w  *tape;
+	struct group       *g;
+	size_t              ng;
+	uv_timer_t          tick;
+	unsigned            ticks;
+	int                 handles;   /* open uv handles (tick, retries) */
+	int                 started, stopped, destroyed;
+	uint16_t            next_conn;
+	int64_t             last_ts;
+	uint64_t            rng;
+	struct trd_feed_live_stats st;
+};
+
+static int64_t
+stamp(struct feed_live *l)
+{
+	int64_t t = trd_clock_realtime_ns();
+
+	if (t < l->last_ts)
+		t = l->last_ts;
+	l->last_ts = t;
+	return t;
+}
+
+static void
+input(struct feed_live *l, struct trd_feed_in *in)
+{
+	if (l->tape)
+		trd_tape_put(l->tape, in);
+	trd_feed_input(&l->feed, in);
+}
+
+static void
+emit_cb(void *arg, const struct trd_event *ev)
+{
+	struct feed_live *l = arg;
+
+	if (l->stopped || l->e == NULL)
+		return;
+	if (ev->type == TRD_EV_BAR && l->tape) {
+		const struct trd_instr *in = &l->reg->v[ev->sym];
+		if (in->store_id != TRD_INSTR_NO_STORE) {
+			struct trd_bar b = ev->u.bar;
+			b.sym = in->store_id;
+			trd_tape_bar(l->tape, &b);
+		}
+	}
+	trd_engine_push(l->e, ev);
+}
+
+/* ---- REST ---- */
+
+struct rreq {
+	struct feed_live *l;
+	int               what;
+	uint32_t          ins;
+	uint64_t          arg;
+};
+
+static void
+rest_cb(void *arg, int err, const struct trd_http_msg *m, const char *why)
+{
+	struct rreq *r = arg;
+	struct feed_live *l = r->l;
+	struct trd_feed_in in = { .kind = TRD_FIN_REST };
+
+	if (l->stopped) {
+		free(r);
+		return;
+	}
+	in.ts_ns = stamp(l);
+	in.what = (uint8_t)r->what;
+	in.ins = r->ins;
+	in.arg = r->arg;
+	if (err == 0) {
+		in.status = m->status;
+		in.data = m->body;
+		in.len = m->blen;
+		if (m->status != 200)
+			log_warn("feed: REST %s answered %d: %.200s",
+				 r->what == TRD_FREQ_DEPTH ? "depth"
+				 : r->what == TRD_FREQ_KLINES ? "klines"
+				 : "aggTrades", m->status, m->body);
+	} else {
+		l->st.rest_failures++;
+		log_warn("feed: REST request failed: %s", why);
+		in.data = why;
+		in.len = strlen(why);
+	}
+	free(r);
+	input(l, &in);
+}
+
+static const char *
+interval_name(uint32_t tf, char *b)
+{
+	if (tf % 86400 == 0)
+		sprintf(b, "%ud", tf / 86400);
+	else if (tf % 3600 == 0)
+		sprintf(b, "%uh", tf / 3600);
+	else if (tf % 60 == 0)
+		sprintf(b, "%um", tf / 60);
+	else
+		sprintf(b, "%us", tf);
+	return b;
+}
+
+static void
+req_cb(void *arg, int what, uint32_t ins, uint64_t from)
+{
+	struct feed_live *l = arg;
+	const struct trd_instr *in = &l->reg->v[ins];
+	const char *sym = in->venue_symbol[0] ? in->venue_symbol : in->symbol;
+	const char *base = l->c->feed.kind == TRD_FEED_BINANCE_USDM
+			   ? "/fapi/v1" : "/api/v3";
+	struct rreq *r;
+	char target[512], iv[16];
+
+	if (l->stopped || l->http == NULL || (r = malloc(sizeof(*r))) == NULL)
+		return;
+	*r = (struct rreq){ l, what, ins, from };
+	if (what == TRD_FREQ_DEPTH)
+		snprintf(target, sizeof(target), "%s/depth?symbol=%s&limit=%"
+			 PRIu64, base, sym, from);
+	else if (what == TRD_FREQ_KLINES)
+		snprintf(target, sizeof(target), "%s/klines?symbol=%s&interval="
+			 "%s&startTime=%" PRIu64 "&limit=1000", base, sym,
+			 interval_name(l->c->feed.kline_tf_s, iv),
+			 from / 1000000);
+	else
+		snprintf(target, sizeof(target), "%s/aggTrades?symbol=%s&"
+			 "fromId=%" PRIu64 "&limit=1000", base, sym, from);
+	l->st.rest_requests++;
+	if (trd_http_request(l->http, "GET", target, NULL, NULL, 0, rest_cb,
+			     r) != 0) {
+		free(r);
+		l->st.rest_failures++;
+	}
+}
+
+/* ---- connections ---- */
+
+static void conn_open(struct group *g, int standby);
+
+static void
+retry_cb(uv_timer_t *t)
+{
+	struct group *g = t->data;
+
+	if (!g->l->stopped && g->cur == NULL)
+		conn_open(g, 0);
+}
+
+static void
+schedule(struct group *g)
+{
+	struct feed_live *l = g->l;
+	uint64_t d = BACKOFF_MIN_MS;
+	double j;
+
+	for (int i = 0; i < g->attempt && d < BACKOFF_MAX_MS; i++)
+		d *= 2;
+	if (d > BACKOFF_MAX_MS)
+		d = BACKOFF_MAX_MS;
+	/* Jitter only spreads reconnects out; nothing downstream sees it. */
+	l->rng = l->rng * 6364136223846793005ULL + 1442695040888963407ULL;
+	j = 0.8 + 0.4 * (double)(l->rng >> 11) / 9007199254740992.0;
+	d = (uint64_t)((double)d * j);
+	g->attempt++;
+	log_info("feed: reconnecting in %" PRIu64 " ms (attempt %d)", d,
+		 g->attempt);
+	uv_timer_start(&g->retry, retry_cb, d, 0);
+}
+
+static void
+conn_drop(struct lconn *k, const char *why, int record)
+{
+	struct group *g = k->g;
+	struct feed_live *l = g->l;
+
+	if (record && !l->stopped) {
+		struct trd_feed_in in = { .kind = TRD_FIN_CLOSE,
+					  .ts_ns = stamp(l), .conn = k->id,
+					  .data = why, .len = strlen(why) };
+		input(l, &in);
+	}
+	if (k->ws)
+		trd_ws_close(k->ws);
+	if (g->cur == k)
+		g->cur = NULL;
+	if (g->nxt == k)
+		g->nxt = NULL;
+	free(k);
+}
+
+static void
+promote(struct group *g)
+{
+	struct lconn *old = g->cur;
+
+	g->cur = g->nxt;
+	g->nxt = NULL;
+	if (old) {
+		log_info("feed: connection %u replaced by %u", old->id,
+			 g->cur->id);
+		conn_drop(old, "replaced by a new connection", 1);
+	}
+}
+
+static void
+on_open(void *arg)
+{
+	struct lconn *k = arg;
+	struct feed_live *l = k->g->l;
+	struct trd_feed_in in = { .kind = TRD_FIN_OPEN };
+
+	k->open = 1;
+	k->opened_mono = k->last_mono = trd_clock_mono_ns();
+	in.ts_ns = stamp(l);
+	in.conn = k->id;
+	log_info("feed: connection %u open (%zu symbols)", k->id,
+		 k->g->to - k->g->from);
+	input(l, &in);
+}
+
+static void
+on_message(void *arg, int64_t recv_ns, const char *data, size_t len)
+{
+	struct lconn *k = arg;
+	struct group *g = k->g;
+	struct feed_live *l = g->l;
+	struct trd_feed_in in = { .kind = TRD_FIN_FRAME };
+
+	(void)recv_ns;
+	if (l->stopped)
+		return;
+	k->last_mono = trd_clock_mono_ns();
+	if (!k->got) {
+		k->got = 1;
+		g->attempt = 0;
+		if (g->nxt == k) {
+			promote(g);
+			k = g->cur;
+		}
+	}
+	in.ts_ns = stamp(l);
+	in.conn = k->id;
+	in.data = data;
+	in.len = len;
+	l->st.frames++;
+	input(l, &in);
+	if (len < 160 && memmem(data, len, "serverShutdown", 14) &&
+	    g->cur == k && g->nxt == NULL) {
+		g->shutdowns++;
+		log_info("feed: serverShutdown on connection %u: opening its "
+			 "replacement", k->id);
+		conn_open(g, 1);
+	}
+}
+
+static void
+on_close(void *arg, const char *why)
+{
+	struct lconn *k = arg;
+	struct group *g = k->g;
+	struct feed_live *l = g->l;
+	int was_cur = g->cur == k;
+
+	k->ws = NULL; /* freed by ws after this returns */
+	if (l->stopped) {
+		conn_drop(k, why, 0);
+		return;
+	}
+	log_warn("feed: connection %u: %s", k->id, why);
+	conn_drop(k, why, 1);
+	if (!was_cur)
+		return;
+	g->reconnects++;
+	l->st.reconnects++;
+	if (g->nxt) {
+		g->cur = g->nxt; /* the standby carries on */
+		g->nxt = NULL;
+		return;
+	}
+	schedule(g);
+}
+
+static void
+conn_open(struct group *g, int standby)
+{
+	struct feed_live *l = g->l;
+	struct lconn *k = calloc(1, sizeof(*k));
+	static const struct trd_ws_cbs cbs = { on_open, on_message, on_close };
+
+	if (k == NULL)
+		return;
+	k->g = g;
+	k->id = ++l->next_conn;
+	if (standby)
+		g->nxt = k;
+	else
+		g->cur = k;
+	k->opened_mono = k->last_mono = trd_clock_mono_ns();
+	if ((k->ws = trd_ws_open(l->wsx, g->url, &cbs, k, l->c->feed.ping_s,
+				 4u << 20)) == NULL) {
+		if (standby)
+			g->nxt = NULL;
+		else
+			g->cur = NULL;
+		free(k);
+		if (!standby)
+			schedule(g);
+	}
+}
+
+static void
+tick_cb(uv_timer_t *t)
+{
+	struct feed_live *l = t->data;
+	const struct trd_feed_conf *fc = &l->c->feed;
+	int64_t mono = trd_clock_mono_ns();
+	struct trd_feed_in in = { .kind = TRD_FIN_TIME };
+	struct trd_event ev = { .type = TRD_EV_TIME };
+
+	if (l->stopped)
+		return;
+	in.ts_ns = ev.ts_ns = stamp(l);
+	input(l, &in);
+	if (!l->stopped && l->e)
+		trd_engine_push(l->e, &ev);
+	if (l->stopped)
+		return;
+	for (size_t i = 0; i < l->ng; i++) {
+		struct group *g = &l->g[i];
+		struct lconn *k = g->cur;
+		if (k == NULL || !k->open)
+			continue;
+		if (mono - k->last_mono > (int64_t)fc->silence_s * 1000000000) {
+			g->silences++;
+			l->st.silences++;
+			log_warn("feed: connection %u silent for %us; "
+				 "reconnecting", k->id, fc->silence_s);
+			conn_drop(k, "silent", 1);
+			g->reconnects++;
+			l->st.reconnects++;
+			if (g->nxt) {
+				g->cur = g->nxt;
+				g->nxt = NULL;
+			} else {
+				g->attempt = 0;
+				schedule(g);
+			}
+			continue;
+		}
+		if (g->nxt == NULL &&
+		    mono - k->opened_mono > (int64_t)fc->rotate_s * 1000000000) {
+			g->rotations++;
+			l->st.rotations++;
+			log_info("feed: connection %u is %us old: opening its "
+				 "replacement", k->id, fc->rotate_s);
+			conn_open(g, 1);
+		}
+	}
+	if (l->tape && ++l->ticks % FLUSH_TICKS == 0)
+		trd_tape_flush(l->tape);
+}
+
+/* ---- the source ---- */
+
+static void
+handle_closed(uv_handle_t *h)
+{
+	struct feed_live *l = h->data;
+
+	if (--l->handles == 0 && l->destroyed) {
+		free(l->g);
+		free(l);
+	}
+}
+
+static void
+group_closed(uv_handle_t *h)
+{
+	struct group *g = h->data;
+	struct feed_live *l = g->l;
+
+	h->data = l;
+	handle_closed(h);
+}
+
+static int
+live_start(struct trd_source *src, struct trd_engine *e)
+{
+	struct feed_live *l = (struct feed_live *)src;
+	const struct trd_feed_conf *fc = &l->c->feed;
+	struct trd_http_opts ho = { .ca_file = fc->ca_file };
+	struct trd_feed_in in = { .kind = TRD_FIN_START };
+	char head[512];
+	int rc, n;
+	char *syms;
+	size_t cap = 64;
+
+	if (fc->kind != TRD_FEED_BINANCE_SPOT &&
+	    fc->kind != TRD_FEED_BINANCE_USDM) {
+		log_error("feed.kind: only binance_spot and binance_usdm are "
+			  "available in this version");
+		return TRD_ECONFIG;
+	}
+	l->e = e;
+	if ((rc = trd_ws_ctx_new(&l->wsx, l->loop, fc->ca_file)) != 0)
+		return rc;
+	if ((rc = trd_http_new(&l->http, l->loop, fc->rest_url, &ho)) != 0)
+		return rc;
+	/* The session's identity, first on the tape. */
+	for (size_t i = 0; i < l->reg->n; i++)
+		cap += strlen(l->reg->v[i].symbol) + 1;
+	if ((syms = malloc(cap + sizeof(head))) == NULL)
+		return -ENOMEM;
+	n = snprintf(syms, sizeof(head), "traderd-tape 1 kind=%d streams=%u "
+		     "kline_tf=%u bar_tf=%u symbols=", fc->kind, fc->streams,
+		     fc->kline_tf_s, fc->bar_tf_s);
+	for (size_t i = 0; i < l->reg->n; i++)
+		n += sprintf(syms + n, "%s%s", i ? "," : "",
+			     l->reg->v[i].symbol);
+	in.ts_ns = l->base.start_ns;
+	in.data = syms;
+	in.len = (size_t)n;
+	input(l, &in);
+	free(syms);
+	l->started = 1;
+	for (size_t i = 0; i < l->ng; i++)
+		conn_open(&l->g[i], 0);
+	uv_timer_start(&l->tick, tick_cb, TICK_MS, TICK_MS);
+	return 0;
+}
+
+static void
+live_stop(struct trd_source *src)
+{
+	struct feed_live *l = (struct feed_live *)src;
+
+	if (l->stopped)
+		return;
+	l->stopped = 1;
+	uv_timer_stop(&l->tick);
+	for (size_t i = 0; i < l->ng; i++) {
+		struct group *g = &l->g[i];
+		uv_timer_stop(&g->retry);
+		if (g->nxt)
+			conn_drop(g->nxt, "stopped", 0);
+		if (g->cur)
+			conn_drop(g->cur, "stopped", 0);
+	}
+	if (l->http) {
+		trd_http_free(l->http);
+		l->http = NULL;
+	}
+	if (l->tape)
+		trd_tape_flush(l->tape);
+	/* lws lets go of the loop's handles in two steps from here, so the
+	 * loop can run dry after a stop. */
+	trd_ws_ctx_free(l->wsx);
+	l->wsx = NULL;
+}
+
+static void
+live_destroy(struct trd_source *src)
+{
+	struct feed_live *l = (struct feed_live *)src;
+
+	live_stop(src);
+	{
+		const struct trd_feed_stats *fs = &l->feed.st;
+		log_info("feed: %" PRIu64 " frames (%" PRIu64 " refused), %"
+			 PRIu64 " bars (%" PRIu64 " backfilled, %" PRIu64
+			 " duplicates dropped), %" PRIu64 " trades (%" PRIu64
+			 " backfilled, %" PRIu64 " duplicates), %" PRIu64
+			 " quotes, %" PRIu64 " book resyncs, %" PRIu64
+			 " reconnects, %" PRIu64 " rotations",
+			 fs->frames, fs->refused, fs->bars, fs->bars_backfilled,
+			 fs->bars_dup, fs->trades, fs->trades_backfilled,
+			 fs->trades_dup, fs->quotes, fs->book_resyncs,
+			 l->st.reconnects, l->st.rotations);
+	}
+	if (l->tape) {
+		const struct trd_tape_stats *ts = trd_tape_stats(l->tape);
+		log_info("tape: %" PRIu64 " records (%" PRIu64 " bytes), %"
+			 PRIu64 " bars stored", ts->records, ts->bytes,
+			 ts->bars);
+		trd_tape_writer_close(l->tape);
+		l->tape = NULL;
+	}
+	for (size_t i = 0; i < l->ng; i++)
+		free(l->g[i].url);
+	trd_feed_free(&l->feed);
+	l->destroyed = 1;
+	uv_close((uv_handle_t *)&l->tick, handle_closed);
+	for (size_t i = 0; i < l->ng; i++)
+		uv_close((uv_handle_t *)&l->g[i].retry, group_closed);
+}
+
+static const struct trd_source_ops live_ops = {
+	.kind = "feed",
+	.start = live_start,
+	.stop = live_stop,
+	.destroy = live_destroy,
+};
+
+int
+trd_feed_live_open(struct trd_source **out, uv_loop_t *loop,
+		   const struct trd_config *c, const struct trd_registry *reg,
+		   struct trd_store *store, int64_t start_ns)
+{
+	struct feed_live *l = calloc(1, sizeof(*l));
+	const struct trd_feed_conf *fc = &c->feed;
+	int per, rc;
+	size_t per_group;
+
+	*out = NULL;
+	if (l == NULL)
+		return -ENOMEM;
+	l->base.ops = &live_ops;
+	l->base.start_ns = start_ns;
+	l->last_ts = start_ns;
+	l->loop = loop;
+	l->c = c;
+	l->reg = reg;
+	l->store = store;
+	l->rng = (uint64_t)trd_clock_mono_ns() | 1;
+	if ((rc = trd_feed_init(&l->feed, fc, reg, emit_cb, req_cb, l)) != 0) {
+		free(l);
+		return rc;
+	}
+	per = trd_feed_nstreams(fc);
+	per_group = per > 0 ? MAX_STREAMS / (size_t)per : reg->n;
+	l->ng = (reg->n + per_group - 1) / per_group;
+	if (l->ng == 0)
+		l->ng = 1;
+	if ((l->g = calloc(l->ng, sizeof(*l->g))) == NULL) {
+		trd_feed_free(&l->feed);
+		free(l);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < l->ng; i++) {
+		struct group *g = &l->g[i];
+		size_t ulen, n;
+		g->l = l;
+		g->from = i * per_group;
+		g->to = g->from + per_group < reg->n ? g->from + per_group
+						     : reg->n;
+		ulen = strlen(fc->ws_url) + 32 + (g->to - g->from) * 128;
+		if ((g->url = malloc(ulen)) == NULL) {
+			rc = -ENOMEM;
+			goto fail;
+		}
+		n = (size_t)snprintf(g->url, ulen, "%s/stream?streams=",
+				     fc->ws_url);
+		if (trd_feed_streams(fc, reg, g->from, g->to, g->url + n,
+				     ulen - n) != 0) {
+			rc = -ENOSPC;
+			goto fail;
+		}
+	}
+	/* The tape writer also adds the session's bars to the store; with
+	 * record off it keeps no frames. */
+	if (store && (rc = trd_tape_writer_new(&l->tape, loop, store,
+					       fc->retention_h,
+					       fc->record)) != 0)
+		goto fail;
+	for (size_t i = 0; i < l->ng; i++) {
+		uv_timer_init(loop, &l->g[i].retry);
+		l->g[i].retry.data = &l->g[i];
+		l->handles++;
+	}
+	uv_timer_init(loop, &l->tick);
+	l->tick.data = l;
+	l->handles++;
+	*out = &l->base;
+	return 0;
+fail:
+	for (size_t i = 0; i < l->ng; i++)
+		free(l->g[i].url);
+	free(l->g);
+	trd_feed_free(&l->feed);
+	free(l);
+	return rc;
+}
+
+const struct trd_feed_live_stats *
+trd_feed_live_stats(const struct trd_source *src)
+{
+	return &((const struct feed_live *)src)->st;
+}
+
+const struct trd_feed *
+trd_feed_live_feed(const struct trd_source *src)
+{
+	return &((const struct feed_live *)src)->feed;
+}

@@ -1,0 +1,37 @@
+/*
+ * feed_live: the live market-data push source (see feed_live.c): the
+ * venue's WebSocket streams and REST on the loop, recorded to the tape,
+ * made into events by the feed core.
+ */
+#ifndef TRD_FEED_LIVE_H
+#define TRD_FEED_LIVE_H
+
+#include <stdint.h>
+#include <uv.h>
+
+#include "config.h"
+#include "feed.h"
+#include "instrument.h"
+#include "source.h"
+#include "store.h"
+
+struct trd_feed_live_stats {
+	uint64_t frames, reconnects, rotations, silences;
+	uint64_t rest_requests, rest_failures;
+};
+
+/*
+ * A source for c->feed over the instruments of reg (which must outlive
+ * it).  With a store, frames are recorded on its tape (feed.record) and
+ * the bars built are added to it.  start_ns: the session's start, the
+ * time of the tape's START record.  0 or a negative error (logged).
+ */
+int trd_feed_live_open(struct trd_source **out, uv_loop_t *loop,
+		       const struct trd_config *c,
+		       const struct trd_registry *reg,
+		       struct trd_store *store, int64_t start_ns);
+const struct trd_feed_live_stats *
+trd_feed_live_stats(const struct trd_source *src);
+const struct trd_feed *trd_feed_live_feed(const struct trd_source *src);
+
+#endif
