@@ -71,7 +71,9 @@ TRADERCTL  := $(BUILD)/traderctl
 GEN_BARS   := $(BUILD)/gen_bars
 BENCH_FEAT := $(BUILD)/bench_features
 EXSIM      := $(BUILD)/exsim
-BINS       := $(TRADERD) $(TRADERCTL) $(GEN_BARS) $(BENCH_FEAT) $(EXSIM)
+BENCH_FEED := $(BUILD)/bench_feed
+BINS       := $(TRADERD) $(TRADERCTL) $(GEN_BARS) $(BENCH_FEAT) $(EXSIM) \
+              $(BENCH_FEED)
 
 TEST_SRC   := $(wildcard tests/test_*.c)
 TEST_BINS  := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
@@ -149,6 +151,9 @@ $(TRADERCTL): $(BUILD)/tools/traderctl.o $(BUILD)/tools/report_diff.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BENCH_FEAT): $(BUILD)/tools/bench_features.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BENCH_FEED): $(BUILD)/tools/bench_feed.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(EXSIM): $(BUILD)/tools/exsim.o $(LIB)

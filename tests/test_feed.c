@@ -75,11 +75,11 @@ exsim_stop(struct exsim *x)
 /* ---- the feed under the engine ---- */
 
 struct got {
-	struct trd_bar   bars[2][4096];
-	size_t           nbars[2];
-	struct trd_trade trades[2][20000];
-	size_t           ntrades[2];
-	size_t           nquotes[2];
+	struct trd_bar   bars[4][4096];
+	size_t           nbars[4];
+	struct trd_trade trades[4][20000];
+	size_t           ntrades[4];
+	size_t           nquotes[4];
 	int64_t          last_ts;
 	int              order_ok;
 };
@@ -107,7 +107,7 @@ collect(void *arg, const struct trd_event *ev)
 	if (ev->ts_ns < g->last_ts)
 		g->order_ok = 0;
 	g->last_ts = ev->ts_ns;
-	if (ev->sym > 1)
+	if (ev->sym > 3)
 		return;
 	if (ev->type == TRD_EV_BAR && g->nbars[ev->sym] < 4096)
 		g->bars[ev->sym][g->nbars[ev->sym]++] = ev->u.bar;
@@ -497,6 +497,90 @@ Test(feed, depth_gaps_resync_to_the_independent_book)
 				*q = '\n';
 	}
 	free(out);
+	run_free(&r);
+	th_rmtree(dir);
+	free(dir);
+}
+
+/* The recorded USD-M session played by exsim: what reaches the engine is
+ * exactly what the frames say, parsed here independently of the feed:
+ * every aggTrade (id, price, size, side) and every closed kline as a bar,
+ * nothing else as a bar. */
+Test(feed, recorded_session_arrives_exactly)
+{
+	char *dir = th_tmpdir(), args[2048], *text, *p;
+	const char *frames = th_shared("binance_ws_recorded/"
+				       "binance_usdm_futures.ws_frames.jsonl");
+	struct exsim x = { 0 };
+	struct run r = { 0 };
+	struct trd_bn bn;
+	size_t nt[4] = { 0 }, nb[4] = { 0 }, len;
+
+	cr_assert(frames);
+	snprintf(args, sizeof(args), "--usdm --frames %s --snapshots "
+		 "%.*s.rest_depth_snapshots.jsonl", frames,
+		 (int)(strlen(frames) - strlen(".ws_frames.jsonl")), frames);
+	exsim_start(&x, dir, args);
+	run_feed(&r, dir,
+		 "mode: paper\nlog_level: warn\ninstruments:\n"
+		 "  - { symbol: SUSHIUSDT, tick_size: 0.001, lot_size: 1 }\n"
+		 "  - { symbol: AKROUSDT, tick_size: 0.00001, lot_size: 1 }\n"
+		 "  - { symbol: CTKUSDT, tick_size: 0.001, lot_size: 1 }\n"
+		 "  - { symbol: KEEPUSDT, tick_size: 0.0001, lot_size: 1 }\n"
+		 "feed:\n  kind: binance_usdm\n  ws_url: ws://127.0.0.1:PORT\n"
+		 "  rest_url: http://127.0.0.1:PORT\n"
+		 "  streams: [kline_1m, aggTrade, bookTicker, depth]\n"
+		 "  bar_timeframe: 1m\n", x.port, 2500);
+	exsim_stop(&x);
+	cr_assert_eq(r.fs.refused, 0, "%s", r.fs.last_refusal);
+	text = th_read_file(frames, &len);
+	cr_assert(text);
+	trd_bn_init(&bn, &r.reg);
+	for (p = text; *p;) {
+		char *e = strchr(p, '\n');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+		struct trd_bn_msg m;
+		cr_assert_eq(trd_bn_frame(&bn, p, n, &m), 0, "%s", bn.err);
+		if (m.kind == TRD_BN_AGGTRADE) {
+			const struct trd_trade *g;
+			cr_assert_lt(nt[m.ins], r.got->ntrades[m.ins],
+				     "%s: fewer trades than frames",
+				     r.reg.v[m.ins].symbol);
+			g = &r.got->trades[m.ins][nt[m.ins]++];
+			cr_assert(g->id == m.u.trade.t.id &&
+				  g->price == m.u.trade.t.price &&
+				  g->qty == m.u.trade.t.qty &&
+				  g->aggressor == m.u.trade.t.aggressor &&
+				  g->ts_ns == m.u.trade.t.ts_ns,
+				  "%s: trade %llu differs", r.reg.v[m.ins].symbol,
+				  (unsigned long long)m.u.trade.t.id);
+		} else if (m.kind == TRD_BN_KLINE && m.u.kline.closed) {
+			const struct trd_bar *g;
+			cr_assert_lt(nb[m.ins], r.got->nbars[m.ins]);
+			g = &r.got->bars[m.ins][nb[m.ins]++];
+			cr_assert(g->ts_ns == m.u.kline.bar.ts_ns &&
+				  g->open == m.u.kline.bar.open &&
+				  g->high == m.u.kline.bar.high &&
+				  g->low == m.u.kline.bar.low &&
+				  g->close == m.u.kline.bar.close &&
+				  g->volume == m.u.kline.bar.volume &&
+				  g->tf_s == 60, "%s: bar differs",
+				  r.reg.v[m.ins].symbol);
+		}
+		p = e ? e + 1 : p + n;
+	}
+	for (int i = 0; i < 4; i++) {
+		cr_assert_eq(nt[i], r.got->ntrades[i], "%s: %zu trades, frames "
+			     "have %zu", r.reg.v[i].symbol, r.got->ntrades[i],
+			     nt[i]);
+		cr_assert_eq(nb[i], r.got->nbars[i], "%s: %zu bars, closed "
+			     "klines %zu", r.reg.v[i].symbol, r.got->nbars[i],
+			     nb[i]);
+	}
+	cr_assert_eq(nb[0] + nb[1] + nb[2] + nb[3], 4);
+	cr_assert_eq(nt[0] + nt[1] + nt[2] + nt[3], 91);
+	trd_bn_free(&bn);
+	free(text);
 	run_free(&r);
 	th_rmtree(dir);
 	free(dir);

@@ -221,6 +221,17 @@ Test(paper, tape_replay_reproduces_the_session, .timeout = 900)
 		free(a);
 		free(b);
 	}
+	/* traderctl tape: one JSON line per input; the frames are the
+	 * exchange's JSON, byte for byte. */
+	rc = th_run(&out, "%s -c %s tape | python3 -c 'import sys, json\n"
+		    "n = {}\n"
+		    "for l in sys.stdin:\n"
+		    "    r = json.loads(l); n[r[\"kind\"]] = n.get(r[\"kind\"], 0) + 1\n"
+		    "    if r[\"kind\"] == \"frame\": json.loads(r[\"data\"])\n"
+		    "assert n[\"start\"] == 1 and n[\"frame\"] > %u, n\n"
+		    "print(n)'", th_bin("traderctl"), conf, secs * 20);
+	th_assert_outf(rc == 0, out, "traderctl tape exit %d", rc);
+	free(out);
 	/* The 1 s bars the session built were added to the store. */
 	rc = th_run(&out, "%s -c %s bars --symbol SYM1USDT --timeframe 1s",
 		    th_bin("traderctl"), conf);

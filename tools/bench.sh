@@ -7,6 +7,10 @@
 #   features          ns per bar for the default feature set and the full one
 #   risk on/off       sma_cross with brackets, every risk check on against
 #                     none (runs interleaved, so drift hits both alike)
+#   feed frames/s     bookTicker, aggTrade and depth frames of the recorded
+#                     Binance sessions through the feed core (parser, book,
+#                     dedupe, bar builder) beside a floor that only splits
+#                     them and converts their numbers with strtod
 #   100 symbols       a year of 1m bars for each of 100 symbols (52.56M
 #                     bars), bare and with sma_cross trading all of them:
 #                     bars/s and peak anonymous memory (RssAnon, sampled
@@ -204,5 +208,13 @@ for m in bare sma_cross; do
       params: { fast: 10, slow: 30, sizing: fraction, fraction: 0.01 } }"
 	} > "$work/m-$m.yaml"
 	run_mem "$m" "$work/m-$m.yaml"
+done
+echo
+echo "== feed frames/s (best of 50 passes, one core; target >= 0.25 of the floor)"
+rec=tests/data/shared/binance_ws_recorded
+for sess in binance_usdm_futures binance_spot; do
+	echo "-- $sess"
+	$pin "$bin/bench_feed" "$rec/$sess.ws_frames.jsonl" \
+		"$rec/$sess.rest_depth_snapshots.jsonl" 50
 done
 rm -rf "$work"

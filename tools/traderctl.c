@@ -29,6 +29,7 @@
 #include "log.h"
 #include "report_diff.h"
 #include "store.h"
+#include "tape.h"
 #include "timefmt.h"
 
 struct ctl {
@@ -62,6 +63,9 @@ usage(FILE *f)
 		"        two reports side by side: figures, net PnL per strategy\n"
 		"        and symbol, the first trade where they diverge (exit 0\n"
 		"        the same, 1 different, 2 unreadable)\n"
+		"  tape [--from T] [--to T]\n"
+		"        print the recorded feed inputs of paper sessions as\n"
+		"        JSON lines (receive time, kind, connection, bytes)\n"
 		"  db stat\n"
 		"        bar count and first/last time per symbol and timeframe\n"
 		"  db upgrade\n"
@@ -199,6 +203,74 @@ cmd_import(struct ctl *c, int argc, char **argv)
 	       secs, secs > 0 ? (double)rows / secs : 0.0);
 	trd_store_close(s);
 	return status;
+}
+
+/* A JSON string of n bytes: quotes, backslashes and control bytes
+ * escaped; other bytes as they are. */
+static void
+json_str(FILE *f, const char *p, size_t n)
+{
+	fputc('"', f);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)p[i];
+		if (ch == '"' || ch == '\\')
+			fprintf(f, "\\%c", ch);
+		else if (ch < 0x20)
+			fprintf(f, "\\u%04x", ch);
+		else
+			fputc(ch, f);
+	}
+	fputc('"', f);
+}
+
+static int
+cmd_tape(struct ctl *c)
+{
+	static const char *const kinds[] = { "?", "start", "open", "close",
+					     "frame", "rest", "time" };
+	static const char *const reqs[] = { "?", "depth", "klines",
+					    "aggTrades" };
+	static char out[1 << 16];
+	struct trd_store *s;
+	struct trd_tape_r r;
+	struct trd_feed_in in;
+	int rc;
+
+	if (open_store(c, TRD_STORE_RDONLY, &s) != 0)
+		return 1;
+	if ((rc = trd_tape_open(&r, s, c->from_ns, c->to_ns)) != 0) {
+		fprintf(stderr, "traderctl tape: %s\n", rc == TRD_ENOTFOUND
+			? "no tape in this store (a paper session with "
+			  "feed.record: true writes one)" : trd_strerror(rc));
+		trd_store_close(s);
+		return 1;
+	}
+	setvbuf(stdout, out, _IOFBF, sizeof(out));
+	while ((rc = trd_tape_next(&r, &in)) > 0) {
+		char t[TRD_TIME_BUFSZ];
+		printf("{\"ts\":\"%s\",\"ts_ns\":%lld,\"kind\":\"%s\"",
+		       trd_time_format(in.ts_ns, t), (long long)in.ts_ns,
+		       in.kind < 7 ? kinds[in.kind] : "?");
+		if (in.kind == TRD_FIN_REST)
+			printf(",\"request\":\"%s\",\"ins\":%u,\"arg\":%llu,"
+			       "\"status\":%d", in.what < 4 ? reqs[in.what] : "?",
+			       in.ins, (unsigned long long)in.arg, in.status);
+		else if (in.kind != TRD_FIN_TIME && in.kind != TRD_FIN_START)
+			printf(",\"conn\":%u", in.conn);
+		if (in.len) {
+			fputs(",\"data\":", stdout);
+			json_str(stdout, in.data, in.len);
+		}
+		fputs("}\n", stdout);
+	}
+	fflush(stdout);
+	trd_tape_close(&r);
+	trd_store_close(s);
+	if (rc < 0) {
+		fprintf(stderr, "traderctl tape: %s\n", trd_strerror(rc));
+		return 1;
+	}
+	return 0;
 }
 
 static int
@@ -606,6 +678,8 @@ main(int argc, char **argv)
 		rc = cmd_bars(&c);
 	else if (strcmp(cmd, "features") == 0)
 		rc = cmd_features(&c);
+	else if (strcmp(cmd, "tape") == 0)
+		rc = cmd_tape(&c);
 	else if (strcmp(cmd, "db") == 0) {
 		const char *sub = optind < argc ? argv[optind] : "";
 		if (optind + 1 < argc) {
