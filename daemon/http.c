@@ -412,13 +412,15 @@ note_headers(struct trd_http *c, const struct trd_http_msg *m)
 	}
 }
 
+/* Bytes of the answer, or (eof) the close that ended an answer whose
+ * body runs to it, already found whole by trd_httpp_eof(). */
 static void
-on_plain(struct conn *k, const char *buf, size_t n)
+on_plain(struct conn *k, const char *buf, size_t n, int eof)
 {
 	struct trd_http *c = k->c;
 
-	while (n > 0) {
-		size_t used;
+	while (n > 0 || eof) {
+		size_t used = 0;
 		int rc;
 
 		if (k->state != C_BUSY) {
@@ -426,7 +428,12 @@ on_plain(struct conn *k, const char *buf, size_t n)
 			return;
 		}
 		k->got += n;
-		rc = trd_httpp_feed(k->pp, buf, n, &used);
+		if (eof) {
+			rc = TRD_HTTPP_DONE;
+			eof = 0;
+		} else {
+			rc = trd_httpp_feed(k->pp, buf, n, &used);
+		}
 		if (rc == TRD_HTTPP_MORE)
 			return;
 		if (rc < 0) {
@@ -439,7 +446,7 @@ on_plain(struct conn *k, const char *buf, size_t n)
 		{
 			const struct trd_http_msg *m = trd_httpp_msg(k->pp);
 			struct trd_http_req *r = k->req;
-			int keep = m->keep_alive && used == n;
+			int keep = m->keep_alive && used == n && n > 0;
 
 			note_headers(c, m);
 			uv_timer_stop(&k->timer);
@@ -504,10 +511,10 @@ read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
 			conn_close(k);
 			return;
 		}
-		if (n == UV_EOF && k->state == C_BUSY && k->ssl == NULL) {
+		if (n == UV_EOF && k->state == C_BUSY) {
 			int rc = trd_httpp_eof(k->pp);
 			if (rc == TRD_HTTPP_DONE) {
-				on_plain(k, "", 0);
+				on_plain(k, "", 0, 1);
 				return;
 			}
 		}
@@ -516,7 +523,7 @@ read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
 		return;
 	}
 	if (k->ssl == NULL) {
-		on_plain(k, b->base, (size_t)n);
+		on_plain(k, b->base, (size_t)n, 0);
 		return;
 	}
 	BIO_write(k->rbio, b->base, (int)n);
@@ -544,7 +551,7 @@ read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
 				break;
 			if (e == SSL_ERROR_ZERO_RETURN && k->state == C_BUSY &&
 			    trd_httpp_eof(k->pp) == TRD_HTTPP_DONE) {
-				on_plain(k, "", 0);
+				on_plain(k, "", 0, 1);
 				return;
 			}
 			if (k->state == C_IDLE)
@@ -553,7 +560,7 @@ read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
 				tls_error(k, "TLS read");
 			return;
 		}
-		on_plain(k, plain, (size_t)r);
+		on_plain(k, plain, (size_t)r, 0);
 		if (k->state == C_CLOSING || k->c->freed)
 			return;
 	}
