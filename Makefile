@@ -72,8 +72,9 @@ GEN_BARS   := $(BUILD)/gen_bars
 BENCH_FEAT := $(BUILD)/bench_features
 EXSIM      := $(BUILD)/exsim
 BENCH_FEED := $(BUILD)/bench_feed
+BENCH_LAT  := $(BUILD)/bench_latency
 BINS       := $(TRADERD) $(TRADERCTL) $(GEN_BARS) $(BENCH_FEAT) $(EXSIM) \
-              $(BENCH_FEED)
+              $(BENCH_FEED) $(BENCH_LAT)
 
 TEST_SRC   := $(wildcard tests/test_*.c)
 TEST_BINS  := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
@@ -151,6 +152,9 @@ $(TRADERCTL): $(BUILD)/tools/traderctl.o $(BUILD)/tools/report_diff.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BENCH_FEAT): $(BUILD)/tools/bench_features.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BENCH_LAT): $(BUILD)/tools/bench_latency.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BENCH_FEED): $(BUILD)/tools/bench_feed.o $(LIB)

@@ -16,6 +16,8 @@
 #define BAR_GRACE   (250 * TRD_NS_PER_MS) /* trades late for their bar */
 #define FILL_LIMIT  1000                  /* rows per backfill request */
 #define FILL_TRIES  5
+#define MAX_FLAT    86400                 /* empty intervals filled */
+#define AHEAD_NS    (60 * TRD_NS_PER_SEC) /* a trade time past the clock */
 
 static void
 emit(struct trd_feed *f, uint32_t type, uint32_t ins, const void *u,
@@ -284,7 +286,8 @@ rest_klines(struct trd_feed *f, const struct trd_feed_in *in)
 	for (size_t i = 0; i < n; i++) {
 		if (bars[i].ts_ns >= first_held)
 			break;
-		if (bars[i].ts_ns <= y->last_bar_ns)
+		if (bars[i].ts_ns <= y->last_bar_ns ||
+		    bars[i].ts_ns > f->now + AHEAD_NS)
 			continue;
 		f->st.bars_backfilled++;
 		deliver_bar(f, in->ins, &bars[i]);
@@ -304,6 +307,21 @@ close_built(struct trd_feed *f, uint32_t ins, int64_t upto_open)
 {
 	struct trd_feed_sym *y = &f->s[ins];
 
+	/* More than a day of empty intervals is not filled bar by bar (a
+	 * venue that was away that long has no bars to give): the open bar
+	 * goes out and the series resumes at upto_open. */
+	if (y->cur_open && upto_open - y->cur.ts_ns > MAX_FLAT * f->tf_ns) {
+		int64_t close = y->cur.close;
+		log_warn("feed: %s: no trade for over %lld intervals; resuming "
+			 "the bars at the next trade",
+			 f->reg->v[ins].symbol, (long long)MAX_FLAT);
+		deliver_bar(f, ins, &y->cur);
+		y->cur = (struct trd_bar){ .ts_ns = upto_open, .open = close,
+					   .high = close, .low = close,
+					   .close = close };
+		y->cur_traded = 0;
+		return;
+	}
 	while (y->cur_open && y->cur.ts_ns < upto_open) {
 		struct trd_bar next = {
 			.ts_ns = y->cur.ts_ns + f->tf_ns,
@@ -383,6 +401,16 @@ on_trade(struct trd_feed *f, uint32_t ins, const struct trd_trade *t, int agg)
 {
 	struct trd_feed_sym *y = &f->s[ins];
 
+	/* A time a minute past our receive clock is no trade we can place
+	 * (it would open bars in the future). */
+	if (t->ts_ns > f->now + AHEAD_NS) {
+		snprintf(f->bn.err, sizeof(f->bn.err), "trade time %lld ms is "
+			 "over 60 s past the receive time",
+			 (long long)(t->ts_ns / TRD_NS_PER_MS));
+		refused(f, "trade");
+		return;
+	}
+
 	if (y->trade_fill) {
 		if (y->ntq && t->id <= y->tq[y->ntq - 1].id) {
 			f->st.trades_dup++;
@@ -438,7 +466,7 @@ rest_trades(struct trd_feed *f, const struct trd_feed_in *in)
 		struct trd_trade t = m[i].u.trade.t;
 		if (t.id >= first_held)
 			break;
-		if (t.id <= y->last_trade)
+		if (t.id <= y->last_trade || t.ts_ns > f->now + AHEAD_NS)
 			continue;
 		t.sym = in->ins;
 		f->st.trades_backfilled++;
@@ -569,6 +597,12 @@ on_frame(struct trd_feed *f, const struct trd_feed_in *in)
 	case TRD_BN_KLINE:
 		if (!m.u.kline.closed || m.u.kline.tf_s != f->c->kline_tf_s) {
 			f->st.klines_open++;
+			break;
+		}
+		if (m.u.kline.bar.ts_ns > f->now + AHEAD_NS) {
+			snprintf(f->bn.err, sizeof(f->bn.err), "a closed kline "
+				 "opening over 60 s past the receive time");
+			refused(f, "kline");
 			break;
 		}
 		if (!f->build_bars)

@@ -78,6 +78,7 @@ struct feed_live {
 	int                 started, stopped, destroyed;
 	uint16_t            next_conn;
 	int64_t             last_ts;
+	int64_t             recv_mono; /* the frame being handled, or 0 */
 	uint64_t            rng;
 	struct trd_feed_live_stats st;
 };
@@ -305,7 +306,7 @@ on_message(void *arg, int64_t recv_ns, const char *data, size_t len)
 	(void)recv_ns;
 	if (l->stopped)
 		return;
-	k->last_mono = trd_clock_mono_ns();
+	k->last_mono = l->recv_mono = trd_clock_mono_ns();
 	if (!k->got) {
 		k->got = 1;
 		g->attempt = 0;
@@ -320,6 +321,7 @@ on_message(void *arg, int64_t recv_ns, const char *data, size_t len)
 	in.len = len;
 	l->st.frames++;
 	input(l, &in);
+	l->recv_mono = 0;
 	if (len < 160 && memmem(data, len, "serverShutdown", 14) &&
 	    g->cur == k && g->nxt == NULL) {
 		g->shutdowns++;
@@ -619,7 +621,9 @@ trd_feed_live_open(struct trd_source **out, uv_loop_t *loop,
 		g->from = i * per_group;
 		g->to = g->from + per_group < reg->n ? g->from + per_group
 						     : reg->n;
-		ulen = strlen(fc->ws_url) + 32 + (g->to - g->from) * 128;
+		/* At most 5 streams a symbol, each "sym@name" and a '/'. */
+		ulen = strlen(fc->ws_url) + 32 +
+		       (g->to - g->from) * 5 * (TRD_SYMBOL_MAX + 32);
 		if ((g->url = malloc(ulen)) == NULL) {
 			rc = -ENOMEM;
 			goto fail;
@@ -661,6 +665,12 @@ const struct trd_feed_live_stats *
 trd_feed_live_stats(const struct trd_source *src)
 {
 	return &((const struct feed_live *)src)->st;
+}
+
+int64_t
+trd_feed_live_recv_mono(const struct trd_source *src)
+{
+	return ((const struct feed_live *)src)->recv_mono;
 }
 
 const struct trd_feed *

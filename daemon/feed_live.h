@@ -33,5 +33,8 @@ int trd_feed_live_open(struct trd_source **out, uv_loop_t *loop,
 const struct trd_feed_live_stats *
 trd_feed_live_stats(const struct trd_source *src);
 const struct trd_feed *trd_feed_live_feed(const struct trd_source *src);
+/* While the events of a WebSocket message are delivered: the monotonic
+ * time its receive callback began (for latency figures); else 0. */
+int64_t trd_feed_live_recv_mono(const struct trd_source *src);
 
 #endif

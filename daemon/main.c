@@ -501,6 +501,7 @@ start_paper(struct daemon *d)
 	const struct trd_registry *reg;
 	struct trd_source *src;
 	int64_t t0 = trd_clock_realtime_ns();
+	int rc;
 
 	d->paper = 1;
 	c->replay.timeframe_s = c->feed.bar_tf_s;
@@ -516,10 +517,12 @@ start_paper(struct daemon *d)
 	d->engine.data = d;
 	if (start_session(d, "pp", &reg) != 0)
 		return -1;
-	if (trd_feed_live_open(&src, &d->loop, c, reg, d->store, t0) != 0)
+	if ((rc = trd_feed_live_open(&src, &d->loop, c, reg, d->store, t0)) != 0) {
+		log_error("cannot set up the feed: %s", trd_strerror(rc));
 		return -1;
-	if (trd_engine_live(&d->engine, &src, 1, replay_done_cb) != 0) {
-		log_error("cannot start the feed");
+	}
+	if ((rc = trd_engine_live(&d->engine, &src, 1, replay_done_cb)) != 0) {
+		log_error("cannot start the feed: %s", trd_strerror(rc));
 		return -1;
 	}
 	log_info("paper trading %zu instrument(s) with %zu strateg%s on %s "

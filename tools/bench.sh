@@ -11,6 +11,10 @@
 #                     Binance sessions through the feed core (parser, book,
 #                     dedupe, bar builder) beside a floor that only splits
 #                     them and converts their numbers with strtod
+#   feed latency      from a WebSocket message's receive callback to its
+#                     quote or trade having passed the session (venue,
+#                     features, risk, strategies), over loopback against
+#                     exsim: p50, p99, p99.9 and a histogram
 #   100 symbols       a year of 1m bars for each of 100 symbols (52.56M
 #                     bars), bare and with sma_cross trading all of them:
 #                     bars/s and peak anonymous memory (RssAnon, sampled
@@ -217,4 +221,20 @@ for sess in binance_usdm_futures binance_spot; do
 	$pin "$bin/bench_feed" "$rec/$sess.ws_frames.jsonl" \
 		"$rec/$sess.rest_depth_snapshots.jsonl" 50
 done
+echo
+echo "== feed latency, receive callback to after the strategies (target p50 <= 2 us, p99 <= 10 us)"
+{
+	echo "mode: paper"
+	echo "log_level: warn"
+	echo "plugin_dir: $bin/plugins"
+	echo "instruments:"
+	for i in $(seq 0 19); do
+		echo "  - { symbol: SYM${i}USDT, price_dp: 2, qty_dp: 3, tick_size: 0.01, lot_size: 0.001 }"
+	done
+	echo 'feed: { kind: binance_spot, ws_url: "ws://127.0.0.1:PORT", rest_url: "http://127.0.0.1:PORT", streams: [aggTrade, bookTicker], bar_timeframe: 1s }'
+	echo "strategies:"
+	echo "  - { name: t, plugin: sma_cross, symbols: [SYM0USDT, SYM1USDT, SYM2USDT, SYM3USDT, SYM4USDT],"
+	echo "      params: { fast: 5, slow: 20, sizing: fraction, fraction: 0.01 } }"
+} > "$work/lat.yaml"
+$pin "$bin/bench_latency" "$bin/exsim" "$work/lat.yaml" 20 2>/dev/null
 rm -rf "$work"
