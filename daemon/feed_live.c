@@ -5,7 +5,8 @@
  * hands it to the feed core (feed.c), whose events go to the engine.
  *
  * Connections: the symbols are split into groups of at most 1000
- * streams (Binance allows 1024 per connection), one connection each.
+ * streams (Binance allows 1024 per connection) and 1800 bytes of URL
+ * (libwebsockets 4.1.6 cuts longer request paths), one connection each.
  * A connection that closes or fails is reopened after a backoff of
  * 250 ms doubling to 30 s, with +-20% jitter, reset once a connection
  * delivers data.  At feed.rotate_s of age (Binance ends connections at
@@ -36,6 +37,7 @@
 #define TICK_MS        100
 #define FLUSH_TICKS    10
 #define MAX_STREAMS    1000
+#define MAX_PATH       1800 /* bytes of stream names in one URL */
 #define BACKOFF_MIN_MS 250
 #define BACKOFF_MAX_MS 30000
 
@@ -587,7 +589,6 @@ trd_feed_live_open(struct trd_source **out, uv_loop_t *loop,
 	struct feed_live *l = calloc(1, sizeof(*l));
 	const struct trd_feed_conf *fc = &c->feed;
 	int per, rc;
-	size_t per_group;
 
 	*out = NULL;
 	if (l == NULL)
@@ -604,23 +605,48 @@ trd_feed_live_open(struct trd_source **out, uv_loop_t *loop,
 		free(l);
 		return rc;
 	}
+	/* Connections by the length of their URL as much as by the
+	 * stream count: libwebsockets 4.1.6 cuts a request path at 2 KiB
+	 * (with a NUL in it), so each URL stays under MAX_PATH. */
 	per = trd_feed_nstreams(fc);
-	per_group = per > 0 ? MAX_STREAMS / (size_t)per : reg->n;
-	l->ng = (reg->n + per_group - 1) / per_group;
-	if (l->ng == 0)
-		l->ng = 1;
-	if ((l->g = calloc(l->ng, sizeof(*l->g))) == NULL) {
-		trd_feed_free(&l->feed);
-		free(l);
-		return -ENOMEM;
+	{
+		size_t *start = calloc(reg->n + 1, sizeof(*start)), ng = 0;
+		size_t used = 0, nstreams = 0;
+		char one[5 * (TRD_SYMBOL_MAX + 32)];
+		if (start == NULL) {
+			trd_feed_free(&l->feed);
+			free(l);
+			return -ENOMEM;
+		}
+		for (size_t i = 0; i < reg->n; i++) {
+			size_t len;
+			trd_feed_streams(fc, reg, i, i + 1, one, sizeof(one));
+			len = strlen(one) + 1;
+			if (i == 0 || used + len > MAX_PATH ||
+			    nstreams + (size_t)per > MAX_STREAMS) {
+				start[ng++] = i;
+				used = nstreams = 0;
+			}
+			used += len;
+			nstreams += (size_t)per;
+		}
+		l->ng = ng ? ng : 1;
+		if ((l->g = calloc(l->ng, sizeof(*l->g))) == NULL) {
+			free(start);
+			trd_feed_free(&l->feed);
+			free(l);
+			return -ENOMEM;
+		}
+		for (size_t i = 0; i < l->ng; i++) {
+			l->g[i].from = ng ? start[i] : 0;
+			l->g[i].to = i + 1 < ng ? start[i + 1] : reg->n;
+		}
+		free(start);
 	}
 	for (size_t i = 0; i < l->ng; i++) {
 		struct group *g = &l->g[i];
 		size_t ulen, n;
 		g->l = l;
-		g->from = i * per_group;
-		g->to = g->from + per_group < reg->n ? g->from + per_group
-						     : reg->n;
 		/* At most 5 streams a symbol, each "sym@name" and a '/'. */
 		ulen = strlen(fc->ws_url) + 32 +
 		       (g->to - g->from) * 5 * (TRD_SYMBOL_MAX + 32);

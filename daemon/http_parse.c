@@ -78,7 +78,7 @@ on_url(llhttp_t *h, const char *at, size_t n)
 	struct trd_httpp *p = of(h);
 
 	if (n >= sizeof(p->msg.target) - p->tlen)
-		return fail(p, "request target longer than 2047 bytes");
+		return fail(p, "request target longer than 16383 bytes");
 	memcpy(p->msg.target + p->tlen, at, n);
 	p->tlen += n;
 	p->msg.target[p->tlen] = '\0';

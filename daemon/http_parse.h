@@ -32,7 +32,7 @@ enum {
 struct trd_http_msg {
 	int    status;       /* responses */
 	char   method[12];   /* requests: "GET", ... */
-	char   target[2048]; /* requests: the path and query */
+	char   target[16384]; /* requests: the path and query */
 	int    keep_alive;   /* the connection may carry another message */
 	int    nhdr;
 	struct {

@@ -253,6 +253,9 @@ trd_ws_ctx_new(struct trd_ws_ctx **out, uv_loop_t *loop, const char *ca_file)
 	info.foreign_loops = loops;
 	info.client_ssl_ca_filepath = ca_file && ca_file[0] ? ca_file : NULL;
 	info.connect_timeout_secs = 10;
+	/* The combined-stream URL of many symbols is long (lws keeps 1 KiB of
+	 * headers by default). */
+	info.max_http_header_data = 32768;
 	info.timeout_secs = 10;
 	x->loop = loop;
 	if ((x->lws = lws_create_context(&info)) == NULL) {

@@ -52,7 +52,7 @@
 #include "instrument.h"
 
 #define MAX_SYMS   512
-#define MAX_SUBS   64
+#define MAX_SUBS   1024 /* Binance allows 1024 streams a connection */
 #define KEEP_KLINE 20000 /* closed klines kept per symbol and interval */
 #define KEEP_TRADE 200000
 
@@ -1460,6 +1460,8 @@ read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
 		if (rc == TRD_HTTPP_MORE)
 			return;
 		if (rc < 0) {
+			fprintf(stderr, "exsim: client %" PRIu64 ": bad request:"
+				" %s\n", c->id, trd_httpp_error(c->pp));
 			rest_error(c, 400, -1000, "Malformed request.", 0);
 			client_close(c);
 			return;
