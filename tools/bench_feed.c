@@ -23,6 +23,8 @@ struct line {
 	size_t      n;
 };
 
+#define T0 2000000000000000000LL /* 2033 */
+
 static volatile double sink;
 
 static void
@@ -147,7 +149,9 @@ main(int argc, char **argv)
 		}
 		for (int r = 0; r < passes; r++) {
 			struct trd_feed f;
-			struct trd_feed_in in = { .ts_ns = 1, .kind = TRD_FIN_START };
+			/* Receive times after every recorded one (a trade
+			 * timed past the receive clock is refused). */
+			struct trd_feed_in in = { .ts_ns = T0, .kind = TRD_FIN_START };
 			int64_t t0, t1;
 			double fs = 0;
 
@@ -167,7 +171,7 @@ main(int argc, char **argv)
 				snprintf(sym, sizeof(sym), "%.*s", (int)m, u + 7);
 				if ((ins = trd_registry_find(&reg, sym)) == NULL)
 					continue;
-				in = (struct trd_feed_in){ .ts_ns = 2,
+				in = (struct trd_feed_in){ .ts_ns = T0 + 1,
 					.kind = TRD_FIN_REST,
 					.what = TRD_FREQ_DEPTH, .ins = ins->id,
 					.status = 200, .data = b + 7,
@@ -176,7 +180,7 @@ main(int argc, char **argv)
 			}
 			t0 = trd_clock_mono_ns();
 			for (size_t i = 0; i < n; i++) {
-				in = (struct trd_feed_in){ .ts_ns = 3 + (int64_t)i,
+				in = (struct trd_feed_in){ .ts_ns = T0 + 2 + (int64_t)i,
 					.kind = TRD_FIN_FRAME, .data = sel[i].p,
 					.len = sel[i].n };
 				trd_feed_input(&f, &in);
