@@ -327,6 +327,7 @@ on_message(void *arg, int64_t recv_ns, const char *data, size_t len)
 	if (len < 160 && memmem(data, len, "serverShutdown", 14) &&
 	    g->cur == k && g->nxt == NULL) {
 		g->shutdowns++;
+		l->st.shutdowns++;
 		log_info("feed: serverShutdown on connection %u: opening its "
 			 "replacement", k->id);
 		conn_open(g, 1);

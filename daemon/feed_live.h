@@ -16,7 +16,7 @@
 #include "store.h"
 
 struct trd_feed_live_stats {
-	uint64_t frames, reconnects, rotations, silences;
+	uint64_t frames, reconnects, rotations, silences, shutdowns;
 	uint64_t rest_requests, rest_failures;
 };
 

@@ -387,6 +387,30 @@ Test(feed, rotation_leaves_no_gap)
 	free(dir);
 }
 
+/* A serverShutdown event: the replacement opens at once and takes over
+ * before the old connection goes; nothing is lost. */
+Test(feed, server_shutdown_is_a_seamless_switch)
+{
+	char *dir = th_tmpdir();
+	struct exsim x = { 0 };
+	struct run r = { 0 };
+
+	exsim_start(&x, dir, "--symbols 2 --rate 20 --seed 8 --shutdown-at 1.5");
+	run_feed(&r, dir, SYNTH_CONF
+		 "  streams: [aggTrade, bookTicker]\n"
+		 "  bar_timeframe: 1s\n", x.port, 4000);
+	cr_assert_eq(r.ls.shutdowns, 1, "%llu serverShutdown events handled",
+		     (unsigned long long)r.ls.shutdowns);
+	cr_assert_eq(r.ls.reconnects, 0);
+	cr_assert_eq(r.fs.trades_backfilled, 0, "the switch left a hole");
+	for (uint32_t i = 0; i < 2; i++)
+		check_trades_complete(&r, i);
+	exsim_stop(&x);
+	run_free(&r);
+	th_rmtree(dir);
+	free(dir);
+}
+
 Test(feed, malformed_frames_are_counted_and_skipped)
 {
 	char *dir = th_tmpdir();
