@@ -40,6 +40,20 @@ ask(struct trd_feed *f, int what, uint32_t ins, uint64_t from)
 		f->req(f->arg, what, ins, from);
 }
 
+const char *
+trd_feed_interval(uint32_t tf, char *b)
+{
+	if (tf % 86400 == 0)
+		snprintf(b, 16, "%ud", tf / 86400);
+	else if (tf % 3600 == 0)
+		snprintf(b, 16, "%uh", tf / 3600);
+	else if (tf % 60 == 0)
+		snprintf(b, 16, "%um", tf / 60);
+	else
+		snprintf(b, 16, "%us", tf);
+	return b;
+}
+
 int
 trd_feed_nstreams(const struct trd_feed_conf *c)
 {
@@ -69,17 +83,8 @@ trd_feed_streams(const struct trd_feed_conf *c, const struct trd_registry *reg,
 			int w;
 			if (!(c->streams & (1u << b)))
 				continue;
-			if (b == 0) {
-				uint32_t tf = c->kline_tf_s;
-				if (tf % 86400 == 0)
-					snprintf(iv, sizeof(iv), "%ud", tf / 86400);
-				else if (tf % 3600 == 0)
-					snprintf(iv, sizeof(iv), "%uh", tf / 3600);
-				else if (tf % 60 == 0)
-					snprintf(iv, sizeof(iv), "%um", tf / 60);
-				else
-					snprintf(iv, sizeof(iv), "%us", tf);
-			}
+			if (b == 0)
+				trd_feed_interval(c->kline_tf_s, iv);
 			w = snprintf(out + n, outlen - n, "%s%s@%s%s",
 				     n ? "/" : "", low,
 				     b == 0 ? "kline_" : b == 1 ? "aggTrade"

@@ -132,6 +132,9 @@ void trd_feed_input(struct trd_feed *f, const struct trd_feed_in *in);
 int trd_feed_streams(const struct trd_feed_conf *c,
 		     const struct trd_registry *reg, size_t from, size_t to,
 		     char *out, size_t outlen);
+/* Binance's name of an interval of tf seconds ("1s", "1m", "4h", "1d");
+ * b holds at least 16 bytes. */
+const char *trd_feed_interval(uint32_t tf, char *b);
 /* Streams per symbol (a connection carries at most 1024). */
 int trd_feed_nstreams(const struct trd_feed_conf *c);
 

@@ -165,20 +165,6 @@ rest_cb(void *arg, int err, const struct trd_http_msg *m, const char *why)
 	input(l, &in);
 }
 
-static const char *
-interval_name(uint32_t tf, char *b)
-{
-	if (tf % 86400 == 0)
-		sprintf(b, "%ud", tf / 86400);
-	else if (tf % 3600 == 0)
-		sprintf(b, "%uh", tf / 3600);
-	else if (tf % 60 == 0)
-		sprintf(b, "%um", tf / 60);
-	else
-		sprintf(b, "%us", tf);
-	return b;
-}
-
 static void
 req_cb(void *arg, int what, uint32_t ins, uint64_t from)
 {
@@ -199,7 +185,7 @@ req_cb(void *arg, int what, uint32_t ins, uint64_t from)
 	else if (what == TRD_FREQ_KLINES)
 		snprintf(target, sizeof(target), "%s/klines?symbol=%s&interval="
 			 "%s&startTime=%" PRIu64 "&limit=1000", base, sym,
-			 interval_name(l->c->feed.kline_tf_s, iv),
+			 trd_feed_interval(l->c->feed.kline_tf_s, iv),
 			 from / 1000000);
 	else
 		snprintf(target, sizeof(target), "%s/aggTrades?symbol=%s&"

@@ -385,6 +385,19 @@ start_signals(struct daemon *d)
 	return 0;
 }
 
+/* The store of the config's data_dir, with its map sizes. */
+static int
+open_store(struct daemon *d, int flags)
+{
+	const struct trd_config *c = d->conf;
+	struct trd_store_opts so = {
+		.map_size = (size_t)c->store.map_size_mb << 20,
+		.map_max = (size_t)c->store.map_max_mb << 20,
+	};
+
+	return trd_store_open(&d->store, c->data_dir, flags, &so);
+}
+
 /* The session (with strategies) or a bare registry; prefix names its
  * client ids. */
 static int
@@ -421,10 +434,6 @@ static int
 start_replay(struct daemon *d)
 {
 	struct trd_config *c = d->conf;
-	struct trd_store_opts so = {
-		.map_size = (size_t)c->store.map_size_mb << 20,
-		.map_max = (size_t)c->store.map_max_mb << 20,
-	};
 	int64_t from = d->have_from ? d->from_ns : c->replay.from_ns;
 	int64_t to = d->have_to ? d->to_ns : c->replay.to_ns;
 	double speed = d->have_speed ? d->speed : c->replay.speed;
@@ -436,7 +445,7 @@ start_replay(struct daemon *d)
 		log_error("replay range is empty: from is not before to");
 		return -1;
 	}
-	if (trd_store_open(&d->store, c->data_dir, TRD_STORE_RDONLY, &so) != 0)
+	if (open_store(d, TRD_STORE_RDONLY) != 0)
 		return -1;
 	if (trd_engine_init(&d->engine, &d->loop, TRD_CLOCK_VIRTUAL,
 			    from == TRD_TIME_MIN ? 0 : from) != 0) {
@@ -494,10 +503,6 @@ static int
 start_paper(struct daemon *d)
 {
 	struct trd_config *c = d->conf;
-	struct trd_store_opts so = {
-		.map_size = (size_t)c->store.map_size_mb << 20,
-		.map_max = (size_t)c->store.map_max_mb << 20,
-	};
 	const struct trd_registry *reg;
 	struct trd_source *src;
 	int64_t t0 = trd_clock_realtime_ns();
@@ -505,7 +510,7 @@ start_paper(struct daemon *d)
 
 	d->paper = 1;
 	c->replay.timeframe_s = c->feed.bar_tf_s;
-	if (trd_store_open(&d->store, c->data_dir, TRD_STORE_CREATE, &so) != 0)
+	if (open_store(d, TRD_STORE_CREATE) != 0)
 		return -1;
 	if (ensure_instruments(d) != 0)
 		return -1;
@@ -537,10 +542,6 @@ static int
 start_tape(struct daemon *d)
 {
 	struct trd_config *c = d->conf;
-	struct trd_store_opts so = {
-		.map_size = (size_t)c->store.map_size_mb << 20,
-		.map_max = (size_t)c->store.map_max_mb << 20,
-	};
 	int64_t from = d->have_from ? d->from_ns : c->replay.from_ns;
 	int64_t to = d->have_to ? d->to_ns : c->replay.to_ns;
 	double speed = d->have_speed ? d->speed : c->replay.speed;
@@ -551,7 +552,7 @@ start_tape(struct daemon *d)
 	int rc;
 
 	c->replay.timeframe_s = c->feed.bar_tf_s;
-	if (trd_store_open(&d->store, c->data_dir, TRD_STORE_RDONLY, &so) != 0)
+	if (open_store(d, TRD_STORE_RDONLY) != 0)
 		return -1;
 	/* The source's first record sets the clock before the session
 	 * starts: open it over a registry of the same instruments. */
