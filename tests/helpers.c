@@ -1,6 +1,7 @@
 #include <criterion/criterion.h>
 #include <criterion/hooks.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -275,4 +276,44 @@ th_drop_lines(char *s, const char *needle)
 		line += n;
 	}
 	*w = '\0';
+}
+
+int
+th_exsim(const char *dir, const char *args, int *port)
+{
+	char cmd[4096], pf[1024];
+	pid_t pid;
+
+	snprintf(pf, sizeof(pf), "%s/exsim.port", dir);
+	snprintf(cmd, sizeof(cmd), "exec %s --port-file %s %s > %s/exsim.log "
+		 "2>&1", th_bin("exsim"), pf, args, dir);
+	pid = fork();
+	cr_assert(pid >= 0);
+	if (pid == 0) {
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; i < 500; i++) {
+		FILE *f = fopen(pf, "r");
+		if (f) {
+			int ok = fscanf(f, "%d", port) == 1 && *port > 0;
+			fclose(f);
+			if (ok)
+				return (int)pid;
+		}
+		usleep(10000);
+	}
+	cr_assert_fail("exsim did not start (%s)", args);
+	return -1;
+}
+
+void
+th_exsim_stop(int pid)
+{
+	int st;
+
+	if (pid <= 0)
+		return;
+	kill((pid_t)pid, SIGTERM);
+	waitpid((pid_t)pid, &st, 0);
 }

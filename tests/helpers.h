@@ -77,6 +77,12 @@ void th_drop_lines(char *s, const char *needle);
 /* Read a whole file into a malloc'd NUL-terminated string, or NULL. */
 char *th_read_file(const char *path, size_t *len);
 
+/* Start tools/exsim (built beside traderd) with args on a port the kernel
+ * picks, its output in dir/exsim.log; returns its pid once it listens and
+ * sets *port.  th_exsim_stop() ends it (SIGTERM, then waits). */
+int th_exsim(const char *dir, const char *args, int *port);
+void th_exsim_stop(int pid);
+
 /* Number of lines in s. */
 size_t th_count_lines(const char *s);
 

@@ -26,50 +26,21 @@
 /* ---- exsim ---- */
 
 struct exsim {
-	pid_t pid;
-	int   port;
-	char  portfile[512];
-	char  log[512];
+	int pid;
+	int port;
 };
 
 static void
 exsim_start(struct exsim *x, const char *dir, const char *args)
 {
-	char cmd[4096];
-
-	snprintf(x->portfile, sizeof(x->portfile), "%s/exsim.port", dir);
-	snprintf(x->log, sizeof(x->log), "%s/exsim.log", dir);
-	snprintf(cmd, sizeof(cmd), "exec %s --port-file %s %s > %s 2>&1",
-		 th_bin("exsim"), x->portfile, args, x->log);
-	x->pid = fork();
-	cr_assert(x->pid >= 0);
-	if (x->pid == 0) {
-		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-		_exit(127);
-	}
-	for (int i = 0; i < 500; i++) {
-		FILE *f = fopen(x->portfile, "r");
-		if (f) {
-			int ok = fscanf(f, "%d", &x->port) == 1;
-			fclose(f);
-			if (ok && x->port > 0)
-				return;
-		}
-		usleep(10000);
-	}
-	cr_assert_fail("exsim did not start (%s)", args);
+	x->pid = th_exsim(dir, args, &x->port);
 }
 
 static void
 exsim_stop(struct exsim *x)
 {
-	int st;
-
-	if (x->pid > 0) {
-		kill(x->pid, SIGTERM);
-		waitpid(x->pid, &st, 0);
-		x->pid = 0;
-	}
+	th_exsim_stop(x->pid);
+	x->pid = 0;
 }
 
 /* ---- the feed under the engine ---- */

@@ -13,44 +13,6 @@
 
 #include "helpers.h"
 
-static pid_t
-exsim(const char *dir, const char *args, int *port)
-{
-	char cmd[2048], pf[600];
-	pid_t pid;
-
-	snprintf(pf, sizeof(pf), "%s/exsim.port", dir);
-	snprintf(cmd, sizeof(cmd), "exec %s --port-file %s %s > %s/exsim.log "
-		 "2>&1", th_bin("exsim"), pf, args, dir);
-	pid = fork();
-	cr_assert(pid >= 0);
-	if (pid == 0) {
-		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-		_exit(127);
-	}
-	for (int i = 0; i < 500; i++) {
-		FILE *f = fopen(pf, "r");
-		if (f) {
-			int ok = fscanf(f, "%d", port) == 1;
-			fclose(f);
-			if (ok)
-				return pid;
-		}
-		usleep(10000);
-	}
-	cr_assert_fail("exsim did not start");
-	return -1;
-}
-
-static void
-stop(pid_t pid)
-{
-	int st;
-
-	kill(pid, SIGTERM);
-	waitpid(pid, &st, 0);
-}
-
 static void
 write_conf(const char *path, const char *dir, int port, const char *mode,
 	   const char *report, const char *pdir, const char *strategies,
@@ -121,7 +83,7 @@ Test(paper, stall_marks_stale_and_risk_refuses)
 {
 	char *dir = th_tmpdir(), conf[600], *orders, *line, *save = NULL;
 	int port, before = 0, stale = 0, after = 0;
-	pid_t x = exsim(dir, "--symbols 3 --rate 20 --seed 2 --stall-at 3 "
+	int x = th_exsim(dir, "--symbols 3 --rate 20 --seed 2 --stall-at 3 "
 			"--stall-for 4", &port);
 
 	snprintf(conf, sizeof(conf), "%s/paper.yaml", dir);
@@ -129,7 +91,7 @@ Test(paper, stall_marks_stale_and_risk_refuses)
 		   "  - { name: pulse, plugin: pulse, symbols: [SYM0USDT] }\n",
 		   "risk: { stale_data_s: 1 }\n");
 	paper(conf, 12);
-	stop(x);
+	th_exsim_stop(x);
 	orders = file(dir, "paper", "orders.csv");
 	/* orders.csv: ...,submit_ts (8th),status (9th),reason (10th)...;
 	 * rows are not in time order (rejects are written at once). */
@@ -196,14 +158,14 @@ Test(paper, tape_replay_reproduces_the_session, .timeout = 900)
 		"      params: { fast: 5, slow: 20, sizing: fraction, "
 		"fraction: 0.05 } }\n";
 	int port, rc;
-	pid_t x = exsim(dir, "--symbols 3 --rate 20 --seed 4", &port);
+	int x = th_exsim(dir, "--symbols 3 --rate 20 --seed 4", &port);
 
 	snprintf(conf, sizeof(conf), "%s/paper.yaml", dir);
 	snprintf(rconf, sizeof(rconf), "%s/replay.yaml", dir);
 	write_conf(conf, dir, port, "paper", "paper", "plugins", strat, "");
 	write_conf(rconf, dir, port, "replay", "replay", "plugins", strat, "");
 	paper(conf, secs);
-	stop(x);
+	th_exsim_stop(x);
 	rc = th_run(&out, "%s -c %s --replay --source tape", th_bin("traderd"),
 		    rconf);
 	th_assert_outf(rc == 0, out, "replay exit %d", rc);
