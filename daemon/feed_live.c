@@ -32,6 +32,7 @@
 #include "http.h"
 #include "log.h"
 #include "tape.h"
+#include "ticks.h"
 #include "ws.h"
 
 #define TICK_MS        100
@@ -82,6 +83,9 @@ struct feed_live {
 	int64_t             last_ts;
 	int64_t             recv_mono; /* the frame being handled, or 0 */
 	uint64_t            rng;
+	/* Per instrument: the time of its last quote and how many it had
+	 * then (a stored quote's id, ticks.h). */
+	struct qord { int64_t ts; uint64_t n; } *qord;
 	struct trd_feed_live_stats st;
 };
 
@@ -111,12 +115,22 @@ emit_cb(void *arg, const struct trd_event *ev)
 
 	if (l->stopped || l->e == NULL)
 		return;
-	if (ev->type == TRD_EV_BAR && l->tape) {
-		const struct trd_instr *in = &l->reg->v[ev->sym];
-		if (in->store_id != TRD_INSTR_NO_STORE) {
+	if (l->tape && l->reg->v[ev->sym].store_id != TRD_INSTR_NO_STORE) {
+		uint32_t sid = l->reg->v[ev->sym].store_id;
+		struct trd_tick t;
+		if (ev->type == TRD_EV_BAR) {
 			struct trd_bar b = ev->u.bar;
-			b.sym = in->store_id;
+			b.sym = sid;
 			trd_tape_bar(l->tape, &b);
+		} else if (ev->type == TRD_EV_TRADE) {
+			trd_tick_from_trade(&t, &ev->u.trade);
+			trd_tape_tick(l->tape, sid, TRD_TICK_TRADES, &t);
+		} else if (ev->type == TRD_EV_QUOTE) {
+			struct qord *q = &l->qord[ev->sym];
+			q->n = q->ts == ev->u.quote.ts_ns ? q->n + 1 : 0;
+			q->ts = ev->u.quote.ts_ns;
+			trd_tick_from_quote(&t, &ev->u.quote, q->n);
+			trd_tape_tick(l->tape, sid, TRD_TICK_QUOTES, &t);
 		}
 	}
 	trd_engine_push(l->e, ev);
@@ -436,6 +450,7 @@ handle_closed(uv_handle_t *h)
 
 	if (--l->handles == 0 && l->destroyed) {
 		free(l->g);
+		free(l->qord);
 		free(l);
 	}
 }
@@ -547,8 +562,8 @@ live_destroy(struct trd_source *src)
 	if (l->tape) {
 		const struct trd_tape_stats *ts = trd_tape_stats(l->tape);
 		log_info("tape: %" PRIu64 " records (%" PRIu64 " bytes), %"
-			 PRIu64 " bars stored", ts->records, ts->bytes,
-			 ts->bars);
+			 PRIu64 " bars and %" PRIu64 " ticks stored",
+			 ts->records, ts->bytes, ts->bars, ts->ticks);
 		trd_tape_writer_close(l->tape);
 		l->tape = NULL;
 	}
@@ -588,7 +603,14 @@ trd_feed_live_open(struct trd_source **out, uv_loop_t *loop,
 	l->reg = reg;
 	l->store = store;
 	l->rng = (uint64_t)trd_clock_mono_ns() | 1;
+	if ((l->qord = calloc(reg->n ? reg->n : 1, sizeof(*l->qord))) == NULL) {
+		free(l);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < reg->n; i++)
+		l->qord[i].ts = INT64_MIN;
 	if ((rc = trd_feed_init(&l->feed, fc, reg, emit_cb, req_cb, l)) != 0) {
+		free(l->qord);
 		free(l);
 		return rc;
 	}
@@ -602,6 +624,7 @@ trd_feed_live_open(struct trd_source **out, uv_loop_t *loop,
 		char one[5 * (TRD_SYMBOL_MAX + 32)];
 		if (start == NULL) {
 			trd_feed_free(&l->feed);
+			free(l->qord);
 			free(l);
 			return -ENOMEM;
 		}
@@ -621,6 +644,7 @@ trd_feed_live_open(struct trd_source **out, uv_loop_t *loop,
 		if ((l->g = calloc(l->ng, sizeof(*l->g))) == NULL) {
 			free(start);
 			trd_feed_free(&l->feed);
+			free(l->qord);
 			free(l);
 			return -ENOMEM;
 		}
@@ -670,6 +694,7 @@ fail:
 		free(l->g[i].url);
 	free(l->g);
 	trd_feed_free(&l->feed);
+	free(l->qord);
 	free(l);
 	return rc;
 }

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/mman.h>
@@ -17,15 +18,10 @@
 #include "decimal.h"
 #include "errors.h"
 #include "import.h"
+#include "import_int.h"
 #include "log.h"
 #include "timefmt.h"
 
-#define MAX_FIELDS 16
-
-struct field {
-	const char *s;
-	size_t      len;
-};
 
 struct parser {
 	const char                  *path;
@@ -76,13 +72,9 @@ unit_name(int64_t unit_ns)
 	return "?";
 }
 
-static void
-issue_add(struct trd_import_issue *arr, int *n, uint64_t line,
-	  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-static void
-issue_add(struct trd_import_issue *arr, int *n, uint64_t line,
-	  const char *fmt, ...)
+void
+trd__import_issue(struct trd_import_issue *arr, int *n, uint64_t line,
+		  const char *fmt, ...)
 {
 	va_list ap;
 
@@ -98,64 +90,10 @@ issue_add(struct trd_import_issue *arr, int *n, uint64_t line,
 #define REJECT(p, line, ...)                                             \
 	do {                                                             \
 		(p)->st->rejected++;                                     \
-		issue_add((p)->st->issues, &(p)->st->nissues, (line),    \
+		trd__import_issue((p)->st->issues, &(p)->st->nissues, (line),    \
 			  __VA_ARGS__);                                  \
 		return 1;                                                \
 	} while (0)
-
-static int
-split(const char *s, size_t len, struct field *f)
-{
-	int n = 0;
-	const char *end = s + len;
-
-	for (;;) {
-		const char *c = memchr(s, ',', (size_t)(end - s));
-		if (n < MAX_FIELDS) {
-			f[n].s = s;
-			f[n].len = (size_t)((c ? c : end) - s);
-		}
-		n++;
-		if (c == NULL)
-			return n;
-		s = c + 1;
-	}
-}
-
-/*
- * Non-negative integer field into *out: 0, TRD_ESYNTAX if it is not
- * digits only, TRD_ERANGE if it is above INT64_MAX (accumulated in
- * uint64_t, checked before each step, as trd_dec_parse does).
- */
-static int
-parse_uint(const struct field *f, int64_t *out)
-{
-	uint64_t v = 0;
-
-	if (f->len == 0)
-		return TRD_ESYNTAX;
-	for (size_t i = 0; i < f->len; i++) {
-		char c = f->s[i];
-		if (c < '0' || c > '9')
-			return TRD_ESYNTAX;
-	}
-	for (size_t i = 0; i < f->len; i++) {
-		uint64_t d = (uint64_t)(f->s[i] - '0');
-		if (v > ((uint64_t)INT64_MAX - d) / 10)
-			return TRD_ERANGE;
-		v = v * 10 + d;
-	}
-	*out = (int64_t)v;
-	return 0;
-}
-
-/* Why parse_uint refused a field, for a rejected row's report. */
-static const char *
-uint_error(int rc)
-{
-	return rc == TRD_ERANGE ? "is too large (at most 9223372036854775807)"
-				: "is not a non-negative integer";
-}
 
 static int64_t
 unit_of(const struct parser *p, int64_t v)
@@ -182,19 +120,19 @@ static int
 parse_row(struct parser *p, const char *s, size_t len, uint64_t line,
 	  struct trd_bar *bar)
 {
-	struct field f[MAX_FIELDS];
+	struct trd_field f[TRD_IMPORT_MAX_FIELDS];
 	int want = p->fmt == TRD_FMT_BINANCE ? 12 : 6;
-	int n = split(s, len, f), rc;
+	int n = trd__import_split(s, len, f), rc;
 	int64_t ts, unit, v[5];
 
 	if (n != want)
 		REJECT(p, line, "%d columns, expected %d%s", n, want,
 		       n < want ? " (truncated line?)" : "");
-	if ((rc = parse_uint(&f[0], &ts)) != 0)
+	if ((rc = trd__import_uint(&f[0], &ts)) != 0)
 		REJECT(p, line, "%s '%.*s' %s",
 		       p->fmt == TRD_FMT_BINANCE ? "open_time" : "ts",
 		       (int)(f[0].len > 40 ? 40 : f[0].len), f[0].s,
-		       uint_error(rc));
+		       trd__import_uint_error(rc));
 	unit = unit_of(p, ts);
 	if (p->unit_ns == 0) {
 		p->unit_ns = unit;
@@ -237,10 +175,10 @@ parse_row(struct parser *p, const char *s, size_t len, uint64_t line,
 		       (long long)(p->tf_ns / TRD_NS_PER_SEC));
 	if (p->fmt == TRD_FMT_BINANCE) {
 		int64_t ct, tf_units = p->tf_ns / p->unit_ns;
-		if ((rc = parse_uint(&f[6], &ct)) != 0)
+		if ((rc = trd__import_uint(&f[6], &ct)) != 0)
 			REJECT(p, line, "close_time '%.*s' %s",
 			       (int)(f[6].len > 40 ? 40 : f[6].len), f[6].s,
-			       uint_error(rc));
+			       trd__import_uint_error(rc));
 		if (ct != ts + tf_units - 1)
 			REJECT(p, line, "close_time '%.*s' does not match "
 			       "open_time + timeframe (expected %lld): wrong "
@@ -262,7 +200,7 @@ parse_row(struct parser *p, const char *s, size_t len, uint64_t line,
 			char a[TRD_TIME_BUFSZ];
 			p->st->gaps++;
 			p->st->gap_bars += (uint64_t)missing;
-			issue_add(p->st->gap_reports, &p->st->ngap_reports,
+			trd__import_issue(p->st->gap_reports, &p->st->ngap_reports,
 				  line, "%lld missing bar(s) after %s",
 				  (long long)missing,
 				  trd_time_format(p->prev_ts + p->tf_ns, a));
@@ -290,7 +228,7 @@ header_is(const char *s, size_t len, const char *cols)
 static int
 detect(struct parser *p, const char *s, size_t len)
 {
-	struct field f[MAX_FIELDS];
+	struct trd_field f[TRD_IMPORT_MAX_FIELDS];
 	int n, is_bin_hdr, is_csv_hdr;
 
 	is_bin_hdr = header_is(s, len, "open_time,open,high,low,close,volume,"
@@ -314,7 +252,7 @@ detect(struct parser *p, const char *s, size_t len)
 	if (len > 0 && s[0] >= '0' && s[0] <= '9') {
 		if (p->fmt != TRD_FMT_AUTO)
 			return 0;
-		n = split(s, len, f);
+		n = trd__import_split(s, len, f);
 		if (n == 12 || n == 6) {
 			p->fmt = n == 12 ? TRD_FMT_BINANCE : TRD_FMT_CSV;
 			return 0;
@@ -370,7 +308,7 @@ import_pass(struct trd_store *s, struct parser *p, const char *data,
 		if (rc == TRD_ECONFLICT) {
 			char a[TRD_TIME_BUFSZ];
 			p->st->rejected++;
-			issue_add(p->st->issues, &p->st->nissues, line,
+			trd__import_issue(p->st->issues, &p->st->nissues, line,
 				  "differs from the bar already stored at %s "
 				  "(stored bar kept)",
 				  trd_time_format(bar.ts_ns, a));
@@ -396,9 +334,7 @@ fail:
 }
 
 int
-trd_import_file(struct trd_store *s, const struct trd_instrument *in,
-		uint32_t tf_s, enum trd_import_format fmt, const char *path,
-		struct trd_import_stats *st)
+trd__import_map(const char *path, const char **data, size_t *size)
 {
 	struct stat sb;
 	void *map;
@@ -427,15 +363,37 @@ trd_import_file(struct trd_store *s, const struct trd_instrument *in,
 		return rc;
 	}
 	madvise(map, (size_t)sb.st_size, MADV_SEQUENTIAL);
+	*data = map;
+	*size = (size_t)sb.st_size;
+	return 0;
+}
+
+void
+trd__import_unmap(const char *data, size_t size)
+{
+	munmap((void *)(uintptr_t)data, size);
+}
+
+int
+trd_import_file(struct trd_store *s, const struct trd_instrument *in,
+		uint32_t tf_s, enum trd_import_format fmt, const char *path,
+		struct trd_import_stats *st)
+{
+	const char *map;
+	size_t size;
+	int rc;
+
+	if ((rc = trd__import_map(path, &map, &size)) != 0)
+		return rc;
 	/* A stored bar takes about twice its CSV line: grow the map once
 	 * up front rather than redoing the file after each doubling. */
-	trd_store_reserve(s, (size_t)sb.st_size * 2);
+	trd_store_reserve(s, size * 2);
 	for (;;) {
 		struct parser p = { .path = path, .in = in, .fmt = fmt,
 				    .tf_ns = (int64_t)tf_s * TRD_NS_PER_SEC,
 				    .st = st };
 		memset(st, 0, sizeof(*st));
-		rc = import_pass(s, &p, map, (size_t)sb.st_size);
+		rc = import_pass(s, &p, map, size);
 		st->format = p.fmt;
 		if (rc != MDB_MAP_FULL)
 			break;
@@ -444,7 +402,7 @@ trd_import_file(struct trd_store *s, const struct trd_instrument *in,
 		if ((rc = trd_store_grow(s)) != 0)
 			break;
 	}
-	munmap(map, (size_t)sb.st_size);
+	trd__import_unmap(map, size);
 	if (rc != 0 && rc != TRD_ESYNTAX && rc != TRD_EFULL)
 		log_error("%s: import failed, nothing stored: %s", path,
 			  trd_strerror(rc));

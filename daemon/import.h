@@ -38,7 +38,9 @@ struct trd_import_issue {
 };
 
 struct trd_import_stats {
-	enum trd_import_format format;   /* detected */
+	enum trd_import_format format;   /* detected (bars) */
+	const char            *layout;   /* ticks: the layout detected, as
+					  * "binance aggTrades" */
 	const char            *unit;     /* "s", "ms", "us", "ns" */
 	uint64_t rows;        /* data rows read (blank lines not counted) */
 	uint64_t imported;    /* newly stored */
@@ -66,5 +68,17 @@ const char *trd_import_format_name(enum trd_import_format f);
 int trd_import_file(struct trd_store *s, const struct trd_instrument *in,
 		    uint32_t tf_s, enum trd_import_format fmt,
 		    const char *path, struct trd_import_stats *st);
+
+/*
+ * Import path as ticks of instrument in: kind TRD_TICK_TRADES or
+ * TRD_TICK_QUOTES (ticks.h), from Binance aggTrades or trades CSV, a
+ * trades or quotes CSV, or a recorded session's WebSocket frames (see
+ * import_ticks.c for the layouts).  venue_symbol names the instrument in
+ * frames (NULL: its symbol).  Returns as trd_import_file; st->layout
+ * names the layout found.
+ */
+int trd_import_ticks_file(struct trd_store *s, const struct trd_instrument *in,
+			  const char *venue_symbol, int kind, const char *path,
+			  struct trd_import_stats *st);
 
 #endif

@@ -379,6 +379,15 @@ open_dbis_txn(struct trd_store *s, MDB_txn *txn)
 	if ((rc = mdb_dbi_open(txn, "series", f | SERIES_FLAGS,
 			       &s->dbi_series)) != 0)
 		return rc;
+	/* Trades and quotes (ticks.h): a store from before them has none,
+	 * which a reader takes as empty. */
+	rc = mdb_dbi_open(txn, "ticks", f | SERIES_FLAGS, &s->dbi_ticks);
+	if (rc == MDB_NOTFOUND && rdonly)
+		rc = 0;
+	else if (rc != 0)
+		return rc;
+	else
+		s->have_ticks = 1;
 	if (fmt == 1 && (rc = upgrade_v1(s, txn)) != 0)
 		return rc;
 	if (fmt != TRD_STORE_FORMAT && !rdonly) {

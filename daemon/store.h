@@ -10,6 +10,8 @@
  *                MDB_DUPFIXED), each 48 bytes:
  *                  ts_ns + 2^63 u64 BE, open, high, low, close, volume
  *                  (i64 LE each)
+ *   ticks        trades and quotes: the same key with a kind for tf_s, its
+ *                48-byte records sorted duplicates (ticks.h)
  *
  * The big-endian time first makes LMDB's byte order the time order, and
  * DUPFIXED packs a series' bars into arrays that fill whole pages: a reader
@@ -65,6 +67,8 @@ struct trd_instrument {
 struct trd_store {
 	MDB_env *env;
 	MDB_dbi  dbi_meta, dbi_instr, dbi_series;
+	MDB_dbi  dbi_ticks;  /* ticks.h; valid when have_ticks */
+	int      have_ticks;
 	int      flags;
 	uint64_t upgraded;  /* bars converted from format 1 at open */
 	size_t   map_size, map_max;

@@ -12,12 +12,21 @@
 #include "errors.h"
 #include "log.h"
 #include "tape.h"
+#include "ticks.h"
+
+struct tick {
+	uint32_t        sym;  /* store id */
+	int             kind; /* TRD_TICK_* */
+	struct trd_tick t;
+};
 
 struct buf {
 	unsigned char *p;
 	size_t         n, cap;
 	struct trd_bar *bars;
 	size_t         nbars, capbars;
+	struct tick    *ticks;
+	size_t         nticks, capticks;
 };
 
 struct trd_tape_w {
@@ -200,6 +209,27 @@ trd_tape_bar(struct trd_tape_w *w, const struct trd_bar *bar)
 	b->bars[b->nbars++] = *bar;
 }
 
+void
+trd_tape_tick(struct trd_tape_w *w, uint32_t sym, int kind,
+	      const struct trd_tick *t)
+{
+	struct buf *b = &w->fill;
+
+	if (!w->record)
+		return;
+	if (b->nticks == b->capticks) {
+		size_t cap = b->capticks ? b->capticks * 2 : 1024;
+		struct tick *n = realloc(b->ticks, cap * sizeof(*n));
+		if (n == NULL) {
+			w->st.errors++;
+			return;
+		}
+		b->ticks = n;
+		b->capticks = cap;
+	}
+	b->ticks[b->nticks++] = (struct tick){ sym, kind, *t };
+}
+
 /* ---- the worker: one LMDB write transaction per batch ---- */
 
 static int
@@ -270,6 +300,30 @@ write_bars(struct trd_tape_w *w, const struct buf *b)
 }
 
 static int
+write_ticks(struct trd_tape_w *w, const struct buf *b)
+{
+	struct trd_tick_batch tb;
+	int rc;
+
+	if (b->nticks == 0)
+		return 0;
+	if ((rc = trd_tick_batch_begin(w->s, &tb)) != 0)
+		return rc;
+	for (size_t i = 0; i < b->nticks; i++) {
+		enum trd_put_result res;
+		rc = trd_tick_batch_put(&tb, b->ticks[i].sym, b->ticks[i].kind,
+					&b->ticks[i].t, &res);
+		if (rc == TRD_ECONFLICT)
+			continue; /* a stored tick differs: it is kept */
+		if (rc != 0) {
+			trd_tick_batch_abort(&tb);
+			return rc;
+		}
+	}
+	return trd_tick_batch_commit(&tb);
+}
+
+static int
 commit(struct trd_tape_w *w, const struct buf *b, int64_t newest)
 {
 	int rc;
@@ -278,6 +332,8 @@ commit(struct trd_tape_w *w, const struct buf *b, int64_t newest)
 		rc = b->n ? write_records(w, b, newest) : 0;
 		if (rc == 0)
 			rc = write_bars(w, b);
+		if (rc == 0)
+			rc = write_ticks(w, b);
 		if (rc != MDB_MAP_FULL)
 			return rc;
 		if ((rc = trd_store_grow(w->s)) != 0)
@@ -300,6 +356,7 @@ note(struct trd_tape_w *w, int rc)
 	if (rc == 0) {
 		w->st.commits++;
 		w->st.bars += w->work.nbars;
+		w->st.ticks += w->work.nticks;
 	} else {
 		w->st.errors++;
 		if (w->st.errors <= 5 || w->st.errors % 100 == 0)
@@ -310,6 +367,7 @@ note(struct trd_tape_w *w, int rc)
 	}
 	w->work.n = 0;
 	w->work.nbars = 0;
+	w->work.nticks = 0;
 }
 
 static void
@@ -317,6 +375,7 @@ buf_free(struct buf *b)
 {
 	free(b->p);
 	free(b->bars);
+	free(b->ticks);
 }
 
 static void
@@ -349,7 +408,8 @@ trd_tape_flush(struct trd_tape_w *w)
 {
 	struct buf t;
 
-	if (w->busy || (w->fill.n == 0 && w->fill.nbars == 0))
+	if (w->busy ||
+	    (w->fill.n == 0 && w->fill.nbars == 0 && w->fill.nticks == 0))
 		return;
 	t = w->work;
 	w->work = w->fill;

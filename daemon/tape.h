@@ -10,8 +10,8 @@
  * carries the session's symbols, and a replay under a config whose
  * symbols differ is refused.
  *
- * The writer never blocks the loop on the disk: records (and the bars a
- * paper session adds to the store) gather in memory and are committed by
+ * The writer never blocks the loop on the disk: records (and the bars,
+ * trades and quotes a paper session adds to the store) gather in memory and are committed by
  * a worker thread about once a second, one batch at a time; a crash loses
  * at most the batch not yet committed, never what was committed before.
  * Records older than the retention are deleted as new ones are written.
@@ -34,7 +34,7 @@
 struct trd_tape_w;
 
 struct trd_tape_stats {
-	uint64_t records, bytes, bars, commits, errors, deleted;
+	uint64_t records, bytes, bars, ticks, commits, errors, deleted;
 	size_t   pending;   /* bytes not yet committed */
 };
 
@@ -43,6 +43,11 @@ int trd_tape_writer_new(struct trd_tape_w **out, uv_loop_t *loop,
 /* Keep one input (copied) / one bar for the store (sym = store id). */
 void trd_tape_put(struct trd_tape_w *w, const struct trd_feed_in *in);
 void trd_tape_bar(struct trd_tape_w *w, const struct trd_bar *bar);
+/* Keep one trade or quote for the tick store (ticks.h; sym = store id),
+ * when recording. */
+struct trd_tick;
+void trd_tape_tick(struct trd_tape_w *w, uint32_t sym, int kind,
+		   const struct trd_tick *t);
 /* Start committing what is kept (if no commit is under way). */
 void trd_tape_flush(struct trd_tape_w *w);
 /* Commit everything (waiting for the worker), then free. */

@@ -30,6 +30,7 @@
 #include "report_diff.h"
 #include "store.h"
 #include "tape.h"
+#include "ticks.h"
 #include "timefmt.h"
 
 struct ctl {
@@ -42,6 +43,7 @@ struct ctl {
 	int64_t            from_ns, to_ns;
 	enum trd_import_format fmt;
 	const char        *set;  /* features --set */
+	int                kind; /* import/ticks --kind: 0 bars, TRD_TICK_* */
 };
 
 static void
@@ -53,6 +55,12 @@ usage(FILE *f)
 		"commands:\n"
 		"  import --symbol SYM --timeframe TF [--format auto|binance|csv] FILE...\n"
 		"        import CSV bars (Binance klines or ts,open,high,low,close,volume)\n"
+		"  import --kind trades|quotes --symbol SYM FILE...\n"
+		"        import ticks: Binance aggTrades or trades CSV, ts,price,qty,side,id,\n"
+		"        ts,bid,bid_qty,ask,ask_qty, or a recorded *.ws_frames.jsonl\n"
+		"  ticks --kind trades|quotes --symbol SYM [--from T] [--to T]\n"
+		"        print stored trades (ts,price,qty,side,id) or quotes\n"
+		"        (ts,bid,bid_qty,ask,ask_qty) as CSV, ts in Unix seconds\n"
 		"  bars --symbol SYM --timeframe TF [--from T] [--to T]\n"
 		"        print stored bars as CSV (ts in Unix seconds)\n"
 		"  features --symbol SYM --timeframe TF --set 'sma(20),rsi(14),...'\n"
@@ -113,6 +121,22 @@ need_series(struct ctl *c, const char *cmd)
 	return 0;
 }
 
+static int
+need_symbol(struct ctl *c, const char *cmd)
+{
+	if (c->symbol == NULL) {
+		fprintf(stderr, "traderctl %s: --symbol is required\n", cmd);
+		return -1;
+	}
+	if (!trd_symbol_valid(c->symbol)) {
+		fprintf(stderr, "traderctl %s: invalid symbol '%s' (1-%d of "
+				"A-Z a-z 0-9 . _ -)\n", cmd, c->symbol,
+			TRD_SYMBOL_MAX);
+		return -1;
+	}
+	return 0;
+}
+
 static void
 print_issues(const char *what, const struct trd_import_issue *is, int n,
 	     uint64_t total)
@@ -137,7 +161,8 @@ cmd_import(struct ctl *c, int argc, char **argv)
 	double secs;
 	int status = 0, rc;
 
-	if (need_series(c, "import") != 0)
+	if (c->kind ? need_symbol(c, "import") != 0
+		    : need_series(c, "import") != 0)
 		return 1;
 	if (argc == 0) {
 		fprintf(stderr, "traderctl import: no files given\n");
@@ -166,7 +191,13 @@ cmd_import(struct ctl *c, int argc, char **argv)
 	t0 = trd_clock_mono_ns();
 	for (int i = 0; i < argc; i++) {
 		struct trd_import_stats st;
-		rc = trd_import_file(s, &in, c->tf_s, c->fmt, argv[i], &st);
+		if (c->kind)
+			rc = trd_import_ticks_file(s, &in,
+						   ic ? ic->venue_symbol : NULL,
+						   c->kind, argv[i], &st);
+		else
+			rc = trd_import_file(s, &in, c->tf_s, c->fmt, argv[i],
+					     &st);
 		if (rc != 0) {
 			printf("%s: FAILED, nothing imported from this file\n",
 			       argv[i]);
@@ -175,7 +206,8 @@ cmd_import(struct ctl *c, int argc, char **argv)
 		}
 		printf("%s: %s (%s): %llu rows read, %llu imported, %llu "
 		       "already stored, %llu rejected",
-		       argv[i], trd_import_format_name(st.format),
+		       argv[i], c->kind ? st.layout
+					: trd_import_format_name(st.format),
 		       st.unit ? st.unit : "-", (unsigned long long)st.rows,
 		       (unsigned long long)st.imported,
 		       (unsigned long long)st.unchanged,
@@ -320,6 +352,75 @@ cmd_bars(struct ctl *c)
 		status = 1;
 	}
 	trd_bar_cursor_close(&cur);
+	trd_store_close(s);
+	if (fflush(stdout) != 0)
+		status = 1;
+	return status;
+}
+
+static int
+cmd_ticks(struct ctl *c)
+{
+	static struct trd_tick buf[4096];
+	static char out[1 << 16];
+	struct trd_store *s;
+	struct trd_instrument in;
+	struct trd_tick_cursor cur;
+	int n, rc, status = 0;
+
+	if (c->kind == 0) {
+		fprintf(stderr, "traderctl ticks: --kind trades or --kind "
+				"quotes is required\n");
+		return 1;
+	}
+	if (need_symbol(c, "ticks") != 0)
+		return 1;
+	if (open_store(c, TRD_STORE_RDONLY, &s) != 0)
+		return 1;
+	if ((rc = trd_store_instrument_get(s, c->symbol, &in)) != 0) {
+		fprintf(stderr, "traderctl ticks: %s: %s\n", c->symbol,
+			rc == TRD_ENOTFOUND ? "no such symbol in the store"
+					    : trd_strerror(rc));
+		trd_store_close(s);
+		return 1;
+	}
+	if ((rc = trd_tick_cursor_open(&cur, s, in.id, c->kind, c->from_ns,
+				       c->to_ns)) != 0) {
+		fprintf(stderr, "traderctl ticks: %s\n", trd_strerror(rc));
+		trd_store_close(s);
+		return 1;
+	}
+	setvbuf(stdout, out, _IOFBF, sizeof(out));
+	fputs(c->kind == TRD_TICK_TRADES ? "ts,price,qty,side,id\n"
+					  : "ts,bid,bid_qty,ask,ask_qty\n",
+	      stdout);
+	while ((n = trd_tick_cursor_read(&cur, buf, 4096)) > 0) {
+		for (int i = 0; i < n; i++) {
+			const struct trd_tick *k = &buf[i];
+			char t[TRD_TIME_BUFSZ], v[4][32];
+			trd_time_format_unix(k->ts_ns, t);
+			trd_dec_format_short(k->v[0], in.price_dp, v[0]);
+			trd_dec_format_short(k->v[1], in.qty_dp, v[1]);
+			if (c->kind == TRD_TICK_TRADES) {
+				fprintf(stdout, "%s,%s,%s,%s,%llu\n", t, v[0],
+					v[1],
+					k->v[2] == TRD_SIDE_BUY    ? "buy"
+					: k->v[2] == TRD_SIDE_SELL ? "sell"
+								   : "",
+					(unsigned long long)k->id);
+				continue;
+			}
+			trd_dec_format_short(k->v[2], in.price_dp, v[2]);
+			trd_dec_format_short(k->v[3], in.qty_dp, v[3]);
+			fprintf(stdout, "%s,%s,%s,%s,%s\n", t, v[0], v[1],
+				v[2], v[3]);
+		}
+	}
+	if (n < 0) {
+		fprintf(stderr, "traderctl ticks: %s\n", trd_strerror(n));
+		status = 1;
+	}
+	trd_tick_cursor_close(&cur);
 	trd_store_close(s);
 	if (fflush(stdout) != 0)
 		status = 1;
@@ -547,6 +648,23 @@ cmd_db_stat(struct ctl *c)
 	if (n == 0)
 		printf("(no bars stored)\n");
 	free(st);
+	if (trd_ticks_stat(s, &st, &n) == 0 && n > 0) {
+		printf("\n%-16s %-6s %12s  %-20s  %-20s\n", "symbol", "ticks",
+		       "count", "first", "last");
+		for (size_t i = 0; i < n; i++) {
+			const char *sym = "?", *k = trd_tick_kind_name(
+						       (int)st[i].tf_s);
+			char a[TRD_TIME_BUFSZ], b[TRD_TIME_BUFSZ];
+			for (size_t j = 0; j < nins; j++)
+				if (ins[j].id == st[i].sym)
+					sym = ins[j].symbol;
+			printf("%-16s %-6s %12llu  %-20s  %-20s\n", sym,
+			       k ? k : "?", (unsigned long long)st[i].count,
+			       trd_time_format(st[i].first_ns, a),
+			       trd_time_format(st[i].last_ns, b));
+		}
+		free(st);
+	}
 	free(ins);
 	trd_store_close(s);
 	return 0;
@@ -592,6 +710,7 @@ main(int argc, char **argv)
 		{ "from", required_argument, NULL, 'F' },
 		{ "to", required_argument, NULL, 'T' },
 		{ "set", required_argument, NULL, 'S' },
+		{ "kind", required_argument, NULL, 'K' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -623,6 +742,16 @@ main(int argc, char **argv)
 		case 's': c.symbol = optarg; break;
 		case 't': c.timeframe = optarg; break;
 		case 'S': c.set = optarg; break;
+		case 'K':
+			if (strcmp(optarg, "bars") == 0) {
+				c.kind = 0;
+			} else if (trd_tick_kind_parse(optarg, &c.kind) != 0) {
+				fprintf(stderr, "traderctl: --kind must be "
+						"bars, trades or quotes, not "
+						"'%s'\n", optarg);
+				return 1;
+			}
+			break;
 		case 'f':
 			if (trd_import_format_parse(optarg, &c.fmt) != 0) {
 				fprintf(stderr, "traderctl: --format must be "
@@ -676,6 +805,8 @@ main(int argc, char **argv)
 		rc = cmd_import(&c, argc - optind, argv + optind);
 	else if (strcmp(cmd, "bars") == 0)
 		rc = cmd_bars(&c);
+	else if (strcmp(cmd, "ticks") == 0)
+		rc = cmd_ticks(&c);
 	else if (strcmp(cmd, "features") == 0)
 		rc = cmd_features(&c);
 	else if (strcmp(cmd, "tape") == 0)
