@@ -169,6 +169,8 @@ struct trd_config {
 		int64_t  to_ns;       /* TRD_TIME_MAX when unset; exclusive */
 		double   speed;       /* 0 means "max" (unpaced) */
 		uint32_t timeframe_s; /* bar timeframe to replay */
+		int      ticks;       /* stored trades (1) and quotes (2)
+				       * merged with the bars */
 	} replay;
 
 	struct {

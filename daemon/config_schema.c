@@ -102,6 +102,16 @@ static const struct schema instrument_schema = {
 	sizeof(struct trd_instrument_conf), NULL, check_instruments,
 };
 
+/* Tick series a replay merges with the bars (a bitmask of TRD_TICK_*:
+ * trades 1, quotes 2). */
+static const struct enumval ticks_names[] = {
+	{ "none", 0 },
+	{ "trades", 1 },
+	{ "quotes", 2 },
+	{ "all", 3 },
+	{ NULL, 0 },
+};
+
 static const struct field replay_fields[] = {
 	{ .key = "from", .type = T_TIME, .absent = TRD_TIME_MIN,
 	  AT(struct trd_config, replay.from_ns) },
@@ -111,6 +121,8 @@ static const struct field replay_fields[] = {
 	  .dmin = 0, .dmax = 1e6, AT(struct trd_config, replay.speed) },
 	{ .key = "timeframe", .type = T_TIMEFRAME, .def = "1m",
 	  AT(struct trd_config, replay.timeframe_s) },
+	{ .key = "ticks", .type = T_ENUM, .def = "none", .names = ticks_names,
+	  AT(struct trd_config, replay.ticks) },
 };
 
 static const struct schema replay_schema = {

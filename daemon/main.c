@@ -36,6 +36,7 @@
 #include "report.h"
 #include "session.h"
 #include "store.h"
+#include "ticks.h"
 #include "timefmt.h"
 
 #include "version.h"
@@ -425,6 +426,44 @@ start_session(struct daemon *d, const char *prefix,
 	return 0;
 }
 
+/* Without replay.from: the earliest stored bar (or tick, when the replay
+ * merges them) of the configured instruments, where the replay will
+ * start; 0 if there is none (the replay then says so). */
+static int64_t
+data_start(struct daemon *d)
+{
+	const struct trd_config *c = d->conf;
+	int64_t t = INT64_MAX;
+
+	for (size_t i = 0; i < c->ninstruments; i++) {
+		struct trd_instrument in;
+		struct trd_bar_cursor bc;
+		struct trd_bar b;
+		if (trd_store_instrument_get(d->store, c->instruments[i].symbol,
+					     &in) != 0)
+			continue;
+		if (trd_bar_cursor_open(&bc, d->store, in.id,
+					c->replay.timeframe_s, TRD_TIME_MIN,
+					TRD_TIME_MAX) == 0 &&
+		    trd_bar_cursor_read(&bc, &b, 1) == 1 && b.ts_ns < t)
+			t = b.ts_ns;
+		trd_bar_cursor_close(&bc);
+		for (int k = TRD_TICK_TRADES; k <= TRD_TICK_QUOTES; k++) {
+			struct trd_tick_cursor tc;
+			struct trd_tick tk;
+			if (!(c->replay.ticks & k))
+				continue;
+			if (trd_tick_cursor_open(&tc, d->store, in.id, k,
+						 TRD_TIME_MIN, TRD_TIME_MAX) == 0 &&
+			    trd_tick_cursor_read(&tc, &tk, 1) == 1 &&
+			    tk.ts_ns < t)
+				t = tk.ts_ns;
+			trd_tick_cursor_close(&tc);
+		}
+	}
+	return t == INT64_MAX ? 0 : t;
+}
+
 /*
  * The engine first (its clock starts at the span's start, so strategies'
  * init sees the right time), then the session (with strategies) or a
@@ -448,7 +487,7 @@ start_replay(struct daemon *d)
 	if (open_store(d, TRD_STORE_RDONLY) != 0)
 		return -1;
 	if (trd_engine_init(&d->engine, &d->loop, TRD_CLOCK_VIRTUAL,
-			    from == TRD_TIME_MIN ? 0 : from) != 0) {
+			    from == TRD_TIME_MIN ? data_start(d) : from) != 0) {
 		log_error("out of memory");
 		return -1;
 	}
@@ -457,7 +496,7 @@ start_replay(struct daemon *d)
 	if (start_session(d, "bt", &reg) != 0)
 		return -1;
 	if (trd_replay_open(&src, d->store, reg, c->replay.timeframe_s, from,
-			    to) != 0)
+			    to, c->replay.ticks) != 0)
 		return -1;
 	if (trd_engine_replay(&d->engine, src, speed, replay_done_cb) != 0) {
 		log_error("cannot start the replay");

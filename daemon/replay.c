@@ -20,9 +20,23 @@
 #include "errors.h"
 #include "log.h"
 #include "replay.h"
+#include "ticks.h"
 
 #define SERIES_BUF 128
 #define GROUP_MAX  256 /* series merged by groups; more: a heap */
+#define TICK_BUF   256
+#define BAR_BUF    256
+
+/* A trade or quote series, merged with the bars (see replay.h). */
+struct tseries {
+	struct trd_tick_cursor cur;
+	struct trd_tick        buf[TICK_BUF];
+	int                    n, i, eof;
+	uint32_t               sym;
+	int                    kind;   /* TRD_TICK_* */
+	uint32_t               rank;   /* the tie order among the heads */
+	uint64_t               count;
+};
 
 struct series {
 	struct trd_bar_cursor cur;
@@ -49,6 +63,11 @@ struct replay {
 	int64_t           group_t;
 	size_t            group_at;
 	int               in_group;
+	/* Ticks: their series, and the bars pulled ahead of the merge. */
+	struct tseries   *ts;
+	size_t            nts;
+	struct trd_event *bb;
+	int               bn, bi, beof;
 	struct series     series[]; /* nseries of them */
 };
 
@@ -191,9 +210,8 @@ pull_groups(struct replay *r, struct trd_event *out, int max)
 }
 
 static int
-replay_pull(struct trd_source *src, struct trd_event *out, int max)
+bars_pull(struct replay *r, struct trd_event *out, int max)
 {
-	struct replay *r = (struct replay *)src;
 	int n = 0, rc;
 
 	if (r->groups && r->nheap > 1) {
@@ -237,6 +255,100 @@ replay_pull(struct trd_source *src, struct trd_event *out, int max)
 	return n;
 }
 
+/* Refill tick series t: 1 it has a head, 0 ended, <0 error. */
+static int
+tseries_fill(struct tseries *t)
+{
+	int n;
+
+	if (t->i < t->n)
+		return 1;
+	if (t->eof)
+		return 0;
+	if ((n = trd_tick_cursor_read(&t->cur, t->buf, TICK_BUF)) < 0) {
+		log_error("reading %s: %s", trd_tick_kind_name(t->kind),
+			  trd_strerror(n));
+		return n;
+	}
+	t->n = n;
+	t->i = 0;
+	if (n == 0)
+		t->eof = 1;
+	return n > 0;
+}
+
+/*
+ * Bars and ticks by time.  At one time: bars first (they closed at it:
+ * what they say was known before anything at that instant), then quotes,
+ * then trades, each in symbol order; a series keeps its (time, id) order.
+ */
+static int
+merged_pull(struct replay *r, struct trd_event *out, int max)
+{
+	int n = 0, rc;
+
+	while (n < max) {
+		struct tseries *best = NULL;
+		int64_t bt = INT64_MAX;
+
+		if (r->bi == r->bn && !r->beof) {
+			if ((rc = bars_pull(r, r->bb, BAR_BUF)) < 0)
+				return rc;
+			r->bn = rc;
+			r->bi = 0;
+			r->beof = rc == 0;
+		}
+		if (r->bi < r->bn)
+			bt = r->bb[r->bi].ts_ns;
+		for (size_t i = 0; i < r->nts; i++) {
+			struct tseries *t = &r->ts[i];
+			int64_t h;
+			if (t->i == t->n && (rc = tseries_fill(t)) <= 0) {
+				if (rc < 0)
+					return rc;
+				continue;
+			}
+			h = t->buf[t->i].ts_ns;
+			/* A bar wins a tie with a tick; ticks tie by rank. */
+			if (best == NULL ? h < bt
+					 : h < bt || (h == bt && t->rank <
+								best->rank)) {
+				best = t;
+				bt = h;
+			}
+		}
+		if (best == NULL) {
+			if (r->bi == r->bn)
+				break; /* everything has ended */
+			out[n++] = r->bb[r->bi++];
+			continue;
+		}
+		{
+			const struct trd_tick *k = &best->buf[best->i++];
+			struct trd_event *ev = &out[n++];
+			ev->ts_ns = k->ts_ns;
+			ev->sym = best->sym;
+			if (best->kind == TRD_TICK_TRADES) {
+				ev->type = TRD_EV_TRADE;
+				trd_tick_to_trade(k, best->sym, &ev->u.trade);
+			} else {
+				ev->type = TRD_EV_QUOTE;
+				trd_tick_to_quote(k, best->sym, &ev->u.quote);
+			}
+			best->count++;
+		}
+	}
+	return n;
+}
+
+static int
+replay_pull(struct trd_source *src, struct trd_event *out, int max)
+{
+	struct replay *r = (struct replay *)src;
+
+	return r->nts ? merged_pull(r, out, max) : bars_pull(r, out, max);
+}
+
 static void
 replay_destroy(struct trd_source *src)
 {
@@ -244,6 +356,10 @@ replay_destroy(struct trd_source *src)
 
 	for (size_t i = 0; i < r->nseries; i++)
 		trd_bar_cursor_close(&r->series[i].cur);
+	for (size_t i = 0; i < r->nts; i++)
+		trd_tick_cursor_close(&r->ts[i].cur);
+	free(r->ts);
+	free(r->bb);
 	free(r->heap);
 	free(r);
 }
@@ -254,10 +370,53 @@ static const struct trd_source_ops replay_ops = {
 	.destroy = replay_destroy,
 };
 
+/* The tick series of every instrument: quotes, then trades (their tie
+ * order), each in symbol order. */
+static int
+open_ticks(struct replay *r, const struct trd_registry *reg, int ticks,
+	   int64_t from_ns, int64_t to_ns)
+{
+	static const int kinds[] = { TRD_TICK_QUOTES, TRD_TICK_TRADES };
+	size_t n = 0;
+	int rc;
+
+	r->ts = calloc(2 * reg->n, sizeof(*r->ts));
+	r->bb = calloc(BAR_BUF, sizeof(*r->bb));
+	if (r->ts == NULL || r->bb == NULL)
+		return -ENOMEM;
+	for (int k = 0; k < 2; k++) {
+		if (!(ticks & kinds[k]))
+			continue;
+		for (size_t i = 0; i < reg->n; i++) {
+			struct tseries *t = &r->ts[n];
+			t->sym = (uint32_t)i;
+			t->kind = kinds[k];
+			t->rank = (uint32_t)n;
+			rc = trd_tick_cursor_open(&t->cur, r->store,
+						  reg->v[i].store_id, kinds[k],
+						  from_ns, to_ns);
+			r->nts = ++n;
+			if (rc == 0)
+				rc = tseries_fill(t);
+			if (rc < 0) {
+				log_error("opening the %s of %s: %s",
+					  trd_tick_kind_name(kinds[k]),
+					  reg->v[i].symbol, trd_strerror(rc));
+				return rc;
+			}
+			if (rc == 1 && from_ns == TRD_TIME_UNSET &&
+			    (r->base.start_ns == TRD_TIME_UNSET ||
+			     t->buf[0].ts_ns < r->base.start_ns))
+				r->base.start_ns = t->buf[0].ts_ns;
+		}
+	}
+	return 0;
+}
+
 int
 trd_replay_open(struct trd_source **out, struct trd_store *store,
 		const struct trd_registry *reg, uint32_t tf_s, int64_t from_ns,
-		int64_t to_ns)
+		int64_t to_ns, int ticks)
 {
 	size_t nsyms = reg->n;
 	struct replay *r;
@@ -307,6 +466,10 @@ trd_replay_open(struct trd_source **out, struct trd_store *store,
 			     s->buf[0].ts_ns < r->base.start_ns))
 				r->base.start_ns = s->buf[0].ts_ns;
 		}
+	}
+	if (ticks && (rc = open_ticks(r, reg, ticks, from_ns, to_ns)) != 0) {
+		replay_destroy(&r->base);
+		return rc;
 	}
 	/* Groups keep the series in index order; a heap is built. */
 	r->groups = nsyms <= GROUP_MAX;

@@ -26,13 +26,18 @@
  * bars with open time in [from_ns, to_ns), each read from the store
  * series reg maps it to and delivered with the registry handle as its sym.
  * Every instrument must be in the store (store_id set): one that is not
- * is an error naming it.  The source's start_ns is from_ns when given,
+ * is an error naming it.  ticks (TRD_TICK_TRADES | TRD_TICK_QUOTES, or 0)
+ * adds the stored trades and quotes of every instrument in [from_ns,
+ * to_ns), each delivered at its time, merged with the bars: at one time
+ * bars come first (they closed then), then quotes, then trades, each in
+ * the order the symbols were given, and a series in its stored (time, id)
+ * order.  The source's start_ns is from_ns when given,
  * else the earliest first bar's open time.  Returns 0 or a negative error
  * (logged).  The store and the registry must outlive the source.
  */
 int trd_replay_open(struct trd_source **out, struct trd_store *store,
 		    const struct trd_registry *reg, uint32_t tf_s,
-		    int64_t from_ns, int64_t to_ns);
+		    int64_t from_ns, int64_t to_ns, int ticks);
 
 /* Series i of src (a replay; NULL past the last): what it read so far. */
 const struct trd_series_summary *trd_replay_summary(const struct trd_source *src,

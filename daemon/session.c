@@ -400,6 +400,8 @@ tick_event(struct trd_session *t, uint32_t ins, const struct trd_event *ev)
 	trd_risk_data(&t->risk, ins, ev->ts_ns);
 	if (t->oms.open[ins].n != 0)
 		orders_event(t, ins, ev);
+	else if (ev->type == TRD_EV_QUOTE)
+		t->venue->ops->market(t->venue, ev); /* the touch */
 	if (ev->type == TRD_EV_TRADE) {
 		if (ev->u.trade.price > 0)
 			trd_portfolio_mark(&t->pf, ins, ev->u.trade.price);

@@ -115,8 +115,9 @@ struct trd_venue_ops {
 	int  (*amend)(struct trd_venue *v, const struct trd_order *o,
 		      int64_t qty, int64_t price, unsigned flags);
 	/* Market data of ins, as the session receives it (the simulator
-	 * matches against it; a broker ignores it).  Called only while the
-	 * order manager has open orders on ins. */
+	 * matches against it; a broker ignores it).  Bars and trades only
+	 * while the order manager has open orders on ins; every quote (the
+	 * simulator keeps the touch for the orders to come). */
 	void (*market)(struct trd_venue *v, const struct trd_event *ev);
 	/* Work that falls due with time alone (arrivals, cancels, expiries)
 	 * up to now; and the earliest time such work is due (INT64_MAX:

@@ -42,6 +42,8 @@ struct sim_order {
 				   * rests as a limit */
 	uint8_t  cancel_pending;  /* a cancel is on its way (cancel_ns) */
 	uint8_t  amend_pending;   /* an amend is on its way (amend_ns) */
+	uint8_t  met;             /* has met a quote or trade since it
+				   * arrived: a limit now rests */
 	int64_t  qty, filled, price;
 	int64_t  stop_price;      /* STOP_LIMIT trigger; TRAILING_STOP: the
 				   * current level (0 until set) */
@@ -68,6 +70,10 @@ struct sim {
 	int                         intrabar;
 	int64_t                     grace_ns; /* one timeframe: see the tick */
 	struct sim_book            *book;     /* per instrument */
+	struct sim_touch {
+		int64_t bid, bid_qty, ask, ask_qty;
+		int     have;          /* a quote with both sides seen */
+	}                          *touch;    /* per instrument */
 	size_t                      ninstr;
 	struct sim_order           *by_id;
 	uint64_t                   *scratch;  /* a book's ids while matching */
@@ -901,7 +907,7 @@ allowed(const struct sim *s, const struct sim_order *o, int64_t px,
  */
 static void
 after_fill(struct sim *s, uint64_t id, int first, int64_t q, int64_t want,
-	   const char *why, int64_t ts)
+	   const char *why, int64_t ts, const char *where)
 {
 	struct sim_order *r = find(s, id), *p;
 
@@ -926,10 +932,16 @@ after_fill(struct sim *s, uint64_t id, int first, int64_t q, int64_t want,
 		snprintf(buf, sizeof(buf), "rest canceled: %s", why);
 		close_order(s, id, CLOSE_CANCEL, 0, buf, ts);
 	} else if (r->tif == TRD_TIF_IOC) {
-		close_order(s, id, CLOSE_EXPIRE, 0, "IOC: rest expired after "
-			    "the first bar it met", ts);
+		char buf[80];
+		snprintf(buf, sizeof(buf), "IOC: rest expired after the first "
+			 "%s it met", where);
+		close_order(s, id, CLOSE_EXPIRE, 0, buf, ts);
 	}
 }
+
+static void unmet(struct sim *s, uint64_t id, int64_t ts, const char *where);
+static void fill(struct sim *s, uint64_t id, int64_t px, int64_t ref,
+		 int64_t *budget, int64_t ts, const char *where);
 
 /*
  * Order id takes part in bar b: trigger, price, the quantity it may fill
@@ -939,9 +951,7 @@ static void
 execute(struct sim *s, uint64_t id, const struct trd_bar *b, int64_t *budget)
 {
 	struct sim_order *o = find(s, id);
-	int buy = o->side == TRD_SIDE_BUY, first;
-	int64_t ts = b->ts_ns, px, want, q, n, fee;
-	const char *why;
+	int64_t ts = b->ts_ns, px;
 	struct hit h;
 
 	if (o->type == TRD_ORDER_TRAILING_STOP && o->stop_price == 0)
@@ -952,19 +962,45 @@ execute(struct sim *s, uint64_t id, const struct trd_bar *b, int64_t *budget)
 			o->triggered = 1;
 		else if (o->type == TRD_ORDER_TRAILING_STOP && !o->triggered)
 			ratchet(s, o, b);
-		if (o->tif == TRD_TIF_IOC || o->tif == TRD_TIF_FOK)
-			close_order(s, id, CLOSE_EXPIRE, 0,
-				    o->tif == TRD_TIF_IOC
-					    ? "IOC: not filled in the first "
-					      "bar it met"
-					    : "FOK: not filled in the first "
-					      "bar it met",
-				    ts);
+		unmet(s, id, ts, "bar");
 		return;
 	}
 	if (o->type != TRD_ORDER_MARKET && o->type != TRD_ORDER_LIMIT)
 		o->triggered = 1;
 	px = h.slip ? slipped(s, o->ins, o->side, h.raw) : h.raw;
+	fill(s, id, px, h.raw, budget, ts, "bar");
+}
+
+/* The first bar or quote order id met did not fill it: an IOC or FOK
+ * expires. */
+static void
+unmet(struct sim *s, uint64_t id, int64_t ts, const char *where)
+{
+	const struct sim_order *o = find(s, id);
+	char buf[80];
+
+	if (o == NULL || (o->tif != TRD_TIF_IOC && o->tif != TRD_TIF_FOK))
+		return;
+	snprintf(buf, sizeof(buf), "%s: not filled in the first %s it met",
+		 o->tif == TRD_TIF_IOC ? "IOC" : "FOK", where);
+	close_order(s, id, CLOSE_EXPIRE, 0, buf, ts);
+}
+
+/*
+ * Order id fills at px (ref: the price before slippage) at ts, up to
+ * *budget: the quantity it may (allowed), FOK, the report, and what
+ * follows (after_fill).  where names what it met ("bar", "quote",
+ * "trade") in the messages.
+ */
+static void
+fill(struct sim *s, uint64_t id, int64_t px, int64_t ref, int64_t *budget,
+     int64_t ts, const char *where)
+{
+	struct sim_order *o = find(s, id);
+	int buy = o->side == TRD_SIDE_BUY, first;
+	int64_t want, q, n, fee;
+	const char *why;
+
 	want = o->qty - o->filled;
 	q = allowed(s, o, px, want, *budget, &why);
 	if (q < 0) {
@@ -972,16 +1008,17 @@ execute(struct sim *s, uint64_t id, const struct trd_bar *b, int64_t *budget)
 		return;
 	}
 	if (o->tif == TRD_TIF_FOK && q < want) {
-		close_order(s, id, CLOSE_EXPIRE, 0, "FOK: could not fill the "
-			    "whole quantity in the first bar it met", ts);
+		char buf[96];
+		snprintf(buf, sizeof(buf), "FOK: could not fill the whole "
+			 "quantity in the first %s it met", where);
+		close_order(s, id, CLOSE_EXPIRE, 0, buf, ts);
 		return;
 	}
 	if (q == 0) {
 		if (why)
 			close_order(s, id, CLOSE_CANCEL, 0, why, ts);
-		else if (o->tif == TRD_TIF_IOC)
-			close_order(s, id, CLOSE_EXPIRE, 0, "IOC: not filled "
-				    "in the first bar it met", ts);
+		else
+			unmet(s, id, ts, where);
 		return;
 	}
 	*budget -= q;
@@ -994,12 +1031,12 @@ execute(struct sim *s, uint64_t id, const struct trd_bar *b, int64_t *budget)
 		struct trd_venue_report rep = {
 			.kind = TRD_VR_FILL, .id = id, .ts_ns = ts,
 			.exec_id = ++s->next_exec, .fill_qty = q,
-			.fill_price = px, .fee = fee, .ref_price = h.raw };
+			.fill_price = px, .fee = fee, .ref_price = ref };
 		/* The order manager books it (the portfolio with it) and
 		 * may place orders from here: look o up again after. */
 		emit(s, &rep);
 	}
-	after_fill(s, id, first, q, want, why, ts);
+	after_fill(s, id, first, q, want, why, ts, where);
 }
 
 /* Copy instrument ins's book to the scratch buffer: reports may add or
@@ -1021,11 +1058,21 @@ snapshot(struct sim *s, size_t ins)
 	return b->n;
 }
 
+/* Market and limit orders of an instrument with quotes match against
+ * its quotes and trades (tick_match), not its bars. */
 static int
-takes_part(const struct sim_order *o, size_t ins, const struct trd_bar *b)
+on_ticks(const struct sim *s, const struct sim_order *o)
+{
+	return s->touch[o->ins].have &&
+	       (o->type == TRD_ORDER_MARKET || o->type == TRD_ORDER_LIMIT);
+}
+
+static int
+takes_part(const struct sim *s, const struct sim_order *o, size_t ins,
+	   const struct trd_bar *b)
 {
 	return o != NULL && o->arrived && o->ins == ins &&
-	       o->eligible_ns <= b->ts_ns;
+	       o->eligible_ns <= b->ts_ns && !on_ticks(s, o);
 }
 
 /* What the orders of ins may fill together in bar b (lot multiple). */
@@ -1054,14 +1101,14 @@ match(struct sim *s, size_t ins, const struct trd_bar *b)
 		struct hit ho, hp;
 		size_t j;
 
-		if (!takes_part(o, ins, b))
+		if (!takes_part(s, o, ins, b))
 			continue;
 		/* An OCO partner later in the list that this bar trades
 		 * too: the intrabar rule says which leg goes first (the
 		 * OCO rule then cancels the other). */
 		pid = o->link_id;
 		p = find(s, pid);
-		if (takes_part(p, ins, b) && p->link_id == id) {
+		if (takes_part(s, p, ins, b) && p->link_id == id) {
 			for (j = i + 1; j < n && s->scratch[j] != pid; j++)
 				;
 			probe(s, o, b, &ho);
@@ -1070,7 +1117,7 @@ match(struct sim *s, size_t ins, const struct trd_bar *b)
 			    partner_first(s, o, &ho, p, &hp, b)) {
 				s->scratch[j] = 0;
 				execute(s, pid, b, &budget);
-				if (!takes_part(find(s, id), ins, b))
+				if (!takes_part(s, find(s, id), ins, b))
 					continue;
 			}
 		}
@@ -1093,15 +1140,85 @@ due(struct sim *s, size_t ins, int64_t now, int64_t upto)
 	}
 }
 
+/*
+ * A quote or trade of an instrument with quotes reaches its market and
+ * limit orders (see venue_sim.h), oldest first, sharing the size shown.
+ */
+static void
+tick_match(struct sim *s, size_t ins, const struct trd_event *ev)
+{
+	const struct sim_touch *t = &s->touch[ins];
+	int quote = ev->type == TRD_EV_QUOTE;
+	const char *where = quote ? "quote" : "trade";
+	int64_t buys = quote ? t->ask_qty : ev->u.trade.qty;
+	int64_t sells = quote ? t->bid_qty : ev->u.trade.qty;
+	int64_t lot = lot_of(s, (uint32_t)ins);
+	size_t n = snapshot(s, ins);
+
+	buys -= buys % lot;
+	sells -= sells % lot;
+	for (size_t i = 0; i < n; i++) {
+		uint64_t id = s->scratch[i];
+		struct sim_order *o = find(s, id);
+		int buy, met;
+		int64_t px = 0, *budget;
+
+		if (o == NULL || !o->arrived || o->eligible_ns > ev->ts_ns ||
+		    !on_ticks(s, o))
+			continue;
+		buy = o->side == TRD_SIDE_BUY;
+		budget = buy ? &buys : &sells;
+		met = o->met;
+		o->met = 1;
+		if (quote) {
+			int64_t touch = buy ? t->ask : t->bid;
+			if (o->type == TRD_ORDER_MARKET)
+				px = touch;
+			else if (buy ? touch <= o->price : touch >= o->price)
+				/* Marketable on arrival: it takes the touch;
+				 * resting, it is taken at its limit. */
+				px = met ? o->price : touch;
+		} else if (o->type == TRD_ORDER_LIMIT &&
+			   (buy ? ev->u.trade.price < o->price
+				: ev->u.trade.price > o->price)) {
+			px = o->price; /* printed through */
+		} else if (o->type == TRD_ORDER_MARKET) {
+			o->met = met; /* waits for a quote */
+			continue;
+		}
+		if (px == 0)
+			unmet(s, id, ev->ts_ns, where);
+		else
+			fill(s, id, px, px, budget, ev->ts_ns, where);
+	}
+}
+
 static void
 sim_market(struct trd_venue *v, const struct trd_event *ev)
 {
 	struct sim *s = (struct sim *)v;
 	const struct trd_bar *bar = &ev->u.bar;
 
-	if (ev->type != TRD_EV_BAR || ev->sym >= s->ninstr ||
-	    s->book[ev->sym].n == 0)
+	if (ev->sym >= s->ninstr)
 		return;
+	if (ev->type == TRD_EV_QUOTE) {
+		const struct trd_quote *q = &ev->u.quote;
+		struct sim_touch *t = &s->touch[ev->sym];
+		if (q->bid <= 0 || q->ask <= 0 || q->bid >= q->ask)
+			return; /* one-sided or crossed: not a touch */
+		*t = (struct sim_touch){ q->bid, q->bid_qty, q->ask,
+					 q->ask_qty, 1 };
+	}
+	if (s->book[ev->sym].n == 0)
+		return;
+	if (ev->type != TRD_EV_BAR) {
+		if (!s->touch[ev->sym].have ||
+		    (ev->type == TRD_EV_TRADE && ev->u.trade.price <= 0))
+			return;
+		due(s, ev->sym, ev->ts_ns, ev->ts_ns);
+		tick_match(s, ev->sym, ev);
+		return;
+	}
 	/* Before the bar: arrivals, and what reached the venue by its open
 	 * (cancels, amends, expiries). */
 	due(s, ev->sym, ev->ts_ns, bar->ts_ns);
@@ -1177,6 +1294,7 @@ sim_destroy(struct trd_venue *v)
 	for (size_t i = 0; s->book && i < s->ninstr; i++)
 		free(s->book[i].v);
 	free(s->book);
+	free(s->touch);
 	free(s->scratch);
 	free(s);
 }
@@ -1202,7 +1320,11 @@ sim_open(struct trd_venue **out, const struct trd_venue_env *env)
 
 	if (s == NULL ||
 	    (s->book = calloc(env->reg->n ? env->reg->n : 1,
-			      sizeof(*s->book))) == NULL) {
+			      sizeof(*s->book))) == NULL ||
+	    (s->touch = calloc(env->reg->n ? env->reg->n : 1,
+			       sizeof(*s->touch))) == NULL) {
+		if (s)
+			free(s->book);
 		free(s);
 		log_error("out of memory");
 		return -ENOMEM;

@@ -139,6 +139,29 @@
  * the rest.  Covering is never refused, even when free is negative.
  * Nothing liquidates a position; a strategy sees its equity and decides.
  *
+ * Quotes.  Once an instrument has had a quote (bid and ask > 0, bid below
+ * ask: the touch), its market and limit orders match against its quotes
+ * and trades instead of its bars; stops, stop-limits and trailing stops
+ * still trigger and fill on bars.  An order takes part in the quotes and
+ * trades at or after its arrival (with submit latency 0: from the next
+ * one on, never the one it was decided on):
+ *
+ *   market      fills at the touch of the next quote, a buy at the ask
+ *               up to the ask size, a sell at the bid up to the bid size;
+ *               the rest at the quotes after it
+ *   limit       marketable at the first quote it meets (a buy's limit at
+ *               or above the ask): takes the touch like a market order;
+ *               after that it rests and fills at its limit when a quote's
+ *               opposite touch reaches it (up to that side's size) or a
+ *               trade prints through it (strictly beyond the limit, up to
+ *               the trade's size)
+ *
+ * The sizes of one quote or trade are shared by the orders in match
+ * order, rounded down to the lot.  No slippage is added: the touch is the
+ * price.  IOC fills what the first quote or trade it meets allows, FOK all
+ * of it there or nothing; the money and reduce-only rules are the bar
+ * path's.  An instrument with no quote keeps the bar rules above.
+ *
  * Settings (config venue.*): fee_bps, slippage_bps, participation,
  * submit_latency_ms, cancel_latency_ms, intrabar.
  */

@@ -214,6 +214,37 @@ rig_bar(struct rig *r, uint32_t ins, int64_t open_ns, uint32_t tf_s,
 }
 
 void
+rig_quote(struct rig *r, uint32_t ins, int64_t ts_ns, int64_t bid,
+	  int64_t bid_qty, int64_t ask, int64_t ask_qty)
+{
+	struct trd_event ev = {
+		.ts_ns = ts_ns, .type = TRD_EV_QUOTE, .sym = ins,
+		.u.quote = { .size = sizeof(struct trd_quote), .sym = ins,
+			     .ts_ns = ts_ns, .bid = bid, .ask = ask,
+			     .bid_qty = bid_qty, .ask_qty = ask_qty } };
+
+	rig_at(r, ts_ns);
+	r->v->ops->market(r->v, &ev);
+	rig_check_books(r);
+}
+
+void
+rig_trade(struct rig *r, uint32_t ins, int64_t ts_ns, int64_t price,
+	  int64_t qty)
+{
+	struct trd_event ev = {
+		.ts_ns = ts_ns, .type = TRD_EV_TRADE, .sym = ins,
+		.u.trade = { .size = sizeof(struct trd_trade), .sym = ins,
+			     .ts_ns = ts_ns, .price = price, .qty = qty } };
+
+	rig_at(r, ts_ns);
+	if (r->oms.open[ins].n != 0)
+		r->v->ops->market(r->v, &ev);
+	trd_portfolio_mark(&r->pf, ins, price);
+	rig_check_books(r);
+}
+
+void
 rig_tick(struct rig *r, int64_t now)
 {
 	rig_at(r, now);

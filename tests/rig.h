@@ -100,6 +100,12 @@ int rig_amend(struct rig *r, uint64_t id, int64_t qty, int64_t price,
 void rig_bar(struct rig *r, uint32_t ins, int64_t open_ns, uint32_t tf_s,
 	     int64_t o, int64_t h, int64_t l, int64_t c, int64_t vol);
 /* Time alone reaches now (the session's housekeeping tick). */
+/* A quote (always shown to the venue, as the session does) and a trade
+ * (shown while ins has open orders; marks the position) at ts_ns. */
+void rig_quote(struct rig *r, uint32_t ins, int64_t ts_ns, int64_t bid,
+	       int64_t bid_qty, int64_t ask, int64_t ask_qty);
+void rig_trade(struct rig *r, uint32_t ins, int64_t ts_ns, int64_t price,
+	       int64_t qty);
 void rig_tick(struct rig *r, int64_t now);
 /* The end of a run at now. */
 void rig_finish(struct rig *r, int64_t now);

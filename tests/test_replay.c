@@ -101,7 +101,7 @@ run(struct trd_store *s, const char *const *names, size_t n, int64_t from,
 	cr_assert_eq(trd_registry_init_from(&reg, v, n), 0);
 	cr_assert_eq(trd_registry_map_store(&reg, s), 0);
 	uv_loop_init(&loop);
-	cr_assert_eq(trd_replay_open(&src, s, &reg, 60, from, to), 0);
+	cr_assert_eq(trd_replay_open(&src, s, &reg, 60, from, to, 0), 0);
 	cr_assert_eq(trd_engine_init(&e, &loop, TRD_CLOCK_VIRTUAL,
 				     src->start_ns == TRD_TIME_UNSET ? 0 : src->start_ns), 0);
 	trd_engine_subscribe(&e, record_cb, &seen);

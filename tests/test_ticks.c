@@ -5,6 +5,7 @@
  * be exactly what the frames say.
  */
 #include <criterion/criterion.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,8 +20,10 @@ static char *
 ctl(int want, const char *dir, const char *args)
 {
 	char *out = NULL;
-	int rc = th_run(&out, "%s --data-dir %s/db %s 2>&1",
-			th_bin("traderctl"), dir, args);
+	int rc = strncmp(args, "-c ", 3) == 0
+			 ? th_run(&out, "%s %s 2>&1", th_bin("traderctl"), args)
+			 : th_run(&out, "%s --data-dir %s/db %s 2>&1",
+				  th_bin("traderctl"), dir, args);
 
 	th_assert_outf(rc == want, out, "traderctl %s: exit %d, want %d", args,
 		       rc, want);
@@ -375,4 +378,90 @@ Test(ticks, recorded_binanceus_session_stored_exactly, .timeout = 60)
 Test(ticks, recorded_usdm_session_stored_exactly, .timeout = 60)
 {
 	play_session(&sessions[2]);
+}
+
+/* ---- replay with ticks ---- */
+
+/* Five minutes of bars and a quote every second (at .25 s, ask rising a
+ * cent a second); pulse buys a lot every 500 ms.  With replay.ticks:
+ * quotes every buy fills at the ask of the first quote after it, at that
+ * quote's time, and a second run gives the same fills byte for byte. */
+Test(ticks, replay_fills_market_orders_at_the_touch, .timeout = 60)
+{
+	char *dir = th_tmpdir(), path[600], cmd[1200], *csv, *fills, *again;
+	char *line, *save = NULL;
+	int64_t t0 = 1700000040;
+	size_t o = 0;
+	int n = 0;
+
+	csv = malloc(1 << 16);
+	o = (size_t)sprintf(csv, "ts,open,high,low,close,volume\n");
+	for (int k = 0; k < 5; k++)
+		o += (size_t)sprintf(csv + o, "%lld,100,110,90,100,1000\n",
+				     (long long)(t0 + 60 * k));
+	snprintf(path, sizeof(path), "%s/bars.csv", dir);
+	cr_assert_eq(th_write_file(path, csv), 0);
+	o = (size_t)sprintf(csv, "ts,bid,bid_qty,ask,ask_qty\n");
+	for (int s = 0; s < 300; s++)
+		o += (size_t)sprintf(csv + o, "%lld.25,%d.%02d,10,%d.%02d,10\n",
+				     (long long)(t0 + s), 99 + s / 100,
+				     s % 100, 100 + s / 100, s % 100);
+	snprintf(path, sizeof(path), "%s/quotes.csv", dir);
+	cr_assert_eq(th_write_file(path, csv), 0);
+	free(csv);
+	snprintf(path, sizeof(path), "%s/conf.yaml", dir);
+	snprintf(cmd, sizeof(cmd),
+		 "mode: replay\ndata_dir: %s/db\nreport_dir: %s/report\n"
+		 "plugin_dir: %s/tests/plugins\n"
+		 "replay: { timeframe: 1m, ticks: quotes }\n"
+		 "instruments:\n  - { symbol: SYM, price_dp: 2, qty_dp: 3, "
+		 "tick_size: 0.01, lot_size: 0.001 }\n"
+		 "account: { cash: 1000000 }\n"
+		 "strategies:\n  - { name: p, plugin: pulse, symbols: [SYM] }\n",
+		 dir, dir, getenv("TRD_BIN_DIR"));
+	cr_assert_eq(th_write_file(path, cmd), 0);
+	snprintf(cmd, sizeof(cmd), "-c %s/conf.yaml import --symbol SYM "
+		 "--timeframe 1m %s/bars.csv", dir, dir);
+	free(ctl(0, dir, cmd));
+	snprintf(cmd, sizeof(cmd), "-c %s/conf.yaml import --kind quotes "
+		 "--symbol SYM %s/quotes.csv", dir, dir);
+	free(ctl(0, dir, cmd));
+	th_expect(0, "%s -c %s/conf.yaml", th_bin("traderd"), dir);
+	snprintf(path, sizeof(path), "%s/report/fills.csv", dir);
+	fills = th_read_file(path, NULL);
+	cr_assert(fills);
+	th_expect(0, "%s -c %s/conf.yaml", th_bin("traderd"), dir);
+	again = th_read_file(path, NULL);
+	cr_assert(again);
+	cr_assert_str_eq(fills, again, "a second replay filled differently");
+	for (line = strtok_r(fills, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *f[9], want[32];
+		int k = 0;
+		long long sec;
+		for (char *p = line; k < 9; k++) {
+			f[k] = p;
+			if ((p = strchr(p, ',')) == NULL)
+				break;
+			*p++ = '\0';
+		}
+		if (strcmp(f[0], "order_id") == 0)
+			continue;
+		cr_assert_eq(k, 8, "fills.csv row with %d columns", k + 1);
+		sec = strtoll(f[7], NULL, 10) - t0;
+		cr_assert(strstr(f[7], ".25") != NULL, "fill at %s, not at a "
+			  "quote", f[7]);
+		snprintf(want, sizeof(want), "%lld.%02lld", 100 + sec / 100,
+			 sec % 100);
+		cr_assert_eq(llround(strtod(f[5], NULL) * 100), 10000 + sec,
+			     "fill at %s: price %s, the ask then was %s", f[7],
+			     f[5], want);
+		n++;
+	}
+	/* A buy every 500 ms for about five minutes. */
+	cr_assert_gt(n, 500, "%d fills", n);
+	free(fills);
+	free(again);
+	th_rmtree(dir);
+	free(dir);
 }
