@@ -73,8 +73,9 @@ BENCH_FEAT := $(BUILD)/bench_features
 EXSIM      := $(BUILD)/exsim
 BENCH_FEED := $(BUILD)/bench_feed
 BENCH_LAT  := $(BUILD)/bench_latency
+BENCH_IMPF := $(BUILD)/bench_import_floor
 BINS       := $(TRADERD) $(TRADERCTL) $(GEN_BARS) $(BENCH_FEAT) $(EXSIM) \
-              $(BENCH_FEED) $(BENCH_LAT)
+              $(BENCH_FEED) $(BENCH_LAT) $(BENCH_IMPF)
 
 TEST_SRC   := $(wildcard tests/test_*.c)
 TEST_BINS  := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
@@ -165,6 +166,9 @@ $(EXSIM): $(BUILD)/tools/exsim.o $(LIB)
 
 $(GEN_BARS): $(BUILD)/tools/gen_bars.o
 	$(CC) $(LDFLAGS) -o $@ $^ -lm
+
+$(BENCH_IMPF): $(BUILD)/tools/bench_import_floor.o
+	$(CC) $(LDFLAGS) -o $@ $^
 
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(BUILD)/tests/helpers.o $(BUILD)/tests/rig.o $(LIB)
 	@mkdir -p $(@D)

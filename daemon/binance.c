@@ -98,19 +98,15 @@ tokenise(struct trd_bn *p, const char *js, size_t len, struct doc *d)
 	return tokenise_as(p, js, len, d, JSMN_OBJECT);
 }
 
-/* The index after the value at i. */
+/* The index after the value at i: the first token that starts past its
+ * end (no recursion: a hostile frame may nest a million deep). */
 static int
 skip(const struct doc *d, int i)
 {
-	int k = d->t[i].size;
+	int end = d->t[i].end;
 
-	i++;
-	if (d->t[i - 1].type == JSMN_OBJECT)
-		k *= 2;
-	else if (d->t[i - 1].type != JSMN_ARRAY)
-		return i;
-	while (k-- > 0 && i < d->n)
-		i = skip(d, i);
+	for (i++; i < d->n && d->t[i].start < end; i++)
+		;
 	return i;
 }
 

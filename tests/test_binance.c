@@ -381,6 +381,19 @@ Test(binance, hostile_frames_are_refused_with_a_reason)
 				   bad[i].frame, p.err);
 	}
 	cr_assert_eq(p.refused, sizeof(bad) / sizeof(bad[0]));
+	/* Nested 200000 deep inside a trade (the feed takes frames up to
+	 * 4 MiB): refused for its fields, without recursing that deep. */
+	{
+		size_t depth = 200000, n = 0;
+		char *deep = malloc(2 * depth + 64);
+		n += (size_t)sprintf(deep, "{\"e\":\"trade\",\"x\":");
+		memset(deep + n, '[', depth);
+		memset(deep + n + depth, ']', depth);
+		n += 2 * depth;
+		strcpy(deep + n, ",\"s\":\"BTCUSDT\"}");
+		cr_expect_eq(trd_bn_frame(&p, deep, strlen(deep), &m), -1);
+		free(deep);
+	}
 	trd_bn_free(&p);
 	trd_registry_free(&reg);
 }

@@ -2,6 +2,8 @@
 # make bench: print the performance figures recorded in BENCHMARKS.md.
 #
 #   import rows/s     1M-row generic CSV into a fresh store
+#   import vs floor   bars and Binance aggTrades imports beside a program
+#                     that only splits the lines and strtods the numbers
 #   replay bars/s     bare replay (no strategy), 1M and 10M bars, --speed max
 #   peak RSS          of each replay process (must not grow with the bars)
 #   features          ns per bar for the default feature set and the full one
@@ -137,6 +139,43 @@ for i in $(seq "$runs"); do
 done
 imp=$(echo $rates | tr ' ' '\n' | median)
 printf "import   1M rows generic CSV   %12.0f rows/s   (target >= 3000000)\n" "$imp"
+
+# Each importer beside the floor on the same file in the same run: split
+# the lines, strtod the numbers (tools/bench_import_floor.c).  aggTrades:
+# the 20000 real USD-M trades the repo ships, repeated 50 times with ids
+# and times moved on, 1M rows.
+agg_src=$(dirname "$0")/../tests/data/shared/binance_futures_trades/BTCUSD_PERP-aggTrades-2026-05-08.csv
+awk -F, 'NR == 1 { print; next } { id[NR] = $1; r[NR] = $0; n = NR }
+	END {
+		span = id[n] - id[2] + 1
+		split(r[2], a, ","); split(r[n], b, ",")
+		tspan = b[6] - a[6] + 1
+		for (k = 0; k < 50; k++)
+			for (i = 2; i <= n; i++) {
+				split(r[i], f, ",")
+				printf "%d,%s,%s,%d,%d,%d,%s\n", f[1] + k * span, f[2], f[3],
+				       f[4] + k * span * 10, f[5] + k * span * 10,
+				       f[6] + k * tspan, f[7]
+			}
+	}' "$agg_src" > "$work/agg.csv"
+imp_ratio() { # imp_ratio LABEL FILE IMPORT-ARGS...
+	label=$1 file=$2
+	shift 2
+	fl="" ir=""
+	for i in $(seq "$runs"); do
+		fl="$fl $($pin "$bin/bench_import_floor" "$file" 1 | cut -d' ' -f1)"
+		rm -rf "$work/impr"
+		ir="$ir $($pin "$bin/traderctl" --data-dir "$work/impr" import "$@" "$file" |
+			sed -n 's/.*(\([0-9]*\) rows\/s).*/\1/p')"
+	done
+	fl=$(echo $fl | tr ' ' '\n' | median)
+	ir=$(echo $ir | tr ' ' '\n' | median)
+	printf "import   %-20s %12.0f rows/s   floor %10.0f rows/s   ratio %.2f   (target >= 0.33)\n" \
+		"$label" "$ir" "$fl" "$(echo "$ir $fl" | awk '{ print $1 / $2 }')"
+}
+imp_ratio "1M bars (csv)" "$work/1m.csv" --symbol SYN --timeframe 1m
+imp_ratio "1M aggTrades" "$work/agg.csv" --kind trades --symbol AGG
+rm -rf "$work/impr" "$work/agg.csv"
 
 # Feature engine: per-bar cost of the default set (21 outputs) and of every
 # bar indicator (32 outputs), bars in memory.
