@@ -365,7 +365,7 @@ Test(config, unknown_keys)
 	    "housekeeping_ms, "
 	    "account, venue, risk, feed, features, strategies)");
 	has(5, 3, "replay.spede", "unknown key (expected one of from, to, "
-	    "speed, timeframe)");
+	    "speed, timeframe, ticks)");
 
 	load_bad("instruments:\n  - { symbol: A, tick_size: 1, lot_size: 1, "
 		 "tick: 1 }\n", 1);
