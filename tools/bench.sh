@@ -17,6 +17,8 @@
 #                     quote or trade having passed the session (venue,
 #                     features, risk, strategies), over loopback against
 #                     exsim: p50, p99, p99.9 and a histogram
+#   paper 100 symbols a 10-minute paper session of 100 symbols against
+#                     exsim: peak RSS and RssAnon by half (PAPER_S=seconds)
 #   100 symbols       a year of 1m bars for each of 100 symbols (52.56M
 #                     bars), bare and with sma_cross trading all of them:
 #                     bars/s and peak anonymous memory (RssAnon, sampled
@@ -276,4 +278,56 @@ echo "== feed latency, receive callback to after the strategies (target p50 <= 2
 	echo "      params: { fast: 5, slow: 20, sizing: fraction, fraction: 0.01 } }"
 } > "$work/lat.yaml"
 $pin "$bin/bench_latency" "$bin/exsim" "$work/lat.yaml" 20 2>/dev/null
+echo
+
+# A paper session of 100 symbols (aggTrade, bookTicker, depth; 1 s bars
+# from trades; sma_cross on all of them; everything recorded) against
+# exsim for PAPER_S seconds (default 600): peak RSS (VmHWM, which counts
+# the store's mapped pages the session touched) and RssAnon sampled every
+# second, and how much RssAnon moved in the second half.
+paper_s=${PAPER_S:-600}
+echo "== paper session, 100 symbols, ${paper_s} s (target peak RSS <= 64 MiB, no growth in the second half)"
+rm -f "$work/px.port"
+"$bin/exsim" --symbols 100 --rate 5 --seed 3 --port-file "$work/px.port" \
+	> /dev/null 2>&1 &
+xpid=$!
+for i in $(seq 100); do [ -s "$work/px.port" ] && break; sleep 0.1; done
+port=$(cat "$work/px.port")
+{
+	echo "mode: paper"
+	echo "data_dir: $work/paper-db"
+	echo "report_dir: $work/paper-report"
+	echo "log_level: warn"
+	echo "plugin_dir: $bin/plugins"
+	echo "instruments:"
+	syms=""
+	for i in $(seq 0 99); do
+		echo "  - { symbol: SYM${i}USDT, price_dp: 2, qty_dp: 3, tick_size: 0.01, lot_size: 0.001 }"
+		syms="$syms${syms:+, }SYM${i}USDT"
+	done
+	echo "feed: { kind: binance_spot, ws_url: \"ws://127.0.0.1:$port\", rest_url: \"http://127.0.0.1:$port\", streams: [aggTrade, bookTicker, depth], bar_timeframe: 1s }"
+	echo "account: { cash: 1000000 }"
+	echo "strategies:"
+	echo "  - { name: x, plugin: sma_cross, symbols: [$syms],"
+	echo "      params: { fast: 10, slow: 30, sizing: fraction, fraction: 0.001 } }"
+} > "$work/paper.yaml"
+"$bin/traderd" -c "$work/paper.yaml" > "$work/paper.log" 2>&1 &
+dpid=$!
+: > "$work/paper.rss"
+for i in $(seq "$paper_s"); do
+	sleep 1
+	awk '/^RssAnon/ { a = $2 } /^VmHWM/ { h = $2 } END { print a, h }' \
+		"/proc/$dpid/status" >> "$work/paper.rss" 2>/dev/null || break
+done
+kill -TERM "$dpid" 2>/dev/null; wait "$dpid" || true
+kill -TERM "$xpid" 2>/dev/null; wait "$xpid" || true
+awk -v n="$paper_s" '
+	{ a[NR] = $1; h = $2 }
+	END {
+		m = int(NR / 2); lo = hi = a[m + 1]
+		for (i = m + 1; i <= NR; i++) { if (a[i] < lo) lo = a[i]; if (a[i] > hi) hi = a[i] }
+		f = 0; for (i = 1; i <= m; i++) if (a[i] > f) f = a[i]
+		printf "paper    100 symbols %4d s   peak RSS %6.1f MiB   RssAnon max first half %6.1f MiB, second half %6.1f..%6.1f MiB (start %6.1f, end %6.1f)\n",
+		       NR, h / 1024, f / 1024, lo / 1024, hi / 1024, a[m + 1] / 1024, a[NR] / 1024
+	}' "$work/paper.rss"
 rm -rf "$work"
