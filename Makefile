@@ -161,7 +161,7 @@ $(BENCH_LAT): $(BUILD)/tools/bench_latency.o $(LIB)
 $(BENCH_FEED): $(BUILD)/tools/bench_feed.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(EXSIM): $(BUILD)/tools/exsim.o $(LIB)
+$(EXSIM): $(BUILD)/tools/exsim.o $(BUILD)/tools/exsim_alpaca.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(GEN_BARS): $(BUILD)/tools/gen_bars.o

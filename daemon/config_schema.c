@@ -507,6 +507,47 @@ static const char *const default_rest[] = {
 	[TRD_FEED_ALPACA_CRYPTO] = "https://data.alpaca.markets",
 };
 
+/* Alpaca's channels: trades, quotes, bars (its minute bars).  Bars of
+ * feed.bar_timeframe are its bars at 1m, else built from trades. */
+static void
+check_alpaca_streams(struct ctx *c, struct trd_feed_conf *f, yaml_node_t *sn,
+		     const yaml_mark_t *mark)
+{
+	char sub[64];
+
+	if (f->nstream_names == 0) {
+		f->streams = TRD_STREAM_TRADE | TRD_STREAM_BOOKTICKER;
+		if (f->bar_tf_s == 60)
+			f->streams |= TRD_STREAM_KLINE;
+	}
+	for (size_t i = 0; i < f->nstream_names; i++) {
+		const char *s = f->stream_names[i];
+		yaml_node_t *e = sn ? node(c, sn->data.sequence.items.start[i])
+				    : NULL;
+		snprintf(sub, sizeof(sub), "feed.streams[%zu]", i);
+		if (s == NULL)
+			continue;
+		if (strcmp(s, "trades") == 0)
+			f->streams |= TRD_STREAM_TRADE;
+		else if (strcmp(s, "quotes") == 0)
+			f->streams |= TRD_STREAM_BOOKTICKER;
+		else if (strcmp(s, "bars") == 0)
+			f->streams |= TRD_STREAM_KLINE;
+		else
+			trd__config_err_at(c, e ? &e->start_mark : mark, sub,
+					   "expected one of trades, quotes, bars "
+					   "(Alpaca's channels), found %s", s);
+	}
+	if (f->streams & TRD_STREAM_KLINE)
+		f->kline_tf_s = 60;
+	if (!(f->streams & TRD_STREAM_KLINE && f->bar_tf_s == 60) &&
+	    !(f->streams & TRD_STREAM_TRADE))
+		trd__config_err_at(c, sn ? &sn->start_mark : mark,
+				   "feed.streams", "bars of feed.bar_timeframe "
+				   "(%us) need Alpaca's bars (1m only) or trades "
+				   "to build them from", f->bar_tf_s);
+}
+
 /* streams: known names, kline_<interval> once; the bar timeframe is
  * either the kline interval or built from a trade stream. */
 static void
@@ -524,6 +565,11 @@ check_feed(struct ctx *c, yaml_node_t *map, const yaml_mark_t *mark,
 	if (f->rest_url == NULL &&
 	    (f->rest_url = strdup(default_rest[f->kind])) == NULL)
 		return;
+	if (f->kind == TRD_FEED_ALPACA_STOCKS ||
+	    f->kind == TRD_FEED_ALPACA_CRYPTO) {
+		check_alpaca_streams(c, f, sn, mark);
+		return;
+	}
 	if (f->nstream_names == 0) {
 		f->streams = TRD_STREAM_AGGTRADE | TRD_STREAM_BOOKTICKER;
 		if (f->bar_tf_s >= 60 && f->bar_tf_s % 60 == 0) {

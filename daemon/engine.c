@@ -303,6 +303,12 @@ trd_engine_stop(struct trd_engine *e)
 	finish(e, TRD_ESTOPPED);
 }
 
+void
+trd_engine_fail(struct trd_engine *e, int status)
+{
+	finish(e, status);
+}
+
 int
 trd_engine_live(struct trd_engine *e, struct trd_source **srcs, int n,
 		trd_engine_done_cb done_cb)

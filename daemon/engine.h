@@ -112,6 +112,9 @@ void trd_engine_set_speed(struct trd_engine *e, double speed);
 /* End a running replay or live run: live sources are stopped, then
  * done_cb(TRD_ESTOPPED) runs at once. */
 void trd_engine_stop(struct trd_engine *e);
+/* End the run with a negative error (a source that cannot go on: the
+ * venue refused its credentials); the done callback gets it. */
+void trd_engine_fail(struct trd_engine *e, int status);
 
 /*
  * Start a live run over the push sources srcs[0..n) (n <= 16; the engine

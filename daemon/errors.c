@@ -23,6 +23,7 @@ trd_strerror(int code)
 		[TRD_EPROTO - TRD_E_BASE]     = "protocol error from the peer",
 		[TRD_ERATELIMIT - TRD_E_BASE] = "rate limited by the venue",
 		[TRD_ETLS - TRD_E_BASE]       = "TLS failure",
+		[TRD_EAUTH - TRD_E_BASE]      = "authentication refused by the venue",
 	};
 
 	if (code == 0)

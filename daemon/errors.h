@@ -22,6 +22,7 @@ enum {
 	TRD_EPROTO,     /* a peer broke its protocol (HTTP, WebSocket, JSON) */
 	TRD_ERATELIMIT, /* the venue asked us to wait (429, 418) */
 	TRD_ETLS,       /* TLS handshake or certificate check failed */
+	TRD_EAUTH,      /* the venue refused our credentials */
 	TRD_E_LAST,
 };
 

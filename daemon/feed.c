@@ -132,6 +132,9 @@ trd_feed_init(struct trd_feed *f, const struct trd_feed_conf *c,
 	if ((f->s = calloc(f->n ? f->n : 1, sizeof(*f->s))) == NULL)
 		return -ENOMEM;
 	trd_bn_init(&f->bn, reg);
+	f->alpaca = c->kind == TRD_FEED_ALPACA_STOCKS ||
+		    c->kind == TRD_FEED_ALPACA_CRYPTO;
+	trd_ap_init(&f->ap, reg);
 	reset(f);
 	return 0;
 }
@@ -146,6 +149,7 @@ trd_feed_free(struct trd_feed *f)
 	}
 	free(f->s);
 	trd_bn_free(&f->bn);
+	trd_ap_free(&f->ap);
 	memset(f, 0, sizeof(*f));
 }
 
@@ -377,7 +381,7 @@ deliver_trade(struct trd_feed *f, uint32_t ins, const struct trd_trade *t)
 {
 	struct trd_feed_sym *y = &f->s[ins];
 
-	if (y->has_trade && t->id <= y->last_trade) {
+	if (!f->alpaca && y->has_trade && t->id <= y->last_trade) {
 		f->st.trades_dup++;
 		return;
 	}
@@ -581,6 +585,63 @@ rest_depth(struct trd_feed *f, const struct trd_feed_in *in)
 	book_quote(f, in->ins);
 }
 
+/* An Alpaca message: control messages to the transport, data as events. */
+static void
+on_alpaca(struct trd_feed *f, const struct trd_feed_in *in)
+{
+	struct trd_ap_msg *m;
+	size_t n;
+	uint64_t refused0 = f->ap.refused;
+
+	if (trd_ap_frame(&f->ap, in->data, in->len, &m, &n) != 0)
+		n = 0;
+	if (f->ap.refused != refused0) {
+		f->st.refused += f->ap.refused - refused0 - 1;
+		snprintf(f->bn.err, sizeof(f->bn.err), "%s", f->ap.err);
+		refused(f, "message");
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct trd_ap_msg *a = &m[i];
+		switch (a->kind) {
+		case TRD_AP_SUCCESS:
+		case TRD_AP_ERROR:
+		case TRD_AP_SUBSCRIPTION:
+			if (f->ctl)
+				f->ctl(f->arg, in->conn, a->kind, a->u.ctl.code,
+				       a->u.ctl.msg);
+			break;
+		case TRD_AP_TRADE:
+			touch(f, a->ins);
+			on_trade(f, a->ins, &a->u.trade, 0);
+			break;
+		case TRD_AP_QUOTE:
+			touch(f, a->ins);
+			if (a->u.quote.bid <= 0 || a->u.quote.ask <= 0)
+				break; /* one side empty: no touch */
+			a->u.quote.ts_ns = f->now;
+			f->st.quotes++;
+			emit(f, TRD_EV_QUOTE, a->ins, &a->u.quote,
+			     sizeof(a->u.quote));
+			break;
+		case TRD_AP_BAR:
+			touch(f, a->ins);
+			if (a->u.bar.ts_ns > f->now + AHEAD_NS) {
+				snprintf(f->bn.err, sizeof(f->bn.err), "a bar "
+					 "opening over 60 s past the receive "
+					 "time");
+				refused(f, "bar");
+			} else if (!f->build_bars) {
+				/* Minutes without trades have no bar: a gap
+				 * is no hole to fill. */
+				deliver_bar(f, a->ins, &a->u.bar);
+			}
+			break;
+		default:
+			break;
+		}
+	}
+}
+
 static void
 on_frame(struct trd_feed *f, const struct trd_feed_in *in)
 {
@@ -590,6 +651,10 @@ on_frame(struct trd_feed *f, const struct trd_feed_in *in)
 	f->st.frames++;
 	f->st.bytes += in->len;
 	f->last_frame_ns = f->now;
+	if (f->alpaca) {
+		on_alpaca(f, in);
+		return;
+	}
 	if (trd_bn_frame(&f->bn, in->data, in->len, &m) != 0) {
 		refused(f, "frame");
 		return;

@@ -23,6 +23,10 @@
  *   quotes   from bookTicker (update ids increasing), or, without it,
  *            the top of the local book kept from diff depth and REST
  *            snapshots by the venue's rules, resynced on any gap.
+ * Alpaca (stocks and crypto): bars from its minute bars ("b") or built
+ * from trades, trades and quotes as they come (its trade ids are per
+ * exchange, not a sequence: no id dedupe, no REST backfill); its control
+ * messages go to the transport through ctl.
  * Event times are receive times, never decreasing.
  */
 #ifndef TRD_FEED_H
@@ -31,6 +35,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "alpaca.h"
 #include "binance.h"
 #include "book.h"
 #include "config.h"
@@ -71,6 +76,13 @@ typedef void (*trd_feed_emit_fn)(void *arg, const struct trd_event *ev);
 typedef void (*trd_feed_req_fn)(void *arg, int what, uint32_t ins,
 				uint64_t from);
 
+/* A control message of the venue's protocol (Alpaca's success, error
+ * and subscription messages: enum trd_ap_kind, its code and text) for the
+ * transport to act on: authenticate, subscribe, back off, give up.  A
+ * tape source has none to act on. */
+typedef void (*trd_feed_ctl_fn)(void *arg, uint16_t conn, int kind, int code,
+				const char *msg);
+
 struct trd_feed_stats {
 	uint64_t frames, bytes, refused, opens, closes;
 	uint64_t bars, bars_dup, bars_backfilled, klines_open;
@@ -109,6 +121,9 @@ struct trd_feed {
 	const struct trd_feed_conf *c;
 	const struct trd_registry  *reg;
 	struct trd_bn        bn;
+	struct trd_ap        ap;         /* Alpaca kinds */
+	int                  alpaca;
+	trd_feed_ctl_fn      ctl;        /* set after init; NULL: none */
 	struct trd_feed_sym *s;
 	size_t               n;
 	int                  build_bars; /* bars from trades */

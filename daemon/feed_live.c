@@ -49,6 +49,8 @@ struct lconn {
 	struct trd_ws *ws;
 	uint16_t       id;
 	int            open, got;
+	int            authed;     /* Alpaca: authenticated */
+	const char    *drop;       /* drop it at the next tick, for this */
 	int64_t        opened_mono, last_mono;
 };
 
@@ -86,6 +88,12 @@ struct feed_live {
 	/* Per instrument: the time of its last quote and how many it had
 	 * then (a stored quote's id, ticks.h). */
 	struct qord { int64_t ts; uint64_t n; } *qord;
+	/* Alpaca: one connection, credentials (never logged, never on the
+	 * tape: only what is received is recorded), a fatal error to end
+	 * the session with at the next tick. */
+	int                 alpaca;
+	char                ap_key[256], ap_secret[256];
+	int                 fatal;
 	struct trd_feed_live_stats st;
 };
 
@@ -281,6 +289,161 @@ promote(struct group *g)
 	}
 }
 
+/* ---- Alpaca ---- */
+
+#define AP_AUTH_S 10 /* the venue's deadline for the auth message */
+
+/* One credential: the environment's name, else the file of that name in
+ * $CREDENTIALS_DIRECTORY (systemd's LoadCredential=).  0, or -1 logged
+ * (naming where it was looked for, never the value). */
+static int
+credential(const char *name, char *out, size_t outlen)
+{
+	const char *v = getenv(name), *dir = getenv("CREDENTIALS_DIRECTORY");
+	char path[4096];
+	size_t n;
+	FILE *f;
+
+	out[0] = '\0';
+	if (v && *v) {
+		snprintf(out, outlen, "%s", v);
+	} else if (dir && *dir) {
+		snprintf(path, sizeof(path), "%s/%s", dir, name);
+		if ((f = fopen(path, "re")) != NULL) {
+			n = fread(out, 1, outlen - 1, f);
+			out[n] = '\0';
+			fclose(f);
+			while (n > 0 && (out[n - 1] == '\n' || out[n - 1] == '\r' ||
+					 out[n - 1] == ' '))
+				out[--n] = '\0';
+		}
+	}
+	if (out[0] == '\0') {
+		log_error("feed: Alpaca needs %s: set it in the environment or "
+			  "as a credential in $CREDENTIALS_DIRECTORY (systemd "
+			  "LoadCredential=)", name);
+		return -1;
+	}
+	for (const char *p = out; *p; p++)
+		if ((unsigned char)*p < 0x21 || *p == '"' || *p == '\\') {
+			log_error("feed: %s has a character no key has (a "
+				  "space, quote, backslash or control)", name);
+			out[0] = '\0';
+			return -1;
+		}
+	return 0;
+}
+
+static struct lconn *
+conn_by_id(struct feed_live *l, uint16_t id)
+{
+	for (size_t i = 0; i < l->ng; i++) {
+		if (l->g[i].cur && l->g[i].cur->id == id)
+			return l->g[i].cur;
+		if (l->g[i].nxt && l->g[i].nxt->id == id)
+			return l->g[i].nxt;
+	}
+	return NULL;
+}
+
+/* {"action":"subscribe","trades":[..],"quotes":[..],"bars":[..]} */
+static void
+ap_subscribe(struct feed_live *l, struct lconn *k)
+{
+	static const struct { uint32_t bit; const char *name; } ch[] = {
+		{ TRD_STREAM_TRADE, "trades" },
+		{ TRD_STREAM_BOOKTICKER, "quotes" },
+		{ TRD_STREAM_KLINE, "bars" },
+	};
+	size_t cap = 64, n;
+	char *m;
+
+	for (size_t i = 0; i < l->reg->n; i++)
+		cap += 3 * (strlen(l->reg->v[i].venue_symbol) + 3);
+	if ((m = malloc(cap + 64)) == NULL)
+		return;
+	n = (size_t)sprintf(m, "{\"action\":\"subscribe\"");
+	for (size_t c = 0; c < 3; c++) {
+		if (!(l->c->feed.streams & ch[c].bit))
+			continue;
+		n += (size_t)sprintf(m + n, ",\"%s\":[", ch[c].name);
+		for (size_t i = 0; i < l->reg->n; i++)
+			n += (size_t)sprintf(m + n, "%s\"%s\"", i ? "," : "",
+					     l->reg->v[i].venue_symbol);
+		m[n++] = ']';
+	}
+	m[n++] = '}';
+	trd_ws_send(k->ws, m, n);
+	free(m);
+}
+
+static void
+ctl_cb(void *arg, uint16_t conn, int kind, int code, const char *msg)
+{
+	struct feed_live *l = arg;
+	struct lconn *k = conn_by_id(l, conn);
+	char buf[640];
+
+	if (k == NULL || k->ws == NULL || l->stopped)
+		return;
+	if (kind == TRD_AP_SUCCESS && strcmp(msg, "connected") == 0) {
+		int n = snprintf(buf, sizeof(buf), "{\"action\":\"auth\","
+				 "\"key\":\"%s\",\"secret\":\"%s\"}",
+				 l->ap_key, l->ap_secret);
+		trd_ws_send(k->ws, buf, (size_t)n);
+		explicit_bzero(buf, sizeof(buf));
+		return;
+	}
+	if (kind == TRD_AP_SUCCESS && strcmp(msg, "authenticated") == 0) {
+		k->authed = 1;
+		log_info("feed: connection %u authenticated; subscribing", k->id);
+		ap_subscribe(l, k);
+		return;
+	}
+	if (kind == TRD_AP_SUBSCRIPTION) {
+		log_info("feed: connection %u subscribed", k->id);
+		k->g->attempt = 0;
+		return;
+	}
+	if (kind != TRD_AP_ERROR)
+		return;
+	l->st.venue_errors++;
+	switch (code) {
+	case 402:
+		log_error("feed: Alpaca refused the credentials (402 %s): check "
+			  "APCA_API_KEY_ID and APCA_API_SECRET_KEY; stopping", msg);
+		l->fatal = TRD_EAUTH;
+		break;
+	case 405:
+	case 409:
+		log_error("feed: Alpaca: %d %s (the account's plan does not "
+			  "allow this subscription: fewer symbols, or the iex "
+			  "feed); stopping", code, msg);
+		l->fatal = TRD_ECONFIG;
+		break;
+	case 406:
+		/* One connection per endpoint: another session (or the last
+		 * one, not yet gone) holds it.  Wait longer before trying. */
+		log_warn("feed: Alpaca: 406 %s: another connection holds the "
+			 "account's only one; backing off", msg);
+		k->drop = "connection limit exceeded (406)";
+		if (k->g->attempt < 4)
+			k->g->attempt = 4;
+		break;
+	case 404:
+	case 407:
+	case 500:
+		log_warn("feed: Alpaca: %d %s; reconnecting", code, msg);
+		k->drop = code == 404 ? "auth timeout (404)"
+			  : code == 407 ? "slow client (407)"
+					: "internal error (500)";
+		break;
+	default:
+		log_warn("feed: Alpaca: error %d %s", code, msg);
+		break;
+	}
+}
+
 static void
 on_open(void *arg)
 {
@@ -406,11 +569,28 @@ tick_cb(uv_timer_t *t)
 		trd_engine_push(l->e, &ev);
 	if (l->stopped)
 		return;
+	if (l->fatal) {
+		int rc = l->fatal;
+		l->fatal = 0;
+		trd_engine_fail(l->e, rc);
+		return;
+	}
 	for (size_t i = 0; i < l->ng; i++) {
 		struct group *g = &l->g[i];
 		struct lconn *k = g->cur;
 		if (k == NULL || !k->open)
 			continue;
+		if (l->alpaca && !k->drop && !k->authed &&
+		    mono - k->opened_mono > (int64_t)AP_AUTH_S * 1000000000)
+			k->drop = "not authenticated within 10 s";
+		if (k->drop) {
+			log_warn("feed: connection %u: %s", k->id, k->drop);
+			conn_drop(k, k->drop, 1);
+			g->reconnects++;
+			l->st.reconnects++;
+			schedule(g);
+			continue;
+		}
 		if (mono - k->last_mono > (int64_t)fc->silence_s * 1000000000) {
 			g->silences++;
 			l->st.silences++;
@@ -428,7 +608,8 @@ tick_cb(uv_timer_t *t)
 			}
 			continue;
 		}
-		if (g->nxt == NULL &&
+		/* Alpaca allows one connection: no overlap to rotate with. */
+		if (g->nxt == NULL && !l->alpaca &&
 		    mono - k->opened_mono > (int64_t)fc->rotate_s * 1000000000) {
 			g->rotations++;
 			l->st.rotations++;
@@ -477,12 +658,11 @@ live_start(struct trd_source *src, struct trd_engine *e)
 	char *syms;
 	size_t cap = 64;
 
-	if (fc->kind != TRD_FEED_BINANCE_SPOT &&
-	    fc->kind != TRD_FEED_BINANCE_USDM) {
-		log_error("feed.kind: only binance_spot and binance_usdm are "
-			  "available in this version");
+	if (l->alpaca && (credential("APCA_API_KEY_ID", l->ap_key,
+				     sizeof(l->ap_key)) != 0 ||
+			  credential("APCA_API_SECRET_KEY", l->ap_secret,
+				     sizeof(l->ap_secret)) != 0))
 		return TRD_ECONFIG;
-	}
 	l->e = e;
 	if ((rc = trd_ws_ctx_new(&l->wsx, l->loop, fc->ca_file)) != 0)
 		return rc;
@@ -546,6 +726,8 @@ live_destroy(struct trd_source *src)
 	struct feed_live *l = (struct feed_live *)src;
 
 	live_stop(src);
+	explicit_bzero(l->ap_key, sizeof(l->ap_key));
+	explicit_bzero(l->ap_secret, sizeof(l->ap_secret));
 	{
 		const struct trd_feed_stats *fs = &l->feed.st;
 		log_info("feed: %" PRIu64 " frames (%" PRIu64 " refused), %"
@@ -614,6 +796,24 @@ trd_feed_live_open(struct trd_source **out, uv_loop_t *loop,
 		free(l);
 		return rc;
 	}
+	l->alpaca = l->feed.alpaca;
+	l->feed.ctl = ctl_cb;
+	if (l->alpaca) {
+		/* Every symbol on the one connection, at the URL as given
+		 * (.../v2/iex, .../v1beta3/crypto/us): channels are asked
+		 * for in a message once authenticated. */
+		if ((l->g = calloc(1, sizeof(*l->g))) == NULL ||
+		    (l->g->url = strdup(fc->ws_url)) == NULL) {
+			rc = -ENOMEM;
+			l->ng = l->g ? 1 : 0;
+			goto fail;
+		}
+		l->ng = 1;
+		l->g->l = l;
+		l->g->from = 0;
+		l->g->to = reg->n;
+		goto writer;
+	}
 	/* Connections by the length of their URL as much as by the
 	 * stream count: libwebsockets 4.1.6 cuts a request path at 2 KiB
 	 * (with a NUL in it), so each URL stays under MAX_PATH. */
@@ -673,6 +873,7 @@ trd_feed_live_open(struct trd_source **out, uv_loop_t *loop,
 			goto fail;
 		}
 	}
+writer:
 	/* The tape writer also adds the session's bars to the store; with
 	 * record off it keeps no frames. */
 	if (store && (rc = trd_tape_writer_new(&l->tape, loop, store,

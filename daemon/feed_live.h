@@ -18,6 +18,7 @@
 struct trd_feed_live_stats {
 	uint64_t frames, reconnects, rotations, silences, shutdowns;
 	uint64_t rest_requests, rest_failures;
+	uint64_t venue_errors;  /* error messages from the venue (Alpaca) */
 };
 
 /*

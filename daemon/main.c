@@ -247,7 +247,8 @@ finish_run(struct daemon *d)
 			 trd_time_format(trd_clock_now(&e->clock), a),
 			 (unsigned long long)st->events);
 	} else if (d->done_status != 0) {
-		log_error("replay failed: %s", trd_strerror(d->done_status));
+		log_error("%s failed: %s", d->paper ? "paper session" : "replay",
+			  trd_strerror(d->done_status));
 		d->exit_code = 1;
 	}
 	if (st->events == 0)

@@ -28,6 +28,11 @@
  *   --slow B           write each frame in pieces of B bytes, 1 per ms
  *   --in-rate N        hang up on a client sending more than N msgs/s
  *
+ * With --alpaca stocks|crypto it speaks Alpaca's market-data stream
+ * protocol instead, over the synthetic market (exsim_alpaca.c): auth with
+ * --alpaca-key/--alpaca-secret (default testkey/testsecret), at most
+ * --alpaca-max-conns connections (default 1), the numbered errors.
+ *
  * It prints "exsim: listening on 127.0.0.1:PORT" (and writes the port to
  * --port-file) once it accepts connections, and runs until SIGTERM/SIGINT
  * or --duration seconds.  Everything it generates follows from --seed.
@@ -46,6 +51,7 @@
 #include <openssl/sha.h>
 
 #include "binance.h"
+#include "exsim_alpaca.h"
 #include "book.h"
 #include "clock.h"
 #include "http_parse.h"
@@ -102,6 +108,7 @@ struct client {
 	int64_t           in_window;
 	struct client    *next;
 	uint64_t          id;
+	struct ap_conn   *ap;         /* --alpaca: its protocol state */
 };
 
 static struct {
@@ -128,6 +135,9 @@ static struct {
 	double       drop_every, max_age, malformed, stall_at, stall_for;
 	double       shutdown_at;
 	int          depth_gap, slow, in_rate;
+	int          alpaca;       /* 0, 1 stocks, 2 crypto */
+	const char  *ap_key, *ap_secret;
+	int          ap_max_conns;
 	int          shutdown_sent;
 	/* recorded */
 	char       **lines;
@@ -305,6 +315,7 @@ client_closed(uv_handle_t *h)
 
 	if (--c->timers > 0)
 		return;
+	ap_closed(c->ap);
 	trd_httpp_free(c->pp);
 	free(c->in);
 	free(c);
@@ -519,6 +530,19 @@ push_hist(struct sym *y, int k, const struct kl *b)
 	y->hist[k][y->nhist[k]++] = *b;
 }
 
+/* The symbol as Alpaca names it: SYM0USDT, or SYM0/USD for crypto. */
+static const char *
+ap_name(const struct sym *y)
+{
+	static char b[32];
+	size_t n = strlen(y->name);
+
+	if (S.alpaca != 2 || n < 5 || strcmp(y->name + n - 4, "USDT") != 0)
+		return y->name;
+	snprintf(b, sizeof(b), "%.*s/USD", (int)(n - 4), y->name);
+	return b;
+}
+
 static void
 close_klines(struct sym *y, int64_t t)
 {
@@ -529,6 +553,15 @@ close_klines(struct sym *y, int64_t t)
 		int64_t open = t - t % tf_ms[k];
 		if (b->open && b->t == open)
 			continue;
+		if (b->open && S.alpaca && k == 1 && b->n > 0) {
+			char o[32], h[32], l[32], c[32], v[32];
+			fmt_dec(o, b->o, PDP);
+			fmt_dec(h, b->h, PDP);
+			fmt_dec(l, b->l, PDP);
+			fmt_dec(c, b->c, PDP);
+			fmt_dec(v, b->v, QDP);
+			ap_bar(ap_name(y), o, h, l, c, v, b->t);
+		}
 		if (b->open) {
 			kline_json(buf, y, k, b, 1);
 			snprintf(stream, sizeof(stream), "%s@kline_%s",
@@ -598,6 +631,8 @@ synth_step(struct sym *y)
 		maker ? "true" : "false");
 	snprintf(stream, sizeof(stream), "%s@aggTrade", y->lower);
 	broadcast(stream, buf, strlen(buf));
+	if (S.alpaca)
+		ap_trade(ap_name(y), tr.id, p, q, t, maker);
 
 	/* The book moves around the price: the touch one tick either side,
 	 * levels through the price removed, a few sizes changed. */
@@ -687,6 +722,8 @@ synth_step(struct sym *y)
 			snprintf(stream, sizeof(stream), "%s@bookTicker",
 				 y->lower);
 			broadcast(stream, buf, strlen(buf));
+			if (S.alpaca)
+				ap_quote(ap_name(y), bp, bq, ap, aq, t);
 		}
 	}
 	for (int k = 0; k < 2; k++) {
@@ -695,6 +732,18 @@ synth_step(struct sym *y)
 			 tf_name[k]);
 		broadcast(stream, buf, strlen(buf));
 	}
+}
+
+static void
+ap_send_cb(void *c, const char *p, size_t n)
+{
+	ws_send(c, 1, p, n);
+}
+
+static void
+ap_close_cb(void *c)
+{
+	client_close(c);
 }
 
 static void
@@ -722,6 +771,8 @@ synth_tick(uv_timer_t *t)
 {
 	(void)t;
 	faults_tick();
+	if (S.alpaca)
+		ap_tick(now_ms());
 	for (int i = 0; i < S.nsyms; i++)
 		synth_step(&S.syms[i]);
 }
@@ -1284,6 +1335,11 @@ upgrade(struct client *c, const struct trd_http_msg *m)
 		rest_error(c, 400, -1000, "Bad WebSocket handshake.", 0);
 		return;
 	}
+	if (S.alpaca && !ap_path_ok(m->target)) {
+		rest_error(c, 404, 404, "no such stream: use /v2/iex, /v2/sip, "
+			   "/v2/test or /v1beta3/crypto/us", 0);
+		return;
+	}
 	snprintf(cat, sizeof(cat), "%s%s", key, guid);
 	SHA1((const unsigned char *)cat, strlen(cat), sha);
 	EVP_EncodeBlock(acc, sha, SHA_DIGEST_LENGTH);
@@ -1292,7 +1348,9 @@ upgrade(struct client *c, const struct trd_http_msg *m)
 		     "Sec-WebSocket-Accept: %s\r\n\r\n", acc);
 	send_bytes(c, buf, (size_t)n);
 	c->ws = 1;
-	if (strncmp(m->target, "/ws/", 4) == 0) {
+	if (S.alpaca) {
+		c->ap = ap_open(c, now_ms());
+	} else if (strncmp(m->target, "/ws/", 4) == 0) {
 		c->raw = 1;
 		add_sub(c, m->target + 4, strcspn(m->target + 4, "?"));
 	} else if ((q = strstr(m->target, "streams=")) != NULL) {
@@ -1413,7 +1471,9 @@ ws_input(struct client *c)
 			ws_send(c, 8, (const char *)pay, len > 2 ? 2 : len);
 			client_close(c);
 			return;
-		} else if (op == 1)
+		} else if (op == 1 && c->ap)
+			ap_input(c->ap, (const char *)pay, len);
+		else if (op == 1)
 			control(c, (const char *)pay, len);
 		off += hl + 4 + len;
 	}
@@ -1544,7 +1604,9 @@ usage(void)
 		"             [--duration S] [--drop-every S] [--max-age S]\n"
 		"             [--malformed P] [--depth-gap N] [--stall-at S\n"
 		"              --stall-for D] [--shutdown-at S] [--slow B]\n"
-		"             [--in-rate N]\n");
+		"             [--in-rate N]\n"
+		"             [--alpaca stocks|crypto [--alpaca-key K]\n"
+		"              [--alpaca-secret S] [--alpaca-max-conns N]]\n");
 	exit(2);
 }
 
@@ -1603,13 +1665,28 @@ main(int argc, char **argv)
 			S.slow = atoi(v);
 		else if (OPT("--in-rate"))
 			S.in_rate = atoi(v);
+		else if (OPT("--alpaca"))
+			S.alpaca = strcmp(v, "crypto") == 0   ? 2
+				   : strcmp(v, "stocks") == 0 ? 1 : -1;
+		else if (OPT("--alpaca-key"))
+			S.ap_key = v;
+		else if (OPT("--alpaca-secret"))
+			S.ap_secret = v;
+		else if (OPT("--alpaca-max-conns"))
+			S.ap_max_conns = atoi(v);
 		else
 			usage();
 #undef OPT
 	}
 	if ((S.frames_path == NULL) == (S.nsynth <= 0) || S.rate <= 0 ||
-	    S.nsynth > MAX_SYMS)
+	    S.nsynth > MAX_SYMS || S.alpaca < 0 ||
+	    (S.alpaca && S.frames_path))
 		usage();
+	if (S.alpaca)
+		ap_configure(S.alpaca == 2, S.ap_key ? S.ap_key : "testkey",
+			     S.ap_secret ? S.ap_secret : "testsecret",
+			     S.ap_max_conns ? S.ap_max_conns : 1, ap_send_cb,
+			     ap_close_cb);
 	S.rng = S.seed * 0x9E3779B97F4A7C15ULL + 1;
 	signal(SIGPIPE, SIG_IGN);
 	S.loop = uv_default_loop();
