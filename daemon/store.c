@@ -528,6 +528,16 @@ trd_store_close(struct trd_store *s)
 	free(s);
 }
 
+static int find_map(struct trd_store *s);
+
+void
+trd_store_drop_pages(struct trd_store *s)
+{
+	/* (mdb_env_info's me_mapaddr is only set for a fixed map.) */
+	if (find_map(s) == 0)
+		madvise(s->map_addr, s->map_len, MADV_DONTNEED);
+}
+
 int
 trd_store_grow(struct trd_store *s)
 {

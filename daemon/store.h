@@ -161,6 +161,12 @@ int trd_store_batch_put(struct trd_store_batch *b, const struct trd_bar *bar,
 int trd_store_batch_commit(struct trd_store_batch *b);
 void trd_store_batch_abort(struct trd_store_batch *b);
 
+/* Drop this process's mapping of the store's pages (they stay in the page
+ * cache and fault back when touched): a long-running writer's resident
+ * set stays what it is using, not all it has walked.  Safe with readers
+ * in this process (their pages fault back in). */
+void trd_store_drop_pages(struct trd_store *s);
+
 /* Double the map size (no transaction of this process may be open).
  * Returns 0, or TRD_EFULL when already at map_max. */
 int trd_store_grow(struct trd_store *s);

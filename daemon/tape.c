@@ -348,6 +348,8 @@ work_cb(uv_work_t *req)
 	struct trd_tape_w *w = req->data;
 
 	w->rc = commit(w, &w->work, w->work_newest);
+	/* What the commit walked need not stay resident in the daemon. */
+	trd_store_drop_pages(w->s);
 }
 
 static void
