@@ -660,3 +660,63 @@ trd_bn_aggtrades(struct trd_bn *p, uint32_t ins, const char *body, size_t len,
 	*msgs = p->out;
 	return 0;
 }
+
+int
+trd_bn_exchange_info(struct trd_bn *p, const char *body, size_t len,
+		     struct trd_bn_filters *out)
+{
+	struct doc doc, *d = &doc;
+	int syms, i;
+
+	if (p->reg == NULL)
+		return fail(p, "no instruments");
+	for (size_t k = 0; k < p->reg->n; k++)
+		out[k] = (struct trd_bn_filters){ 0 };
+	if (tokenise(p, body, len, d) < 0)
+		return -1;
+	if ((syms = member(d, 0, "symbols")) < 0 ||
+	    d->t[syms].type != JSMN_ARRAY)
+		return fail(p, "exchangeInfo: no \"symbols\" array");
+	i = syms + 1;
+	for (int k = 0; k < d->t[syms].size && i < d->n; k++, i = skip(d, i)) {
+		const struct trd_instr *in;
+		struct trd_bn_filters *f;
+		int fl, j;
+
+		if (d->t[i].type != JSMN_OBJECT)
+			continue;
+		if ((in = instrument(p, d, member(d, i, "symbol"))) == NULL)
+			continue;
+		f = &out[in->id];
+		f->found = 1;
+		if ((fl = member(d, i, "filters")) < 0 ||
+		    d->t[fl].type != JSMN_ARRAY)
+			continue;
+		j = fl + 1;
+		for (int m = 0; m < d->t[fl].size && j < d->n;
+		     m++, j = skip(d, j)) {
+			int t = member(d, j, "filterType");
+			if (d->t[j].type != JSMN_OBJECT || t < 0)
+				continue;
+			if (tok_is(d, t, "PRICE_FILTER") &&
+			    get_dec(d, member(d, j, "tickSize"), in->price_dp,
+				    &f->tick) != 0)
+				f->tick = -1; /* finer than the scale */
+			else if (tok_is(d, t, "LOT_SIZE") &&
+				 get_dec(d, member(d, j, "stepSize"), in->qty_dp,
+					 &f->lot) != 0)
+				f->lot = -1;
+			else if (tok_is(d, t, "NOTIONAL") ||
+				 tok_is(d, t, "MIN_NOTIONAL")) {
+				/* Spot says minNotional, USD-M notional. */
+				int v = member(d, j, "minNotional");
+				if (v < 0)
+					v = member(d, j, "notional");
+				if (get_dec(d, v, TRD_CASH_DP,
+					    &f->min_notional) != 0)
+					f->min_notional = 0;
+			}
+		}
+	}
+	return 0;
+}

@@ -113,6 +113,20 @@ int trd_bn_klines(struct trd_bn *p, uint32_t ins, uint32_t tf_s,
 int trd_bn_aggtrades(struct trd_bn *p, uint32_t ins, const char *body,
 		     size_t len, struct trd_bn_msg **msgs, size_t *n);
 
+/*
+ * GET exchangeInfo: per instrument of the registry (out has reg->n
+ * entries, indexed by handle) whether the answer lists it and its filters:
+ * PRICE_FILTER tickSize at the price scale, LOT_SIZE stepSize at the
+ * quantity scale (-1: finer than the scale holds), NOTIONAL or
+ * MIN_NOTIONAL minNotional in cash scale (0: none).  0, or -1 with why.
+ */
+struct trd_bn_filters {
+	int     found;
+	int64_t tick, lot, min_notional;
+};
+int trd_bn_exchange_info(struct trd_bn *p, const char *body, size_t len,
+			 struct trd_bn_filters *out);
+
 /* Binance's interval names ("1s", "1m", "4h", "1d", "1w"; "1M" has no
  * fixed length and is refused) in seconds; 0 if not one. */
 uint32_t trd_bn_interval(const char *s, size_t len);

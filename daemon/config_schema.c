@@ -75,13 +75,11 @@ static const struct field instrument_fields[] = {
 	{ .key = "qty_dp", .type = T_UINT, .def = XSTR(TRD_DEFAULT_DP),
 	  .min = 0, .max = TRD_MAX_DP,
 	  AT(struct trd_instrument_conf, qty_dp) },
-	{ .key = "tick_size", .type = T_DECIMAL,
-	  .flags = F_REQUIRED | F_POSITIVE,
+	{ .key = "tick_size", .type = T_DECIMAL, .flags = F_POSITIVE,
 	  AT(struct trd_instrument_conf, tick_size),
 	  .dp_off = offsetof(struct trd_instrument_conf, price_dp),
 	  .dp_key = "price_dp" },
-	{ .key = "lot_size", .type = T_DECIMAL,
-	  .flags = F_REQUIRED | F_POSITIVE,
+	{ .key = "lot_size", .type = T_DECIMAL, .flags = F_POSITIVE,
 	  AT(struct trd_instrument_conf, lot_size),
 	  .dp_off = offsetof(struct trd_instrument_conf, qty_dp),
 	  .dp_key = "qty_dp" },
@@ -358,8 +356,38 @@ static const struct field config_fields[] = {
 	  .count_off = offsetof(struct trd_config, nstrategies) },
 };
 
+/* tick_size and lot_size may be left out only where the venue tells
+ * them: a paper session on a Binance feed (its exchangeInfo). */
+static void
+check_top(struct ctx *c, yaml_node_t *map, const yaml_mark_t *mark,
+	  void *base)
+{
+	struct trd_config *cf = base;
+	yaml_node_t *seq = trd__config_map_get(c, map, "instruments");
+	int venue = cf->mode == TRD_MODE_PAPER &&
+		    (cf->feed.kind == TRD_FEED_BINANCE_SPOT ||
+		     cf->feed.kind == TRD_FEED_BINANCE_USDM);
+	char sub[64];
+
+	if (venue || seq == NULL || seq->type != YAML_SEQUENCE_NODE)
+		return;
+	for (size_t i = 0; i < cf->ninstruments; i++) {
+		const struct trd_instrument_conf *in = &cf->instruments[i];
+		yaml_node_t *e = node(c, seq->data.sequence.items.start[i]);
+		const char *k = in->tick_size == 0 ? "tick_size"
+				: in->lot_size == 0 ? "lot_size" : NULL;
+		if (k == NULL || in->symbol[0] == '\0')
+			continue;
+		snprintf(sub, sizeof(sub), "instruments[%zu].%s", i, k);
+		trd__config_err_at(c, e ? &e->start_mark : mark, sub,
+				   "required (only a paper session on a "
+				   "Binance feed takes it from the venue's "
+				   "exchangeInfo)");
+	}
+}
+
 const struct schema trd__config_schema = {
-	config_fields, NELEM(config_fields), 0, NULL, NULL,
+	config_fields, NELEM(config_fields), 0, check_top, NULL,
 };
 
 /* trd__config_parse_map() keeps one slot per key of a map on its stack. */

@@ -706,6 +706,66 @@ on_frame(struct trd_feed *f, const struct trd_feed_in *in)
 	}
 }
 
+/* exchangeInfo: the filters the config left to the venue; a config
+ * value that differs from the venue's is kept, with a warning. */
+static void
+rest_info(struct trd_feed *f, const struct trd_feed_in *in)
+{
+	/* The registry's venue fields are the feed's to set (instrument.h). */
+	struct trd_registry *reg = (struct trd_registry *)f->reg;
+	struct trd_bn_filters *fl;
+
+	if (in->status != 200) {
+		f->st.rest_errors++;
+		log_warn("feed: exchangeInfo failed (%d): instruments keep the "
+			 "config's tick, lot and minimum notional", in->status);
+		return;
+	}
+	if ((fl = calloc(f->n ? f->n : 1, sizeof(*fl))) == NULL)
+		return;
+	if (trd_bn_exchange_info(&f->bn, in->data, in->len, fl) != 0) {
+		refused(f, "exchangeInfo");
+		free(fl);
+		return;
+	}
+	for (uint32_t i = 0; i < f->n; i++) {
+		const struct trd_instr *r = &reg->v[i];
+		int64_t tick = 0, lot = 0, mn = 0;
+		if (!fl[i].found) {
+			log_warn("feed: %s: not in the venue's exchangeInfo",
+				 r->symbol);
+			continue;
+		}
+		if (fl[i].tick < 0 || fl[i].lot < 0)
+			log_warn("feed: %s: the venue's tick or lot is finer "
+				 "than price_dp %u / qty_dp %u: raise them",
+				 r->symbol, r->price_dp, r->qty_dp);
+		if (fl[i].tick > 0) {
+			if (r->unset & TRD_INSTR_UNSET_TICK)
+				tick = fl[i].tick;
+			else if (r->tick != fl[i].tick)
+				log_warn("feed: %s: tick_size differs from the "
+					 "venue's", r->symbol);
+		}
+		if (fl[i].lot > 0) {
+			if (r->unset & TRD_INSTR_UNSET_LOT)
+				lot = fl[i].lot;
+			else if (r->lot != fl[i].lot)
+				log_warn("feed: %s: lot_size differs from the "
+					 "venue's", r->symbol);
+		}
+		if (fl[i].min_notional > 0 &&
+		    (r->unset & TRD_INSTR_UNSET_NOTIONAL))
+			mn = fl[i].min_notional;
+		if (tick || lot || mn)
+			log_info("feed: %s: from exchangeInfo:%s%s%s",
+				 r->symbol, tick ? " tick" : "",
+				 lot ? " lot" : "", mn ? " min_notional" : "");
+		trd_registry_update(reg, i, tick, lot, mn);
+	}
+	free(fl);
+}
+
 static void
 on_time(struct trd_feed *f)
 {
@@ -755,6 +815,8 @@ trd_feed_input(struct trd_feed *f, const struct trd_feed_in *in)
 	case TRD_FIN_START:
 		reset(f);
 		f->last_frame_ns = 0;
+		if (!f->alpaca)
+			ask(f, TRD_FREQ_INFO, 0, 0);
 		break;
 	case TRD_FIN_OPEN:
 		f->st.opens++;
@@ -778,6 +840,8 @@ trd_feed_input(struct trd_feed *f, const struct trd_feed_in *in)
 			rest_klines(f, in);
 		else if (in->what == TRD_FREQ_AGGTRADES)
 			rest_trades(f, in);
+		else if (in->what == TRD_FREQ_INFO)
+			rest_info(f, in);
 		break;
 	case TRD_FIN_TIME:
 		on_time(f);

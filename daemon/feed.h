@@ -23,6 +23,9 @@
  *   quotes   from bookTicker (update ids increasing), or, without it,
  *            the top of the local book kept from diff depth and REST
  *            snapshots by the venue's rules, resynced on any gap.
+ * Binance: at the start, exchangeInfo, whose tick, lot and minimum
+ * notional fill what the config left out (trd_registry_update; from the
+ * tape in a replay, so both see the same).
  * Alpaca (stocks and crypto): bars from its minute bars ("b") or built
  * from trades, trades and quotes as they come (its trade ids are per
  * exchange, not a sequence: no id dedupe, no REST backfill); its control
@@ -56,6 +59,7 @@ enum trd_feed_req {
 	TRD_FREQ_DEPTH = 1, /* a depth snapshot of ins */
 	TRD_FREQ_KLINES,    /* klines of ins from arg (ns) */
 	TRD_FREQ_AGGTRADES, /* aggTrades of ins fromId arg */
+	TRD_FREQ_INFO,      /* exchangeInfo: the instruments' filters */
 };
 
 struct trd_feed_in {

@@ -176,6 +176,7 @@ rest_cb(void *arg, int err, const struct trd_http_msg *m, const char *why)
 			log_warn("feed: REST %s answered %d: %.200s",
 				 r->what == TRD_FREQ_DEPTH ? "depth"
 				 : r->what == TRD_FREQ_KLINES ? "klines"
+				 : r->what == TRD_FREQ_INFO ? "exchangeInfo"
 				 : "aggTrades", m->status, m->body);
 	} else {
 		l->st.rest_failures++;
@@ -196,7 +197,7 @@ req_cb(void *arg, int what, uint32_t ins, uint64_t from)
 	const char *base = l->c->feed.kind == TRD_FEED_BINANCE_USDM
 			   ? "/fapi/v1" : "/api/v3";
 	struct rreq *r;
-	char target[512], iv[16];
+	char target[4096], iv[16];
 
 	if (l->stopped || l->http == NULL || (r = malloc(sizeof(*r))) == NULL)
 		return;
@@ -209,9 +210,32 @@ req_cb(void *arg, int what, uint32_t ins, uint64_t from)
 			 "%s&startTime=%" PRIu64 "&limit=1000", base, sym,
 			 trd_feed_interval(l->c->feed.kline_tf_s, iv),
 			 from / 1000000);
-	else
+	else if (what == TRD_FREQ_AGGTRADES)
 		snprintf(target, sizeof(target), "%s/aggTrades?symbol=%s&"
 			 "fromId=%" PRIu64 "&limit=1000", base, sym, from);
+	else {
+		/* Spot's whole answer is near 2 MB: name the symbols when the
+		 * URL stays short (USD-M's has no such parameter). */
+		size_t n = (size_t)snprintf(target, sizeof(target),
+					    "%s/exchangeInfo", base);
+		if (l->c->feed.kind == TRD_FEED_BINANCE_SPOT) {
+			size_t at = n;
+			n += (size_t)snprintf(target + n, sizeof(target) - n,
+					      "?symbols=%%5B");
+			for (size_t i = 0; i < l->reg->n && n < sizeof(target);
+			     i++) {
+				const struct trd_instr *v = &l->reg->v[i];
+				n += (size_t)snprintf(target + n,
+						      sizeof(target) - n,
+						      "%s%%22%s%%22", i ? "%2C" : "",
+						      v->venue_symbol);
+			}
+			if (n + 4 < sizeof(target))
+				snprintf(target + n, sizeof(target) - n, "%%5D");
+			else
+				target[at] = '\0'; /* too many: all of it */
+		}
+	}
 	l->st.rest_requests++;
 	if (trd_http_request(l->http, "GET", target, NULL, NULL, 0, rest_cb,
 			     r) != 0) {

@@ -93,6 +93,10 @@ trd_registry_init(struct trd_registry *r, const struct trd_config *c)
 			.max_order_qty = ic->max_order_qty,
 			.shortable = ic->shortable,
 			.store_id = TRD_INSTR_NO_STORE,
+			.unset = (ic->tick_size ? 0 : TRD_INSTR_UNSET_TICK) |
+				 (ic->lot_size ? 0 : TRD_INSTR_UNSET_LOT) |
+				 (ic->min_notional ? 0
+						   : TRD_INSTR_UNSET_NOTIONAL),
 		};
 		memcpy(v[i].symbol, ic->symbol, sizeof(v[i].symbol));
 		memcpy(v[i].venue_symbol, ic->venue_symbol,

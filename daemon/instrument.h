@@ -39,7 +39,14 @@ struct trd_instr {
 	int64_t  max_order_qty; /* quantity scale; 0: no limit */
 	int      shortable;     /* positions may go below zero */
 	uint32_t store_id;      /* in the bar store, or TRD_INSTR_NO_STORE */
+	uint8_t  unset;         /* TRD_INSTR_UNSET_*: what the config left
+				 * to the venue (tick and lot are the
+				 * smallest unit until it tells them) */
 };
+
+#define TRD_INSTR_UNSET_TICK     0x1
+#define TRD_INSTR_UNSET_LOT      0x2
+#define TRD_INSTR_UNSET_NOTIONAL 0x4
 
 struct trd_instr_key; /* the symbol index */
 

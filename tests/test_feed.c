@@ -580,3 +580,32 @@ Test(feed, recorded_session_arrives_exactly)
 	th_rmtree(dir);
 	free(dir);
 }
+
+/* Instruments without tick_size, lot_size or min_notional in the config
+ * take them from exchangeInfo (exsim: 0.01, 0.001, 5); one given is
+ * kept. */
+Test(feed, filters_come_from_exchange_info)
+{
+	char *dir = th_tmpdir();
+	struct exsim x = { 0 };
+	struct run r = { 0 };
+
+	exsim_start(&x, dir, "--symbols 2 --rate 5 --seed 3");
+	run_feed(&r, dir,
+		 "mode: paper\nlog_level: warn\ninstruments:\n"
+		 "  - { symbol: SYM0USDT, price_dp: 4, qty_dp: 5 }\n"
+		 "  - { symbol: SYM1USDT, price_dp: 4, qty_dp: 5, "
+		 "tick_size: 0.05 }\n"
+		 "feed:\n  kind: binance_spot\n  ws_url: ws://127.0.0.1:PORT\n"
+		 "  rest_url: http://127.0.0.1:PORT\n"
+		 "  streams: [aggTrade]\n  bar_timeframe: 1s\n", x.port, 1500);
+	cr_assert_eq(r.reg.v[0].tick, 100);
+	cr_assert_eq(r.reg.v[0].lot, 100);
+	cr_assert_eq(r.reg.v[0].min_notional, 500000000);
+	cr_assert_eq(r.reg.v[1].tick, 500, "the config's tick is kept");
+	cr_assert_eq(r.reg.v[1].lot, 100);
+	exsim_stop(&x);
+	run_free(&r);
+	th_rmtree(dir);
+	free(dir);
+}
