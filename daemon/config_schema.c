@@ -356,38 +356,8 @@ static const struct field config_fields[] = {
 	  .count_off = offsetof(struct trd_config, nstrategies) },
 };
 
-/* tick_size and lot_size may be left out only where the venue tells
- * them: a paper session on a Binance feed (its exchangeInfo). */
-static void
-check_top(struct ctx *c, yaml_node_t *map, const yaml_mark_t *mark,
-	  void *base)
-{
-	struct trd_config *cf = base;
-	yaml_node_t *seq = trd__config_map_get(c, map, "instruments");
-	int venue = cf->mode == TRD_MODE_PAPER &&
-		    (cf->feed.kind == TRD_FEED_BINANCE_SPOT ||
-		     cf->feed.kind == TRD_FEED_BINANCE_USDM);
-	char sub[64];
-
-	if (venue || seq == NULL || seq->type != YAML_SEQUENCE_NODE)
-		return;
-	for (size_t i = 0; i < cf->ninstruments; i++) {
-		const struct trd_instrument_conf *in = &cf->instruments[i];
-		yaml_node_t *e = node(c, seq->data.sequence.items.start[i]);
-		const char *k = in->tick_size == 0 ? "tick_size"
-				: in->lot_size == 0 ? "lot_size" : NULL;
-		if (k == NULL || in->symbol[0] == '\0')
-			continue;
-		snprintf(sub, sizeof(sub), "instruments[%zu].%s", i, k);
-		trd__config_err_at(c, e ? &e->start_mark : mark, sub,
-				   "required (only a paper session on a "
-				   "Binance feed takes it from the venue's "
-				   "exchangeInfo)");
-	}
-}
-
 const struct schema trd__config_schema = {
-	config_fields, NELEM(config_fields), 0, check_top, NULL,
+	config_fields, NELEM(config_fields), 0, NULL, NULL,
 };
 
 /* trd__config_parse_map() keeps one slot per key of a map on its stack. */
@@ -411,6 +381,22 @@ check_instruments(struct ctx *c, yaml_node_t *seq, void *elems, size_t n,
 	yaml_node_item_t *it = seq->data.sequence.items.start;
 	char sub[KEY_SZ + 32];
 
+	/* tick_size and lot_size may be left out only where the venue tells
+	 * them: a paper session (on a Binance feed: check_feed). */
+	for (size_t i = 0; i < n && c->cf->mode != TRD_MODE_PAPER; i++) {
+		yaml_node_t *e = node(c, it[i]);
+		const char *k;
+		if (e == NULL || e->type != YAML_MAPPING_NODE)
+			continue;
+		k = !trd__config_map_get(c, e, "tick_size")  ? "tick_size"
+		    : !trd__config_map_get(c, e, "lot_size") ? "lot_size"
+							     : NULL;
+		if (k == NULL)
+			continue;
+		snprintf(sub, sizeof(sub), "%s[%zu].%s", path, i, k);
+		trd__config_err_at(c, &e->start_mark, sub,
+				   "required key missing");
+	}
 	for (size_t i = 1; i < n; i++) {
 		for (size_t j = 0; in[i].symbol[0] && j < i; j++) {
 			yaml_node_t *a, *b;
@@ -596,6 +582,15 @@ check_feed(struct ctx *c, yaml_node_t *map, const yaml_mark_t *mark,
 	if (f->kind == TRD_FEED_ALPACA_STOCKS ||
 	    f->kind == TRD_FEED_ALPACA_CRYPTO) {
 		check_alpaca_streams(c, f, sn, mark);
+		/* Alpaca's stream does not tell tick and lot. */
+		for (size_t i = 0; i < cf->ninstruments; i++)
+			if (cf->instruments[i].tick_size == 0 ||
+			    cf->instruments[i].lot_size == 0)
+				trd__config_err_at(c, mark, "feed.kind",
+						   "instruments[%zu] (%s) needs "
+						   "tick_size and lot_size with "
+						   "an Alpaca feed", i,
+						   cf->instruments[i].symbol);
 		return;
 	}
 	if (f->nstream_names == 0) {

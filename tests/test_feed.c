@@ -582,7 +582,7 @@ Test(feed, recorded_session_arrives_exactly)
 }
 
 /* Instruments without tick_size, lot_size or min_notional in the config
- * take them from exchangeInfo (exsim: 0.01, 0.001, 5); one given is
+ * take them from exchangeInfo (exsim: 0.01, 0.001, 0.05); one given is
  * kept. */
 Test(feed, filters_come_from_exchange_info)
 {
@@ -601,7 +601,7 @@ Test(feed, filters_come_from_exchange_info)
 		 "  streams: [aggTrade]\n  bar_timeframe: 1s\n", x.port, 1500);
 	cr_assert_eq(r.reg.v[0].tick, 100);
 	cr_assert_eq(r.reg.v[0].lot, 100);
-	cr_assert_eq(r.reg.v[0].min_notional, 500000000);
+	cr_assert_eq(r.reg.v[0].min_notional, 5000000);
 	cr_assert_eq(r.reg.v[1].tick, 500, "the config's tick is kept");
 	cr_assert_eq(r.reg.v[1].lot, 100);
 	exsim_stop(&x);

@@ -1219,7 +1219,7 @@ rest_info(struct client *c, int keep)
 				     "\"0.001\",\"maxQty\":\"9000.000\","
 				     "\"stepSize\":\"0.00100000\"},"
 				     "{\"filterType\":\"NOTIONAL\","
-				     "\"minNotional\":\"5.00000000\"}]}",
+				     "\"minNotional\":\"0.05000000\"}]}",
 				     i ? "," : "", S.syms[i].name,
 				     (int)strlen(S.syms[i].name) - 4,
 				     S.syms[i].name);
