@@ -4,7 +4,7 @@
  * input of its kind (frames, REST answers to any request, connection
  * events, clock ticks) at increasing times.  It exercises the frame
  * parser, the REST klines/aggTrades/depth parsers, the book, backfill
- * and the bar builder together.  Whatever the bytes: no crash, no leak,
+ * the bar builder, exchangeInfo and the Alpaca path together.  Whatever the bytes: no crash, no leak,
  * events in time order.
  */
 #include <stdlib.h>
@@ -14,7 +14,7 @@
 #include "fuzz.h"
 
 static struct trd_registry reg;
-static struct trd_feed_conf conf[2];
+static struct trd_feed_conf conf[3];
 static int64_t last_ts;
 
 int
@@ -40,6 +40,11 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		.streams = TRD_STREAM_AGGTRADE | TRD_STREAM_BOOKTICKER |
 			   TRD_STREAM_DEPTH,
 		.bar_tf_s = 1, .stale_s = 5, .depth_limit = 1000 };
+	/* Alpaca: its messages, its minute bars. */
+	conf[2] = (struct trd_feed_conf){ .kind = TRD_FEED_ALPACA_STOCKS,
+		.streams = TRD_STREAM_TRADE | TRD_STREAM_BOOKTICKER |
+			   TRD_STREAM_KLINE,
+		.kline_tf_s = 60, .bar_tf_s = 60, .stale_s = 5 };
 	return 0;
 }
 
@@ -62,7 +67,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	last_ts = 0;
-	if (trd_feed_init(&f, &conf[data[0] & 1], &reg, emit, NULL, NULL) != 0)
+	if (trd_feed_init(&f, &conf[data[0] % 3], &reg, emit, NULL, NULL) != 0)
 		return 0;
 	while (at + 5 <= size) {
 		struct trd_feed_in in = { 0 };
@@ -71,7 +76,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (n > size - at - 5)
 			n = size - at - 5;
 		in.kind = (uint8_t)(1 + data[at] % 6);
-		in.what = (uint8_t)(1 + data[at + 1] % 3);
+		in.what = (uint8_t)(1 + data[at + 1] % 4); /* depth .. exchangeInfo */
 		in.ins = data[at + 2] % 3; /* 2 is out of range */
 		in.status = data[at + 1] & 0x80 ? 500 : 200;
 		in.data = (const char *)data + at + 5;
