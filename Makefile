@@ -86,7 +86,8 @@ FUZZ_SRC   := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_REPLAY := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz-replay/%)
 FUZZ_DIR   := build/fuzz
 FUZZ_BINS  := $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_DIR)/%)
-FUZZ_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer
+FUZZ_FLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
+              -fno-omit-frame-pointer
 FUZZ_TIME  ?= 60
 
 .PHONY: all deps test check demo bench bench-ab fuzz report-check clean \

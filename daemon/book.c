@@ -100,7 +100,8 @@ buffer(struct trd_book *b, uint64_t first, uint64_t last, uint64_t prev,
 		b->lv = nl;
 		b->cap_lv = cap;
 	}
-	memcpy(b->lv + b->nlv, lv, (nb + na) * sizeof(*lv));
+	if (nb + na > 0) /* (a diff with no levels: lv may be NULL) */
+		memcpy(b->lv + b->nlv, lv, (nb + na) * sizeof(*lv));
 	b->pend[b->npend++] = (struct trd_book_pending){
 		first, last, prev, has_prev, b->nlv, nb, na };
 	b->nlv += nb + na;
