@@ -141,6 +141,9 @@ parse_time(struct tparser *p, const struct trd_field *f, uint64_t line,
 	if (unit == TRD_NS_PER_SEC && p->lay != L_BN_AGG &&
 	    p->lay != L_BN_TRADES && (p->unit_ns == 0 ||
 				      p->unit_ns == TRD_NS_PER_SEC)) {
+		if (v > INT64_MAX / TRD_NS_PER_SEC)
+			REJECT(p, line, "%s %lld out of range", name,
+			       (long long)v);
 		p->st->unit = "s";
 		*ts = v * TRD_NS_PER_SEC;
 		return 0;
@@ -422,6 +425,7 @@ parse_frame(struct tparser *p, const char *s, size_t len, uint64_t line,
 		 * already had is a duplicate, not an error. */
 		if (p->prev_line && t->id <= p->prev_id &&
 		    t->ts_ns <= p->prev_ts) {
+			p->st->rows++;
 			p->st->unchanged++;
 			return 2;
 		}
