@@ -11,7 +11,8 @@
  *   bench_latency EXSIM CONFIG SECONDS
  *
  * CONFIG is a paper config whose feed URLs say PORT; it is rewritten with
- * exsim's port.  Prints p50, p99, p99.9 and the maximum in microseconds,
+ * exsim's port.  exsim sends 20 steps a second (LAT_RATE in the
+ * environment changes it), each a trade and a book ticker per symbol.  Prints p50, p99, p99.9 and the maximum in microseconds,
  * and a log2 histogram.
  */
 #include <sched.h>
@@ -97,8 +98,8 @@ main(int argc, char **argv)
 		return 2;
 	close(fd);
 	unlink(pf);
-	snprintf(cmd, sizeof(cmd), "exec %s --symbols 20 --rate 20 --seed 1 "
-		 "--port-file %s 2>/dev/null", argv[1], pf);
+	snprintf(cmd, sizeof(cmd), "exec %s --symbols 20 --rate %s --seed 1 "
+		 "--port-file %s 2>/dev/null", argv[1], getenv("LAT_RATE") ? getenv("LAT_RATE") : "20", pf);
 	if ((pid = fork()) == 0) {
 		/* The exchange runs on the other cores: on the bench's own
 		 * (make bench pins it to one) its bursts would preempt the
