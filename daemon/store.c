@@ -1147,6 +1147,13 @@ trd_bar_cursor_close(struct trd_bar_cursor *c)
 int
 trd_store_stat(struct trd_store *s, struct trd_series_stat **out, size_t *n)
 {
+	return trd_store_stat_dbi(s, s->dbi_series, TRD_BAR_REC_SIZE, out, n);
+}
+
+int
+trd_store_stat_dbi(struct trd_store *s, MDB_dbi dbi, size_t rec_size,
+		   struct trd_series_stat **out, size_t *n)
+{
 	struct trd_series_stat *arr = NULL, *tmp;
 	size_t cnt = 0, cap = 0;
 	MDB_txn *txn;
@@ -1156,7 +1163,7 @@ trd_store_stat(struct trd_store *s, struct trd_series_stat **out, size_t *n)
 
 	if ((rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn)) != 0)
 		return rc;
-	if ((rc = mdb_cursor_open(txn, s->dbi_series, &cur)) != 0)
+	if ((rc = mdb_cursor_open(txn, dbi, &cur)) != 0)
 		goto out;
 	/* One step per series: the count is LMDB's, the ends its first and
 	 * last duplicates. */
@@ -1165,8 +1172,7 @@ trd_store_stat(struct trd_store *s, struct trd_series_stat **out, size_t *n)
 		struct trd_series_stat *st;
 		size_t count;
 
-		if (k.mv_size != TRD_SERIES_KEY_SIZE ||
-		    v.mv_size != TRD_BAR_REC_SIZE) {
+		if (k.mv_size != TRD_SERIES_KEY_SIZE || v.mv_size != rec_size) {
 			rc = TRD_EVERSION;
 			break;
 		}

@@ -218,6 +218,10 @@ struct trd_series_stat {
 	int64_t  first_ns, last_ns;
 };
 /* *out is malloc'd; caller frees. */
+/* The same over any database keyed like series (sym, u32 BE) whose
+ * sorted duplicates of rec_size bytes begin with the time (ticks.h). */
+int trd_store_stat_dbi(struct trd_store *s, MDB_dbi dbi, size_t rec_size,
+		       struct trd_series_stat **out, size_t *n);
 int trd_store_stat(struct trd_store *s, struct trd_series_stat **out,
 		   size_t *n);
 

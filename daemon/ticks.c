@@ -346,60 +346,11 @@ trd_tick_cursor_close(struct trd_tick_cursor *c)
 int
 trd_ticks_stat(struct trd_store *s, struct trd_series_stat **out, size_t *n)
 {
-	struct trd_series_stat *arr = NULL, *tmp;
-	size_t cnt = 0, cap = 0;
-	MDB_txn *txn;
-	MDB_cursor *cur;
-	MDB_val k, v;
-	int rc;
-
 	*out = NULL;
 	*n = 0;
 	if (!s->have_ticks)
 		return 0;
-	if ((rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn)) != 0)
-		return rc;
-	if ((rc = mdb_cursor_open(txn, s->dbi_ticks, &cur)) != 0)
-		goto out;
-	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
-	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_NODUP)) {
-		struct trd_series_stat *st;
-		size_t count;
-
-		if (k.mv_size != 8 || v.mv_size != TRD_TICK_REC_SIZE) {
-			rc = TRD_EVERSION;
-			break;
-		}
-		if (cnt == cap) {
-			cap = cap ? cap * 2 : 16;
-			if ((tmp = realloc(arr, cap * sizeof(*arr))) == NULL) {
-				rc = -ENOMEM;
-				break;
-			}
-			arr = tmp;
-		}
-		st = &arr[cnt++];
-		st->sym = rd_be32(k.mv_data);
-		st->tf_s = rd_be32((const uint8_t *)k.mv_data + 4);
-		st->first_ns = rec_ts(v.mv_data);
-		if ((rc = mdb_cursor_count(cur, &count)) != 0 ||
-		    (rc = mdb_cursor_get(cur, &k, &v, MDB_LAST_DUP)) != 0)
-			break;
-		st->count = count;
-		st->last_ns = rec_ts(v.mv_data);
-	}
-	mdb_cursor_close(cur);
-	if (rc == MDB_NOTFOUND)
-		rc = 0;
-out:
-	mdb_txn_abort(txn);
-	if (rc != 0) {
-		free(arr);
-		return rc;
-	}
-	*out = arr;
-	*n = cnt;
-	return 0;
+	return trd_store_stat_dbi(s, s->dbi_ticks, TRD_TICK_REC_SIZE, out, n);
 }
 
 /* ---- conversions ---- */
