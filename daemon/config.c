@@ -12,6 +12,7 @@
  * is not changed afterwards; on any failure everything allocated for it is
  * freed and *out is left alone.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,61 @@
 
 #include "config_int.h"
 #include "errors.h"
+
+/* dir of file (up to its last '/') joined with rel; NULL on ENOMEM. */
+static char *
+join_dir(const char *file, const char *rel)
+{
+	const char *slash = strrchr(file, '/');
+	size_t dl = slash ? (size_t)(slash - file) + 1 : 0;
+	size_t rl = strlen(rel);
+	char *p;
+
+	if ((p = malloc(dl + rl + 1)) == NULL)
+		return NULL;
+	memcpy(p, file, dl);
+	memcpy(p + dl, rel, rl + 1);
+	return p;
+}
+
+/*
+ * Every F_PATH string that is relative is made relative to the directory
+ * of the config file instead of the working directory, so traderd -c
+ * /etc/traderd/x.yaml reads the same files wherever it is started.
+ */
+static int
+resolve_paths(const struct schema *s, void *base, const char *file)
+{
+	for (size_t i = 0; i < s->nfields; i++) {
+		const struct field *f = &s->fields[i];
+		char **p, *abs;
+		if (f->type == T_MAP) {
+			if (resolve_paths(f->sub, base, file) != 0)
+				return -ENOMEM;
+			continue;
+		}
+		if (f->type == T_LIST) {
+			char *v = *(char **)((char *)base + f->off);
+			size_t n = *(size_t *)((char *)base + f->count_off);
+			for (size_t j = 0; j < n; j++)
+				if (resolve_paths(f->sub,
+						  v + j * f->sub->elem_size,
+						  file) != 0)
+					return -ENOMEM;
+			continue;
+		}
+		if (f->type != T_STRING || !(f->flags & F_PATH))
+			continue;
+		p = (char **)((char *)base + f->off);
+		if (*p == NULL || **p == '/' || strchr(file, '/') == NULL)
+			continue;
+		if ((abs = join_dir(file, *p)) == NULL)
+			return -ENOMEM;
+		free(*p);
+		*p = abs;
+	}
+	return 0;
+}
 
 int
 trd_config_load(const char *path, struct trd_config **out, int *nerrors)
@@ -73,6 +129,9 @@ trd_config_load(const char *path, struct trd_config **out, int *nerrors)
 	c.cf = cf;
 	trd__config_parse_map(&c, root, &root->start_mark,
 			      &trd__config_schema, cf, "");
+	if (c.nerr == 0 &&
+	    (rc = resolve_paths(&trd__config_schema, cf, path)) != 0)
+		goto out;
 out:
 	if (have_doc)
 		yaml_document_delete(&doc);
@@ -254,6 +313,42 @@ trd_config_instrument(const struct trd_config *c, const char *symbol)
 		if (strcmp(c->instruments[i].symbol, symbol) == 0)
 			return &c->instruments[i];
 	return NULL;
+}
+
+int
+trd_config_hostport(const char *s, char *host, uint16_t *port)
+{
+	const char *colon, *h = s, *he;
+	unsigned char addr[16];
+	char *end;
+	unsigned long v;
+	int v6 = 0;
+
+	if (*s == '[') {
+		h = s + 1;
+		if ((he = strchr(h, ']')) == NULL || he[1] != ':')
+			return -1;
+		colon = he + 1;
+		v6 = 1;
+	} else {
+		if ((colon = strrchr(s, ':')) == NULL)
+			return -1;
+		he = colon;
+	}
+	if (he - h <= 0 || he - h >= 64)
+		return -1;
+	memcpy(host, h, (size_t)(he - h));
+	host[he - h] = '\0';
+	if (inet_pton(v6 ? AF_INET6 : AF_INET, host, addr) != 1)
+		return -1;
+	if (colon[1] < '0' || colon[1] > '9')
+		return -1;
+	errno = 0;
+	v = strtoul(colon + 1, &end, 10);
+	if (errno || *end || v == 0 || v > 65535)
+		return -1;
+	*port = (uint16_t)v;
+	return 0;
 }
 
 const char *

@@ -136,6 +136,23 @@ struct trd_feed_conf {
 	uint32_t  depth_limit;  /* levels asked of a REST snapshot */
 };
 
+/* Access levels of the admin socket (admin.c), lowest first. */
+enum trd_admin_level {
+	TRD_LEVEL_USER = 1,     /* show, help, subscribe */
+	TRD_LEVEL_OPERATOR = 2, /* pause/resume a strategy, speed, reload */
+	TRD_LEVEL_ADMIN = 3,    /* halt, resume trading, cancel, flatten */
+};
+
+/* admin.access: a user or a group and the level it gets.  The names are
+ * resolved when the config loads; a peer gets the highest level of the
+ * entries that match its uid or any of its groups. */
+struct trd_admin_access {
+	char    *user;  /* a name or a numeric uid; NULL with group */
+	char    *group; /* a name or a numeric gid; NULL with user */
+	int      level; /* enum trd_admin_level */
+	uint32_t uid, gid; /* resolved; (uint32_t)-1 when not given */
+};
+
 /* Sentinels for an unset replay.from / replay.to. */
 #define TRD_TIME_MIN INT64_MIN
 #define TRD_TIME_MAX INT64_MAX
@@ -209,6 +226,22 @@ struct trd_config {
 
 	struct trd_strategy_conf *strategies;
 	size_t                    nstrategies;
+	struct {
+		char    *socket;     /* NULL: none; created 0660 */
+		char    *socket_ro;  /* NULL: none; 0666, user level only */
+		char    *socket_group; /* the socket's group; NULL: ours */
+		uint32_t socket_gid;   /* resolved */
+		struct trd_admin_access *access;
+		size_t   naccess;
+		int      default_level; /* a peer no entry names */
+		uint32_t max_clients;   /* per socket */
+		uint32_t idle_timeout_s; /* 0: none; a subscriber never idles */
+		uint32_t max_output_kb; /* queued to one client before it is
+					 * dropped as too slow */
+	} admin;
+	struct {
+		char    *listen;     /* HOST:PORT, NULL: no endpoint */
+	} metrics;
 };
 
 /*
@@ -235,6 +268,9 @@ int trd_config_reloadable(const struct trd_config *cur,
 const struct trd_instrument_conf *
 trd_config_instrument(const struct trd_config *c, const char *symbol);
 
+/* "127.0.0.1:9464" or "[::1]:9464" into host (64 bytes, the address
+ * without brackets) and port; 0 or -1. */
+int trd_config_hostport(const char *s, char *host, uint16_t *port);
 /* "replay", "paper", "live". */
 const char *trd_mode_name(enum trd_mode m);
 

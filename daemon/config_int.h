@@ -81,6 +81,8 @@ enum ftype {
 #define F_RANGE    0x8 /* T_DECIMAL: in [.min, .max] (whole units) */
 #define F_BAR      0x10 /* T_TIMEFRAME: also "bar", stored as 0 */
 #define F_AUTO     0x20 /* T_TIMEFRAME: also "auto", stored as 0 */
+#define F_PATH     0x40 /* T_STRING: a file name; relative ones resolve
+			 * against the config file's directory */
 
 struct enumval {
 	const char *name;

@@ -14,7 +14,12 @@
  * and may trust every member; a list's check runs whatever its elements'
  * errors, so it skips the elements that failed (an empty symbol or name).
  */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "config_int.h"
@@ -39,6 +44,12 @@ static void check_store(struct ctx *, yaml_node_t *, const yaml_mark_t *,
 			void *);
 static void check_feed(struct ctx *, yaml_node_t *, const yaml_mark_t *,
 		       void *);
+static void check_access(struct ctx *, yaml_node_t *, void *, size_t,
+			 const char *);
+static void check_admin(struct ctx *, yaml_node_t *, const yaml_mark_t *,
+			void *);
+static void check_metrics(struct ctx *, yaml_node_t *, const yaml_mark_t *,
+			  void *);
 
 const struct enumval trd__config_mode_names[] = {
 	{ "replay", TRD_MODE_REPLAY },
@@ -323,6 +334,67 @@ static const struct schema strategy_schema = {
 	sizeof(struct trd_strategy_conf), NULL, check_strategies,
 };
 
+static const struct enumval level_names_admin[] = {
+	{ "user", TRD_LEVEL_USER },
+	{ "operator", TRD_LEVEL_OPERATOR },
+	{ "admin", TRD_LEVEL_ADMIN },
+	{ NULL, 0 },
+};
+
+/* Who gets which level on the admin socket: all reloadable. */
+static const struct field access_fields[] = {
+	{ .key = "user", .type = T_STRING, .flags = F_RELOAD,
+	  AT(struct trd_admin_access, user) },
+	{ .key = "group", .type = T_STRING, .flags = F_RELOAD,
+	  AT(struct trd_admin_access, group) },
+	{ .key = "level", .type = T_ENUM, .flags = F_REQUIRED | F_RELOAD,
+	  .names = level_names_admin, AT(struct trd_admin_access, level) },
+};
+
+static const struct schema access_schema = {
+	access_fields, NELEM(access_fields), sizeof(struct trd_admin_access),
+	NULL, check_access,
+};
+
+/* The sockets are start-only (they are bound once); who may do what on
+ * them, and the limits, change on reload. */
+static const struct field admin_fields[] = {
+	{ .key = "socket", .type = T_STRING, .flags = F_PATH,
+	  AT(struct trd_config, admin.socket) },
+	{ .key = "socket_ro", .type = T_STRING, .flags = F_PATH,
+	  AT(struct trd_config, admin.socket_ro) },
+	{ .key = "socket_group", .type = T_STRING,
+	  AT(struct trd_config, admin.socket_group) },
+	{ .key = "access", .type = T_LIST, .flags = F_RELOAD, .min = 0,
+	  .max = 256, .sub = &access_schema, AT(struct trd_config, admin.access),
+	  .count_off = offsetof(struct trd_config, admin.naccess) },
+	{ .key = "default_level", .type = T_ENUM, .flags = F_RELOAD,
+	  .def = "user", .names = level_names_admin,
+	  AT(struct trd_config, admin.default_level) },
+	{ .key = "max_clients", .type = T_UINT, .flags = F_RELOAD,
+	  .def = "64", .min = 1, .max = 10000,
+	  AT(struct trd_config, admin.max_clients) },
+	{ .key = "idle_timeout_s", .type = T_UINT, .flags = F_RELOAD,
+	  .def = "300", .min = 0, .max = 86400,
+	  AT(struct trd_config, admin.idle_timeout_s) },
+	{ .key = "max_output_kb", .type = T_UINT, .flags = F_RELOAD,
+	  .def = "4096", .min = 64, .max = 1048576,
+	  AT(struct trd_config, admin.max_output_kb) },
+};
+
+static const struct schema admin_schema = {
+	admin_fields, NELEM(admin_fields), 0, check_admin, NULL,
+};
+
+static const struct field metrics_fields[] = {
+	{ .key = "listen", .type = T_STRING,
+	  AT(struct trd_config, metrics.listen) },
+};
+
+static const struct schema metrics_schema = {
+	metrics_fields, NELEM(metrics_fields), 0, check_metrics, NULL,
+};
+
 /* strategies comes after instruments: its symbols are checked against
  * them. */
 static const struct field config_fields[] = {
@@ -354,6 +426,8 @@ static const struct field config_fields[] = {
 	{ .key = "strategies", .type = T_LIST, .min = 0, .max = 256,
 	  .sub = &strategy_schema, AT(struct trd_config, strategies),
 	  .count_off = offsetof(struct trd_config, nstrategies) },
+	{ .key = "admin", .type = T_MAP, .sub = &admin_schema },
+	{ .key = "metrics", .type = T_MAP, .sub = &metrics_schema },
 };
 
 const struct schema trd__config_schema = {
@@ -372,6 +446,7 @@ _Static_assert(NELEM(report_fields) <= CONF_MAX_FIELDS, "report_fields");
 _Static_assert(NELEM(features_fields) <= CONF_MAX_FIELDS, "features");
 _Static_assert(NELEM(strategy_fields) <= CONF_MAX_FIELDS, "strategies");
 _Static_assert(NELEM(feed_fields) <= CONF_MAX_FIELDS, "feed_fields");
+_Static_assert(NELEM(admin_fields) <= CONF_MAX_FIELDS, "admin_fields");
 
 static void
 check_instruments(struct ctx *c, yaml_node_t *seq, void *elems, size_t n,
@@ -649,4 +724,113 @@ check_feed(struct ctx *c, yaml_node_t *map, const yaml_mark_t *mark,
 				   "(%us) need kline_ of that interval or a "
 				   "trade stream (aggTrade, trade) to build them "
 				   "from", f->bar_tf_s);
+}
+
+/* A user or group name, or a number; resolved now so a typo is an error
+ * at load, not a silent lockout later. */
+static int
+resolve_id(const char *s, int group, uint32_t *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (*s >= '0' && *s <= '9') {
+		errno = 0;
+		v = strtoul(s, &end, 10);
+		if (errno || *end || v >= UINT32_MAX)
+			return -1;
+		*out = (uint32_t)v;
+		return 0;
+	}
+	if (group) {
+		struct group *g = getgrnam(s);
+		if (g == NULL)
+			return -1;
+		*out = (uint32_t)g->gr_gid;
+	} else {
+		struct passwd *p = getpwnam(s);
+		if (p == NULL)
+			return -1;
+		*out = (uint32_t)p->pw_uid;
+	}
+	return 0;
+}
+
+/* Each entry names a user or a group (not both), and it exists. */
+static void
+check_access(struct ctx *c, yaml_node_t *seq, void *elems, size_t n,
+	     const char *path)
+{
+	struct trd_admin_access *a = elems;
+	yaml_node_item_t *it = seq->data.sequence.items.start;
+	char sub[KEY_SZ + 32];
+
+	for (size_t i = 0; i < n; i++) {
+		yaml_node_t *e = node(c, it[i]);
+		a[i].uid = a[i].gid = UINT32_MAX;
+		if (e == NULL || e->type != YAML_MAPPING_NODE)
+			continue;
+		snprintf(sub, sizeof(sub), "%s[%zu]", path, i);
+		if ((a[i].user == NULL) == (a[i].group == NULL)) {
+			trd__config_err_at(c, &e->start_mark, sub,
+					   "expected one of user or group");
+			continue;
+		}
+		if (a[i].user && resolve_id(a[i].user, 0, &a[i].uid) != 0) {
+			snprintf(sub, sizeof(sub), "%s[%zu].user", path, i);
+			trd__config_err_at(c, &e->start_mark, sub,
+					   "no such user: %s", a[i].user);
+		}
+		if (a[i].group && resolve_id(a[i].group, 1, &a[i].gid) != 0) {
+			snprintf(sub, sizeof(sub), "%s[%zu].group", path, i);
+			trd__config_err_at(c, &e->start_mark, sub,
+					   "no such group: %s", a[i].group);
+		}
+	}
+}
+
+/* Socket paths fit a sockaddr_un and are not the same file. */
+static void
+check_admin(struct ctx *c, yaml_node_t *map, const yaml_mark_t *mark,
+	    void *base)
+{
+	struct trd_config *cf = base;
+	const char *keys[2] = { "admin.socket", "admin.socket_ro" };
+	const char *v[2] = { cf->admin.socket, cf->admin.socket_ro };
+	/* sun_path holds 108 bytes; a relative path grows by the config's
+	 * directory, checked again when the socket is bound. */
+	for (int i = 0; i < 2; i++) {
+		yaml_node_t *n = trd__config_map_get(c, map, keys[i] + 6);
+		if (v[i] && strlen(v[i]) >= 108)
+			trd__config_err_at(c, n ? &n->start_mark : mark,
+					   keys[i], "a socket path has at most "
+					   "107 bytes, found %zu",
+					   strlen(v[i]));
+	}
+	if (cf->admin.socket_group &&
+	    resolve_id(cf->admin.socket_group, 1, &cf->admin.socket_gid) != 0)
+		trd__config_err_at(c, mark, "admin.socket_group",
+				   "no such group: %s", cf->admin.socket_group);
+	if (v[0] && v[1] && strcmp(v[0], v[1]) == 0)
+		trd__config_err_at(c, mark, "admin.socket_ro",
+				   "expected a different path from "
+				   "admin.socket");
+}
+
+static void
+check_metrics(struct ctx *c, yaml_node_t *map, const yaml_mark_t *mark,
+	      void *base)
+{
+	struct trd_config *cf = base;
+	yaml_node_t *n = trd__config_map_get(c, map, "listen");
+	char host[64];
+	uint16_t port;
+
+	if (cf->metrics.listen &&
+	    trd_config_hostport(cf->metrics.listen, host, &port) != 0)
+		trd__config_err_at(c, n ? &n->start_mark : mark,
+				   "metrics.listen", "expected ADDRESS:PORT "
+				   "with a numeric IPv4 or [IPv6] address "
+				   "and a port from 1 to 65535, found %s",
+				   cf->metrics.listen);
 }

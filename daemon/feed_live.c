@@ -941,3 +941,35 @@ trd_feed_live_feed(const struct trd_source *src)
 {
 	return &((const struct feed_live *)src)->feed;
 }
+
+size_t
+trd_feed_live_conns(const struct trd_source *src,
+		    struct trd_feed_conn_info *out, size_t max)
+{
+	const struct feed_live *l = (const struct feed_live *)src;
+	int64_t now = trd_clock_mono_ns();
+
+	for (size_t i = 0; i < l->ng && i < max; i++) {
+		const struct group *g = &l->g[i];
+		const struct lconn *k = g->cur;
+		struct trd_feed_conn_info *o = &out[i];
+
+		*o = (struct trd_feed_conn_info){
+			.group = i, .from = g->from, .to = g->to,
+			.reconnects = g->reconnects,
+			.rotations = g->rotations, .silences = g->silences,
+			.attempt = g->attempt,
+		};
+		if (k == NULL) {
+			o->state = "retrying";
+			continue;
+		}
+		o->id = k->id;
+		o->state = !k->open ? "connecting"
+			   : l->alpaca && !k->authed ? "authenticating"
+						     : "open";
+		o->open_age_ns = k->open ? now - k->opened_mono : -1;
+		o->last_age_ns = k->got ? now - k->last_mono : -1;
+	}
+	return l->ng;
+}

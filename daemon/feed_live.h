@@ -34,6 +34,21 @@ int trd_feed_live_open(struct trd_source **out, uv_loop_t *loop,
 const struct trd_feed_live_stats *
 trd_feed_live_stats(const struct trd_source *src);
 const struct trd_feed *trd_feed_live_feed(const struct trd_source *src);
+/* One connection group (a connection and, while it rotates, its
+ * successor) of the feed, for show feeds and the metrics. */
+struct trd_feed_conn_info {
+	size_t      group, from, to; /* registry indexes [from, to) */
+	uint16_t    id;              /* the current connection */
+	const char *state;           /* open, connecting, authenticating,
+				      * retrying */
+	int64_t     open_age_ns;     /* -1: not open */
+	int64_t     last_age_ns;     /* since its last message; -1: none */
+	uint64_t    reconnects, rotations, silences;
+	int         attempt;         /* reconnects in a row without data */
+};
+/* Up to max groups into out; returns how many the feed has. */
+size_t trd_feed_live_conns(const struct trd_source *src,
+			   struct trd_feed_conn_info *out, size_t max);
 /* While the events of a WebSocket message are delivered: the monotonic
  * time its receive callback began (for latency figures); else 0. */
 int64_t trd_feed_live_recv_mono(const struct trd_source *src);

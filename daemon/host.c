@@ -150,7 +150,7 @@ timer_cb(struct trd_timer *t, void *arg)
 	struct trd_strategy_timer *st = arg;
 
 	(void)t;
-	if (st->s->p->on_timer)
+	if (st->s->p->on_timer && !st->s->paused)
 		st->s->p->on_timer(st->s, st->id);
 	trd_session_flush(st->s->session);
 }

@@ -55,6 +55,7 @@ struct trd_strategy {
 	uint64_t                          nwins, nlosses;
 	double                            sum_win, sum_loss;
 	int                               initialised;
+	int                               paused;  /* by the operator */
 };
 
 extern const struct trd_host_api trd_host_calls;

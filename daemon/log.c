@@ -10,6 +10,11 @@
 
 static enum trd_log_level cur_level = TRD_LOG_INFO;
 static int journal = -1; /* -1 unknown, 0 no, 1 stderr goes to journald */
+static struct {
+	trd_log_tap_fn fn;
+	void          *arg;
+} taps[TRD_LOG_MAX_TAPS];
+static int ntaps, in_tap;
 
 void
 trd_log_set_level(enum trd_log_level level)
@@ -70,6 +75,36 @@ trd_vlog(enum trd_log_level level, const char *where, const char *fmt,
 		snprintf(line, sizeof(line), "%s: %s: %s\n", level_name(level),
 			 where, msg);
 	fputs(line, stderr);
+	if (ntaps > 0 && !in_tap) {
+		in_tap = 1;
+		for (int i = 0; i < ntaps; i++)
+			taps[i].fn(taps[i].arg, level, where, msg);
+		in_tap = 0;
+	}
+}
+
+int
+trd_log_tap_add(trd_log_tap_fn fn, void *arg)
+{
+	if (ntaps == TRD_LOG_MAX_TAPS)
+		return -1;
+	taps[ntaps].fn = fn;
+	taps[ntaps].arg = arg;
+	ntaps++;
+	return 0;
+}
+
+void
+trd_log_tap_remove(trd_log_tap_fn fn, void *arg)
+{
+	for (int i = 0; i < ntaps; i++) {
+		if (taps[i].fn != fn || taps[i].arg != arg)
+			continue;
+		memmove(&taps[i], &taps[i + 1],
+			(size_t)(ntaps - i - 1) * sizeof(taps[0]));
+		ntaps--;
+		return;
+	}
 }
 
 void

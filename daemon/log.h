@@ -28,6 +28,18 @@ enum trd_log_level trd_log_get_level(void);
 /* Parse "error|warn|info|debug"; returns 0 or -1. */
 int trd_log_level_parse(const char *s, enum trd_log_level *out);
 
+/*
+ * Taps see every line that is printed (its level, where, and the message
+ * without the prefix): the admin socket's `subscribe log`, a reload
+ * collecting its errors.  A tap must not block; lines it logs itself are
+ * not tapped again.  At most TRD_LOG_MAX_TAPS; add returns -1 past that.
+ */
+#define TRD_LOG_MAX_TAPS 8
+typedef void (*trd_log_tap_fn)(void *arg, enum trd_log_level level,
+			       const char *where, const char *msg);
+int trd_log_tap_add(trd_log_tap_fn fn, void *arg);
+void trd_log_tap_remove(trd_log_tap_fn fn, void *arg);
+
 void trd_log(enum trd_log_level level, const char *where, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void trd_vlog(enum trd_log_level level, const char *where, const char *fmt,

@@ -24,6 +24,7 @@
 #include <sys/resource.h>
 #include <uv.h>
 
+#include "admin.h"
 #include "config.h"
 #include "decimal.h"
 #include "engine.h"
@@ -44,6 +45,11 @@
 struct daemon {
 	uv_loop_t          loop;
 	struct trd_config *conf;
+	/* The generation the session, feed and venue were built from: they
+	 * keep pointers into it (its start-only keys equal every later
+	 * one's), so it lives to the end; later ones are freed as they are
+	 * replaced. */
+	struct trd_config *conf0;
 	uint64_t           generation;
 	struct trd_store  *store;
 	struct trd_engine  engine;
@@ -54,6 +60,8 @@ struct daemon {
 	struct trd_registry reg;
 	int                reg_init;
 	const char        *report_dir;  /* --report, else the config's */
+	struct trd_admin  *admin;
+	struct trd_admin_env env;
 	uv_signal_t        sig_int, sig_term, sig_hup;
 	int                signals_init;
 	int                done, done_status;
@@ -142,6 +150,11 @@ static void
 shutdown_daemon(struct daemon *d)
 {
 	close_signals(d);
+	trd_admin_close(d->admin);
+	d->admin = NULL;
+	d->env.session = NULL;
+	d->env.engine = NULL;
+	d->env.feed = NULL;
 	if (d->session_init) {
 		trd_session_free(&d->session);
 		d->session_init = 0;
@@ -311,27 +324,61 @@ finish_run(struct daemon *d)
 	fflush(stdout);
 }
 
+/* While a reload loads the file: its first errors, for show info. */
 static void
+reload_tap(void *arg, enum trd_log_level level, const char *where,
+	   const char *msg)
+{
+	struct trd_admin_env *env = arg;
+	size_t n = strlen(env->reload_error);
+
+	(void)where;
+	if (level != TRD_LOG_ERROR || n + 4 >= sizeof(env->reload_error))
+		return;
+	snprintf(env->reload_error + n, sizeof(env->reload_error) - n, "%s%s",
+		 n ? "; " : "", msg);
+}
+
+/*
+ * Load the config file again and put it in effect, or keep the running
+ * generation: SIGHUP and the admin socket's reload.  0, or -1 with the
+ * reason logged and in d->env.reload_error.
+ */
+static int
 reload(struct daemon *d)
 {
+	struct trd_admin_env *env = &d->env;
 	struct trd_config *next;
 	char key[128];
-	int nerr = 0;
+	int nerr = 0, rc;
 
-	log_info("SIGHUP: reloading %s", d->conf->path);
-	if (trd_config_load(d->conf->path, &next, &nerr) != 0) {
+	log_info("reloading %s", d->conf->path);
+	env->reload_wall_ns = trd_clock_realtime_ns();
+	env->reload_error[0] = '\0';
+	trd_log_tap_add(reload_tap, env);
+	rc = trd_config_load(d->conf->path, &next, &nerr);
+	trd_log_tap_remove(reload_tap, env);
+	if (rc != 0) {
+		if (env->reload_error[0] == '\0')
+			snprintf(env->reload_error, sizeof(env->reload_error),
+				 "%s: %s", d->conf->path, trd_strerror(rc));
 		log_error("reload of %s failed (%d error(s)); keeping "
 			  "configuration generation %llu", d->conf->path, nerr,
 			  (unsigned long long)d->generation);
-		return;
+		env->reload_failures++;
+		return -1;
 	}
 	if (!trd_config_reloadable(d->conf, next, key, sizeof(key))) {
+		snprintf(env->reload_error, sizeof(env->reload_error),
+			 "'%s' cannot change while running (restart traderd)",
+			 key);
 		log_error("reload of %s refused: '%s' cannot change while "
 			  "running (restart traderd); keeping generation %llu",
 			  d->conf->path, key,
 			  (unsigned long long)d->generation);
 		trd_config_free(next);
-		return;
+		env->reload_failures++;
+		return -1;
 	}
 	if (d->session_init)
 		trd_session_reload(&d->session, next);
@@ -342,10 +389,21 @@ reload(struct daemon *d)
 	}
 	trd_log_set_level(next->log_level);
 	next->generation = ++d->generation;
-	trd_config_free(d->conf);
+	if (d->conf != d->conf0)
+		trd_config_free(d->conf);
 	d->conf = next;
+	env->conf = next;
+	env->reloads++;
+	trd_admin_reconfigure(d->admin);
 	log_info("configuration generation %llu in effect",
 		 (unsigned long long)d->generation);
+	return 0;
+}
+
+static int
+reload_cb(void *arg)
+{
+	return reload(arg);
 }
 
 static void
@@ -354,6 +412,7 @@ signal_cb(uv_signal_t *h, int signum)
 	struct daemon *d = h->data;
 
 	if (signum == SIGHUP) {
+		log_info("SIGHUP");
 		reload(d);
 		return;
 	}
@@ -671,6 +730,25 @@ check_config(struct trd_config *c)
 	return rc;
 }
 
+/* The admin socket, once the run is set up: it acts on the session. */
+static int
+start_admin(struct daemon *d)
+{
+	struct trd_admin_env *env = &d->env;
+	int rc;
+
+	env->mode = d->tape ? "tape" : d->paper ? "paper" : "replay";
+	env->engine = d->engine_init ? &d->engine : NULL;
+	env->session = d->session_init ? &d->session : NULL;
+	env->feed = d->paper && d->engine.npush > 0 ? d->engine.push[0] : NULL;
+	if ((rc = trd_admin_open(&d->admin, &d->loop, env)) != 0) {
+		log_error("cannot open the admin socket: %s", trd_strerror(rc));
+		return -1;
+	}
+	trd_admin_attach(d->admin, env->session);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -749,6 +827,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 	d.conf->generation = d.generation = 1;
+	d.conf0 = d.conf;
 	trd_log_set_level(d.conf->log_level);
 	if (check) {
 		rc = check_config(d.conf);
@@ -773,10 +852,16 @@ main(int argc, char **argv)
 		trd_config_free(d.conf);
 		return 1;
 	}
+	d.env = (struct trd_admin_env){
+		.conf = d.conf, .start_wall_ns = trd_clock_realtime_ns(),
+		.start_mono_ns = trd_clock_mono_ns(), .reload = reload_cb,
+		.reload_arg = &d,
+	};
 	if (start_signals(&d) != 0 ||
 	    (d.tape ? start_tape(&d)
 	     : !d.replay && d.conf->mode == TRD_MODE_PAPER ? start_paper(&d)
-	     : start_replay(&d)) != 0) {
+	     : start_replay(&d)) != 0 ||
+	    start_admin(&d) != 0) {
 		d.exit_code = 1;
 		shutdown_daemon(&d);
 	}
@@ -790,6 +875,8 @@ main(int argc, char **argv)
 	if (uv_loop_close(&d.loop) != 0)
 		log_warn("event loop did not close cleanly");
 	trd_store_close(d.store);
-	trd_config_free(d.conf);
+	if (d.conf != d.conf0)
+		trd_config_free(d.conf);
+	trd_config_free(d.conf0);
 	return d.exit_code;
 }

@@ -116,6 +116,19 @@ trd_oms_subscribe(struct trd_oms *oms, trd_oms_cb fn, void *arg)
 	return 0;
 }
 
+void
+trd_oms_unsubscribe(struct trd_oms *oms, trd_oms_cb fn, void *arg)
+{
+	for (int i = 0; i < oms->nsubs; i++) {
+		if (oms->subs[i].fn != fn || oms->subs[i].arg != arg)
+			continue;
+		memmove(&oms->subs[i], &oms->subs[i + 1],
+			(size_t)(oms->nsubs - i - 1) * sizeof(oms->subs[0]));
+		oms->nsubs--;
+		return;
+	}
+}
+
 static void
 notify(struct trd_oms *oms, const struct trd_order *o,
        const struct trd_oms_fill *f)

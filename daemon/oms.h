@@ -181,6 +181,8 @@ char *trd_oms_run_prefix(uint64_t n, char *buf);
 int trd_oms_set_prefix(struct trd_oms *oms, const char *prefix);
 /* Add a subscriber (called in subscription order).  0 or -ENOSPC. */
 int trd_oms_subscribe(struct trd_oms *oms, trd_oms_cb fn, void *arg);
+/* Remove a subscription (fn and arg as given); a no-op if absent. */
+void trd_oms_unsubscribe(struct trd_oms *oms, trd_oms_cb fn, void *arg);
 
 /* What an order is created with. */
 struct trd_order_spec {

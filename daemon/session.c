@@ -175,6 +175,42 @@ cancel_listed(struct trd_session *t, size_t ins, const char *why, int64_t now,
 	}
 }
 
+/*
+ * Close the positions on instrument ins (-1: every one) with reduce-only
+ * market orders in each holding strategy's name, past the pre-trade
+ * checks (they only reduce).  Returns the orders sent.
+ */
+static size_t
+flatten(struct trd_session *t, int64_t ins, const char *who)
+{
+	int64_t now = trd_clock_now(&t->engine->clock);
+	size_t sent = 0;
+
+	for (size_t k = 0; k < t->nstrat; k++) {
+		for (size_t i = 0; i < t->ninstr; i++) {
+			int64_t q = trd_portfolio_pos(&t->pf, k, i)->qty;
+			struct trd_order *o;
+			if (q == 0 || (ins >= 0 && (size_t)ins != i))
+				continue;
+			o = trd_oms_create(&t->oms, &(struct trd_order_spec){
+				.strat = (uint32_t)k, .ins = (uint32_t)i,
+				.seq = ++t->strats[k].norders,
+				.side = q > 0 ? TRD_SIDE_SELL : TRD_SIDE_BUY,
+				.type = TRD_ORDER_MARKET,
+				.flags = TRD_ORDER_REDUCE_ONLY,
+				.qty = q > 0 ? q : -q }, now);
+			if (o == NULL) {
+				log_error("%s: out of memory flattening %s",
+					  who, t->reg.v[i].symbol);
+				continue;
+			}
+			trd_oms_send(&t->oms, o, now);
+			sent++;
+		}
+	}
+	return sent;
+}
+
 /* Carry out a trip risk has recorded: see trd_session_halt. */
 static void
 carry_out_trip(struct trd_session *t)
@@ -186,35 +222,13 @@ carry_out_trip(struct trd_session *t)
 	log_warn("kill switch: %s; canceling every open order%s", tr->reason,
 		 t->risk.c.on_trip == TRD_TRIP_FLATTEN
 			 ? " and closing every position" : "");
+	if (t->notify)
+		t->notify(t->notify_arg, "halt", tr->reason);
 	snprintf(why, sizeof(why), "kill switch: %s", tr->reason);
 	for (size_t i = 0; i < t->ninstr; i++)
 		cancel_listed(t, i, why, now, INT64_MAX, 0);
-	if (t->risk.c.on_trip != TRD_TRIP_FLATTEN)
-		return;
-	for (size_t k = 0; k < t->nstrat; k++) {
-		for (size_t i = 0; i < t->ninstr; i++) {
-			int64_t q = trd_portfolio_pos(&t->pf, k, i)->qty;
-			struct trd_order *o;
-			if (q == 0)
-				continue;
-			/* The kill switch's own exits: reduce-only market
-			 * orders, in the strategy's name, past the
-			 * pre-trade checks (they only reduce). */
-			o = trd_oms_create(&t->oms, &(struct trd_order_spec){
-				.strat = (uint32_t)k, .ins = (uint32_t)i,
-				.seq = ++t->strats[k].norders,
-				.side = q > 0 ? TRD_SIDE_SELL : TRD_SIDE_BUY,
-				.type = TRD_ORDER_MARKET,
-				.flags = TRD_ORDER_REDUCE_ONLY,
-				.qty = q > 0 ? q : -q }, now);
-			if (o == NULL) {
-				log_error("kill switch: out of memory "
-					  "flattening %s", t->reg.v[i].symbol);
-				continue;
-			}
-			trd_oms_send(&t->oms, o, now);
-		}
-	}
+	if (t->risk.c.on_trip == TRD_TRIP_FLATTEN)
+		flatten(t, -1, "kill switch");
 }
 
 static void hk_arm(struct trd_session *t);
@@ -234,6 +248,66 @@ trd_session_resume(struct trd_session *t)
 		return;
 	trd_risk_resume(&t->risk, trd_portfolio_equity(&t->pf));
 	log_warn("kill switch off: trading resumed by the operator");
+	if (t->notify)
+		t->notify(t->notify_arg, "resume", "trading resumed");
+}
+
+size_t
+trd_session_cancel_all(struct trd_session *t, int64_t ins, const char *why)
+{
+	int64_t now = trd_clock_now(&t->engine->clock);
+	uint64_t *ids;
+	size_t n = 0, asked = 0;
+
+	/* Ids first: a cancel may close other orders (an OCO partner, a
+	 * bracket's exits) and change the list being walked. */
+	if (t->oms.nopen == 0 ||
+	    (ids = malloc(t->oms.nopen * sizeof(*ids))) == NULL)
+		return 0;
+	for (struct trd_order *o = t->oms.open_head; o && n < t->oms.nopen;
+	     o = o->next_open)
+		if (ins < 0 || o->ins == (uint64_t)ins)
+			ids[n++] = o->id;
+	for (size_t i = 0; i < n; i++) {
+		struct trd_order *o = trd_oms_get(&t->oms, ids[i]);
+		if (o && trd_oms_cancel(&t->oms, o, why, now) == 0)
+			asked++;
+	}
+	free(ids);
+	trd_session_flush(t);
+	hk_arm(t);
+	return asked;
+}
+
+int
+trd_session_cancel_id(struct trd_session *t, uint64_t id, const char *why)
+{
+	struct trd_order *o = trd_oms_get(&t->oms, id);
+	int rc;
+
+	if ((rc = trd_oms_cancel(&t->oms, o, why,
+				 trd_clock_now(&t->engine->clock))) != 0)
+		return rc;
+	trd_session_flush(t);
+	hk_arm(t);
+	return 0;
+}
+
+size_t
+trd_session_flatten(struct trd_session *t, int64_t ins)
+{
+	size_t n = flatten(t, ins, "flatten");
+
+	trd_session_flush(t);
+	hk_arm(t);
+	return n;
+}
+
+void
+trd_session_pause(struct trd_session *t, size_t k, int paused)
+{
+	if (k < t->nstrat)
+		t->strats[k].paused = paused;
 }
 
 int
@@ -385,6 +459,8 @@ deliver(struct trd_session *t, const struct trd_sub *subs, size_t n,
 	const void *data)
 {
 	for (size_t i = 0; i < n; i++) {
+		if (subs[i].s->paused)
+			continue;
 		subs[i].fn(subs[i].s, data);
 		if (t->q.n)
 			trd_session_flush(t);

@@ -116,6 +116,10 @@ struct trd_session {
 	int64_t                   grace_ns;   /* one bar: see the tick */
 	int64_t                   marked_eq;  /* equity the risk last saw */
 	int                       marked;
+	/* The operator's surface (admin) hears of halts and resumes. */
+	void                    (*notify)(void *arg, const char *what,
+					  const char *text);
+	void                     *notify_arg;
 };
 
 /*
@@ -139,6 +143,22 @@ void trd_session_free(struct trd_session *t);
 /* Apply a new generation's strategy params and risk limits.  Logs and
  * keeps the old params of any strategy that refuses. */
 void trd_session_reload(struct trd_session *t, const struct trd_config *conf);
+
+/*
+ * The operator's orders (admin.c).  cancel_all cancels the open orders on
+ * instrument ins (-1: all) and returns how many it asked to cancel;
+ * cancel_id one order by id (0 or -ENOENT: not open); flatten closes the
+ * positions on ins (-1: all) with reduce-only market orders in each
+ * holding strategy's name and returns the orders sent.  A paused strategy
+ * gets no bars, quotes, trades or timers (its order updates and fills
+ * still reach it); its orders stay.
+ */
+size_t trd_session_cancel_all(struct trd_session *t, int64_t ins,
+			      const char *why);
+int trd_session_cancel_id(struct trd_session *t, uint64_t id,
+			  const char *why);
+size_t trd_session_flatten(struct trd_session *t, int64_t ins);
+void trd_session_pause(struct trd_session *t, size_t k, int paused);
 
 /* Turn the kill switch off (trd_session_halt, session_api.h, turns it on);
  * the caps then measure from the equity at that moment. */
