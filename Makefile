@@ -7,6 +7,7 @@
 #   make fuzz            clang libFuzzer builds of tests/fuzz, FUZZ_TIME s each (60)
 #   make report-check [REPORT=DIR]  the page in headless Chromium, 390 and 1400 px
 #   make bench-ab BASE=REV   the same results and sma_cross speed as revision REV?
+#   make install [PREFIX=/usr/local] [DESTDIR=]   and make uninstall
 #   make SANITIZE=address,undefined   any target, with sanitizers (build/san/)
 #
 # Objects go to build/ (or build/san/ when SANITIZE is set) so a sanitized
@@ -16,7 +17,7 @@ CC       ?= cc
 SANITIZE ?=
 BUILD    := build$(if $(SANITIZE),/san)
 
-PKGS     := libuv yaml-0.1 libcjson libwebsockets openssl
+PKGS     := libuv yaml-0.1 libcjson libwebsockets openssl libsystemd
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
             -Wmissing-prototypes -Wformat=2 -Wno-format-nonliteral
 CPPFLAGS += -D_GNU_SOURCE -Iinclude -Idaemon -MMD -MP
@@ -74,8 +75,12 @@ EXSIM      := $(BUILD)/exsim
 BENCH_FEED := $(BUILD)/bench_feed
 BENCH_LAT  := $(BUILD)/bench_latency
 BENCH_IMPF := $(BUILD)/bench_import_floor
+GEN_MAN    := $(BUILD)/gen_man
 BINS       := $(TRADERD) $(TRADERCTL) $(GEN_BARS) $(BENCH_FEAT) $(EXSIM) \
-              $(BENCH_FEED) $(BENCH_LAT) $(BENCH_IMPF)
+              $(BENCH_FEED) $(BENCH_LAT) $(BENCH_IMPF) $(GEN_MAN)
+# Man pages: traderd.yaml.5 is made from the config schema (gen_man).
+MAN_PAGES  := $(BUILD)/man/man8/traderd.8 $(BUILD)/man/man8/traderctl.8 \
+              $(BUILD)/man/man5/traderd.yaml.5
 
 TEST_SRC   := $(wildcard tests/test_*.c)
 TEST_BINS  := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
@@ -90,14 +95,20 @@ FUZZ_FLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
               -fno-omit-frame-pointer
 FUZZ_TIME  ?= 60
 
-.PHONY: all deps test check demo bench bench-ab fuzz report-check clean \
+.PHONY: all deps test-deps test check install uninstall demo bench bench-ab fuzz report-check clean \
         format-check FORCE
 # Keep test objects: they are intermediates make would delete and rebuild.
 .SECONDARY:
-all: $(BINS) $(PLUGINS)
+all: $(BINS) $(PLUGINS) $(MAN_PAGES)
 
 deps:
 	@tools/install-deps
+
+# What only the tests need: promtool (prometheus) checks the metrics page
+# and the alert rules, systemd-analyze the units, man-db the man pages.
+TEST_PKGS := prometheus systemd man-db
+test-deps:
+	@tools/install-deps $(TEST_PKGS)
 
 # Before the first compile in a build directory (and after the package
 # list changes): every package there, or a message naming the missing
@@ -150,8 +161,9 @@ $(TRADERD): $(BUILD)/daemon/main.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 	$(CHECK_ALLOC)
 
-$(TRADERCTL): $(BUILD)/tools/traderctl.o $(BUILD)/tools/report_diff.o $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(TRADERCTL): $(BUILD)/tools/traderctl.o $(BUILD)/tools/report_diff.o \
+              $(BUILD)/tools/traderctl_client.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -ledit
 
 $(BENCH_FEAT): $(BUILD)/tools/bench_features.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -164,6 +176,16 @@ $(BENCH_FEED): $(BUILD)/tools/bench_feed.o $(LIB)
 
 $(EXSIM): $(BUILD)/tools/exsim.o $(BUILD)/tools/exsim_alpaca.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(GEN_MAN): $(BUILD)/tools/gen_man.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/man/man5/traderd.yaml.5: $(GEN_MAN)
+	@mkdir -p $(@D)
+	$(GEN_MAN) > $@.tmp && mv $@.tmp $@
+$(BUILD)/man/man8/%.8: man/%.8
+	@mkdir -p $(@D)
+	cp $< $@
 
 $(GEN_BARS): $(BUILD)/tools/gen_bars.o
 	$(CC) $(LDFLAGS) -o $@ $^ -lm
@@ -195,17 +217,17 @@ fuzz:
 
 # `make test` always runs the suites under ASan+UBSan (what CI runs).
 ifeq ($(SANITIZE),)
-test: deps
+test: test-deps
 	@$(MAKE) --no-print-directory SANITIZE=address,undefined check
 else
-test: deps check
+test: test-deps check
 endif
 
 # Run the layout rules (no include cycle between daemon modules, no
 # daemon file over 1500 lines), then every suite; the integration tests
 # find the binaries through TRD_BIN_DIR.  The closing line sums the
 # suites' results.
-check: $(BINS) $(PLUGINS) $(TPLUGINS) $(TEST_BINS) $(FUZZ_REPLAY)
+check: $(BINS) $(PLUGINS) $(TPLUGINS) $(TEST_BINS) $(FUZZ_REPLAY) $(MAN_PAGES)
 	@tools/check-layout daemon
 	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	 tools/fuzz.sh replay $(BUILD)/fuzz-replay
@@ -248,6 +270,60 @@ bench-ab: deps
 
 format-check:
 	clang-format --dry-run --Werror daemon/*.[ch] include/traderd/*.h tools/*.c tests/*.[ch]
+
+# make install [PREFIX=/usr/local] [DESTDIR=]: binaries, plugins, the
+# plugin header, man pages, example configs in /etc/traderd (the service's
+# traderd.yaml only if there is none), Grafana dashboard and alert rules,
+# systemd units and the traderd user (sysusers.d).  make uninstall removes
+# them, but not /etc/traderd/traderd.yaml (the operator's).
+PREFIX      ?= /usr/local
+DESTDIR     ?=
+BINDIR      := $(PREFIX)/bin
+PLUGINDIR   := $(PREFIX)/lib/traderd/plugins
+INCDIR      := $(PREFIX)/include/traderd
+MANDIR      := $(PREFIX)/share/man
+SYSCONFDIR  ?= /etc
+UNITDIR     ?= $(shell pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null || echo /lib/systemd/system)
+SYSUSERSDIR ?= $(shell pkg-config --variable=sysusersdir systemd 2>/dev/null || echo /usr/lib/sysusers.d)
+ETC         := $(DESTDIR)$(SYSCONFDIR)/traderd
+EXAMPLES    := backtest.yaml bollinger.yaml demo.yaml paper.yaml risk.yaml
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(PLUGINDIR) $(DESTDIR)$(INCDIR) \
+	  $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(ETC)/examples \
+	  $(ETC)/grafana $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR)
+	install -m 0755 $(TRADERD) $(TRADERCTL) $(EXSIM) $(DESTDIR)$(BINDIR)
+	install -m 0644 $(PLUGINS) $(DESTDIR)$(PLUGINDIR)
+	install -m 0644 include/traderd/plugin.h include/traderd/types.h \
+	  $(DESTDIR)$(INCDIR)
+	install -m 0644 $(BUILD)/man/man8/traderd.8 $(BUILD)/man/man8/traderctl.8 \
+	  $(DESTDIR)$(MANDIR)/man8
+	install -m 0644 $(BUILD)/man/man5/traderd.yaml.5 $(DESTDIR)$(MANDIR)/man5
+	for f in $(EXAMPLES); do install -m 0644 conf/$$f $(ETC)/examples; done
+	sed 's#@PLUGINDIR@#$(PLUGINDIR)#' conf/traderd.yaml.in > $(ETC)/examples/traderd.yaml
+	[ -e $(ETC)/traderd.yaml ] || install -m 0640 $(ETC)/examples/traderd.yaml $(ETC)/traderd.yaml
+	install -m 0644 conf/alerts.yml $(ETC)/alerts.yml
+	install -m 0644 conf/grafana/traderd.json conf/grafana/provisioning.yaml $(ETC)/grafana
+	for u in traderd.service traderd@.service; do \
+	  sed 's#@BINDIR@#$(BINDIR)#' systemd/$$u.in > $(DESTDIR)$(UNITDIR)/$$u; \
+	  chmod 0644 $(DESTDIR)$(UNITDIR)/$$u; done
+	install -m 0644 systemd/traderd.sysusers $(DESTDIR)$(SYSUSERSDIR)/traderd.conf
+	@if [ -z "$(DESTDIR)" ] && command -v systemd-sysusers >/dev/null; then \
+	  systemd-sysusers $(SYSUSERSDIR)/traderd.conf; fi
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/traderd $(DESTDIR)$(BINDIR)/traderctl \
+	  $(DESTDIR)$(BINDIR)/exsim
+	rm -f $(PLUGINS:$(BUILD)/plugins/%=$(DESTDIR)$(PLUGINDIR)/%)
+	rm -f $(DESTDIR)$(INCDIR)/plugin.h $(DESTDIR)$(INCDIR)/types.h
+	rm -f $(DESTDIR)$(MANDIR)/man8/traderd.8 $(DESTDIR)$(MANDIR)/man8/traderctl.8 \
+	  $(DESTDIR)$(MANDIR)/man5/traderd.yaml.5
+	rm -f $(EXAMPLES:%=$(ETC)/examples/%) $(ETC)/examples/traderd.yaml \
+	  $(ETC)/alerts.yml $(ETC)/grafana/traderd.json $(ETC)/grafana/provisioning.yaml
+	rm -f $(DESTDIR)$(UNITDIR)/traderd.service $(DESTDIR)$(UNITDIR)/traderd@.service \
+	  $(DESTDIR)$(SYSUSERSDIR)/traderd.conf
+	-rmdir $(DESTDIR)$(PLUGINDIR) $(DESTDIR)$(PREFIX)/lib/traderd $(DESTDIR)$(INCDIR) \
+	  $(ETC)/examples $(ETC)/grafana 2>/dev/null
 
 clean:
 	rm -rf build

@@ -70,6 +70,9 @@ struct trd_admin_env {
 	 * reason in reload_error. */
 	int                    (*reload)(void *arg);
 	void                    *reload_arg;
+	/* Where the metrics are served ("" none): the bound address, which
+	 * tells the port when metrics.listen asked for any (port 0). */
+	char                     metrics_addr[80];
 };
 
 /* A command line split into commands and words (trd_admin_parse). */

@@ -561,6 +561,8 @@ static const struct keyword table[] = {
 	{ { "show", "feeds" }, TRD_LEVEL_USER, trd__admin_show_feeds,
 	  "show feeds", "each connection and symbol of the live feed: "
 	  "state, last message age, reconnects, gaps" },
+	{ { "show", "symbols" }, TRD_LEVEL_USER, trd__admin_show_symbols,
+	  "show symbols", "the instruments: tick, lot, last price" },
 	{ { "subscribe", NULL }, TRD_LEVEL_USER, cmd_subscribe,
 	  "subscribe orders|fills|risk|log ...", "stream those events, one "
 	  "line each, until the client leaves or unsubscribes" },
@@ -668,7 +670,8 @@ trd_admin_exec(struct trd_admin *a, struct trd_admin_env *env,
 		if (strcmp(argv[0], "show") == 0)
 			trd__admin_err(&c, "UNKNOWN_COMMAND", "show what? "
 				       "info, positions, orders, fills, pnl, "
-				       "risk, strategies, features, feeds");
+				       "risk, strategies, features, feeds, "
+				       "symbols");
 		else
 			trd__admin_err(&c, "UNKNOWN_COMMAND", "no command "
 				       "'%.64s' (try help)", argv[0]);

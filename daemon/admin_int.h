@@ -70,6 +70,7 @@ void trd__admin_show_risk(struct cmd *c, int argc, char **argv);
 void trd__admin_show_strategies(struct cmd *c, int argc, char **argv);
 void trd__admin_show_features(struct cmd *c, int argc, char **argv);
 void trd__admin_show_feeds(struct cmd *c, int argc, char **argv);
+void trd__admin_show_symbols(struct cmd *c, int argc, char **argv);
 
 /* The session's instrument named sym, or -1 (an error answered). */
 int trd__admin_instr(struct cmd *c, const char *sym);

@@ -112,6 +112,8 @@ trd__admin_show_info(struct cmd *c, int argc, char **argv)
 	trd_out_uint(&c->o, "instruments", env->conf->ninstruments);
 	trd_out_uint(&c->o, "strategies", t ? t->nstrat : 0);
 	trd_out_bool(&c->o, "halted", t && t->risk.halted);
+	trd_out_str(&c->o, "metrics", env->metrics_addr[0] ? env->metrics_addr
+							   : NULL);
 	trd_out_uint(&c->o, "admin_clients", c->a ? trd_admin_nclients(c->a)
 						  : 0);
 }
@@ -545,6 +547,36 @@ trd__admin_show_feeds(struct cmd *c, int argc, char **argv)
 					    : NAN);
 		trd_out_time(&c->o, "last_bar", s->last_bar_ns);
 		trd_out_str(&c->o, "book", s->book_want ? "resyncing" : "ok");
+	}
+	trd_out_list_end(&c->o);
+}
+
+void
+trd__admin_show_symbols(struct cmd *c, int argc, char **argv)
+{
+	struct trd_session *t = c->env->session;
+	const struct trd_config *cf = c->env->conf;
+
+	(void)argv;
+	if (!no_args(c, argc, "show symbols"))
+		return;
+	trd_out_list(&c->o, "symbols");
+	for (size_t i = 0; i < cf->ninstruments; i++) {
+		const struct trd_instrument_conf *ic = &cf->instruments[i];
+		const struct trd_instr *in = t && i < t->ninstr ? &t->reg.v[i]
+								: NULL;
+		trd_out_rec(&c->o);
+		trd_out_str(&c->o, "symbol", ic->symbol);
+		if (in) {
+			trd_out_dec(&c->o, "tick", in->tick, in->price_dp);
+			trd_out_dec(&c->o, "lot", in->lot, in->qty_dp);
+			trd_out_dec(&c->o, "last", t->pf.ins[i].last,
+				    in->price_dp);
+		} else {
+			trd_out_dec(&c->o, "tick", ic->tick_size, ic->price_dp);
+			trd_out_dec(&c->o, "lot", ic->lot_size, ic->qty_dp);
+			trd_out_str(&c->o, "last", NULL);
+		}
 	}
 	trd_out_list_end(&c->o);
 }

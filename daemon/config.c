@@ -315,6 +315,40 @@ trd_config_instrument(const struct trd_config *c, const char *symbol)
 	return NULL;
 }
 
+static void
+walk_keys(const struct schema *s, const char *prefix, int reload_parent,
+	  void (*fn)(void *arg, const struct trd_config_key *k), void *arg)
+{
+	for (size_t i = 0; i < s->nfields; i++) {
+		const struct field *f = &s->fields[i];
+		char path[KEY_SZ], what[512];
+		int reload = reload_parent || (f->flags & F_RELOAD);
+		struct trd_config_key k = {
+			.path = path, .what = what, .def = f->def,
+			.reload = reload, .required = !!(f->flags & F_REQUIRED),
+			.section = f->type == T_MAP || f->type == T_LIST,
+		};
+		snprintf(path, sizeof(path), "%s%s%s", prefix,
+			 *prefix ? "." : "", f->key);
+		trd__config_describe(what, sizeof(what), f, NULL);
+		fn(arg, &k);
+		if (f->type == T_MAP || f->type == T_LIST) {
+			char sub[KEY_SZ + 2];
+			snprintf(sub, sizeof(sub), "%s%s", path,
+				 f->type == T_LIST ? "[]" : "");
+			walk_keys(f->sub, sub, f->type == T_LIST && reload, fn,
+				  arg);
+		}
+	}
+}
+
+void
+trd_config_keys(void (*fn)(void *arg, const struct trd_config_key *k),
+		void *arg)
+{
+	walk_keys(&trd__config_schema, "", 0, fn, arg);
+}
+
 int
 trd_config_hostport(const char *s, char *host, uint16_t *port)
 {
@@ -345,7 +379,7 @@ trd_config_hostport(const char *s, char *host, uint16_t *port)
 		return -1;
 	errno = 0;
 	v = strtoul(colon + 1, &end, 10);
-	if (errno || *end || v == 0 || v > 65535)
+	if (errno || *end || v > 65535)
 		return -1;
 	*port = (uint16_t)v;
 	return 0;

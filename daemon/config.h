@@ -269,8 +269,24 @@ const struct trd_instrument_conf *
 trd_config_instrument(const struct trd_config *c, const char *symbol);
 
 /* "127.0.0.1:9464" or "[::1]:9464" into host (64 bytes, the address
- * without brackets) and port; 0 or -1. */
+ * without brackets) and port (0: any); 0 or -1. */
 int trd_config_hostport(const char *s, char *host, uint16_t *port);
+/* One key of the schema, for the man page (tools/gen_man.c). */
+struct trd_config_key {
+	const char *path;     /* "risk.max_order_notional", "strategies[].name" */
+	const char *what;     /* what it accepts, in words */
+	const char *def;      /* default as written, or NULL */
+	int         reload;   /* may change on SIGHUP */
+	int         required;
+	int         section;  /* a map or list of maps: its keys follow */
+};
+/* Every key in schema order. */
+void trd_config_keys(void (*fn)(void *arg, const struct trd_config_key *k),
+		     void *arg);
+/* The documentation of a key path, or NULL (config_doc.c). */
+const char *trd_config_doc(const char *path);
+/* The documented paths (up to max); returns how many there are. */
+size_t trd_config_docs(const char **paths, size_t max);
 /* "replay", "paper", "live". */
 const char *trd_mode_name(enum trd_mode m);
 

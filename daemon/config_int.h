@@ -156,6 +156,10 @@ int trd__config_is_null(const yaml_node_t *n);
  * the scalar quoted into buf (QUOTE_SZ bytes).  Valid as long as buf. */
 const char *trd__config_found(char *buf, const yaml_node_t *n);
 
+/* What f accepts, in words, into buf (base NULL: in general). */
+const char *trd__config_describe(char *buf, size_t len, const struct field *f,
+				 const void *base);
+
 /* The document (config_yaml.c). */
 /* The value under key in map (NULL: none, or map is not a map). */
 yaml_node_t *trd__config_map_get(struct ctx *c, yaml_node_t *map,

@@ -831,6 +831,7 @@ check_metrics(struct ctx *c, yaml_node_t *map, const yaml_mark_t *mark,
 		trd__config_err_at(c, n ? &n->start_mark : mark,
 				   "metrics.listen", "expected ADDRESS:PORT "
 				   "with a numeric IPv4 or [IPv6] address "
-				   "and a port from 1 to 65535, found %s",
+				   "and a port from 0 (any free one) to "
+				   "65535, found %s",
 				   cf->metrics.listen);
 }

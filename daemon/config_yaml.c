@@ -177,9 +177,10 @@ trd__config_found(char *buf, const yaml_node_t *n)
 		     n->data.scalar.length);
 }
 
-/* What f accepts, for "expected ...". */
-static const char *
-describe(char *buf, size_t len, const struct field *f, const void *base)
+/* What f accepts, for "expected ..." (and the man page: base NULL). */
+const char *
+trd__config_describe(char *buf, size_t len, const struct field *f,
+		     const void *base)
 {
 	size_t o = 0;
 
@@ -219,10 +220,16 @@ describe(char *buf, size_t len, const struct field *f, const void *base)
 			 f->dmin, f->dmax);
 		break;
 	case T_DECIMAL: {
-		unsigned dp = f->dp_key ? *((const uint8_t *)base + f->dp_off)
-					: (unsigned)f->dp;
+		unsigned dp = f->dp_key && base
+				      ? *((const uint8_t *)base + f->dp_off)
+				      : (unsigned)f->dp;
 		o = (size_t)snprintf(buf, len, "a decimal number%s",
 				     f->flags & F_POSITIVE ? " > 0" : "");
+		if (f->dp_key && base == NULL) {
+			snprintf(buf + o, len - o, " with at most %s decimals",
+				 f->dp_key);
+			break;
+		}
 		if ((f->flags & F_RANGE) && o < len)
 			o += (size_t)snprintf(buf + o, len - o,
 					      " from %llu to %llu",
@@ -267,7 +274,7 @@ bad_value(struct ctx *c, const struct field *f, const void *base,
 	char d[256], q[QUOTE_SZ];
 
 	trd__config_err_at(c, &n->start_mark, path, "expected %s, found %s",
-			   describe(d, sizeof(d), f, base),
+			   trd__config_describe(d, sizeof(d), f, base),
 			   trd__config_found(q, n));
 }
 
@@ -470,7 +477,7 @@ parse_list(struct ctx *c, const struct field *f, yaml_node_t *seq,
 	if (n < f->min || n > f->max) {
 		trd__config_err_at(c, &seq->start_mark, path,
 				   "expected %s, found %zu",
-				   describe(d, sizeof(d), f, base), n);
+				   trd__config_describe(d, sizeof(d), f, base), n);
 		return;
 	}
 	if (n == 0)
@@ -518,7 +525,7 @@ parse_symlist(struct ctx *c, const struct field *f, yaml_node_t *seq,
 	if (n < f->min || n > f->max) {
 		trd__config_err_at(c, &seq->start_mark, path,
 				   "expected %s, found %zu",
-				   describe(d, sizeof(d), f, base), n);
+				   trd__config_describe(d, sizeof(d), f, base), n);
 		return;
 	}
 	if (n == 0)

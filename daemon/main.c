@@ -33,6 +33,8 @@
 #include "feed_tape.h"
 #include "log.h"
 #include "host.h"
+#include "metrics.h"
+#include "notify.h"
 #include "replay.h"
 #include "report.h"
 #include "session.h"
@@ -62,6 +64,9 @@ struct daemon {
 	const char        *report_dir;  /* --report, else the config's */
 	struct trd_admin  *admin;
 	struct trd_admin_env env;
+	struct trd_metrics *metrics;
+	struct trd_notify  notify;
+	int64_t            start_mono;
 	uv_signal_t        sig_int, sig_term, sig_hup;
 	int                signals_init;
 	int                done, done_status;
@@ -152,6 +157,8 @@ shutdown_daemon(struct daemon *d)
 	close_signals(d);
 	trd_admin_close(d->admin);
 	d->admin = NULL;
+	trd_metrics_close(d->metrics);
+	d->metrics = NULL;
 	d->env.session = NULL;
 	d->env.engine = NULL;
 	d->env.feed = NULL;
@@ -353,6 +360,7 @@ reload(struct daemon *d)
 	int nerr = 0, rc;
 
 	log_info("reloading %s", d->conf->path);
+	trd_notify_reloading(&d->notify);
 	env->reload_wall_ns = trd_clock_realtime_ns();
 	env->reload_error[0] = '\0';
 	trd_log_tap_add(reload_tap, env);
@@ -366,6 +374,8 @@ reload(struct daemon *d)
 			  "configuration generation %llu", d->conf->path, nerr,
 			  (unsigned long long)d->generation);
 		env->reload_failures++;
+		trd_notify_reloaded(&d->notify, "reload failed; the running "
+				    "configuration is kept");
 		return -1;
 	}
 	if (!trd_config_reloadable(d->conf, next, key, sizeof(key))) {
@@ -378,6 +388,8 @@ reload(struct daemon *d)
 			  (unsigned long long)d->generation);
 		trd_config_free(next);
 		env->reload_failures++;
+		trd_notify_reloaded(&d->notify, "reload refused; the running "
+				    "configuration is kept");
 		return -1;
 	}
 	if (d->session_init)
@@ -397,6 +409,7 @@ reload(struct daemon *d)
 	trd_admin_reconfigure(d->admin);
 	log_info("configuration generation %llu in effect",
 		 (unsigned long long)d->generation);
+	trd_notify_reloaded(&d->notify, "reloaded");
 	return 0;
 }
 
@@ -417,6 +430,7 @@ signal_cb(uv_signal_t *h, int signum)
 		return;
 	}
 	log_info("%s: stopping", signum == SIGINT ? "SIGINT" : "SIGTERM");
+	trd_notify_stopping(&d->notify, "stopping: writing the report");
 	if (d->engine_init && d->engine.state == TRD_ENGINE_RUNNING)
 		trd_engine_stop(&d->engine);
 	else
@@ -730,6 +744,68 @@ check_config(struct trd_config *c)
 	return rc;
 }
 
+static int64_t
+recv_mono(const void *feed)
+{
+	return trd_feed_live_recv_mono(feed);
+}
+
+/* A line for systemctl status: what runs, how it is doing. */
+static void
+status_line(struct daemon *d, char *buf, size_t len, int *connected)
+{
+	struct trd_admin_env *env = &d->env;
+	char eq[48] = "-", feed[96] = "";
+
+	*connected = 1;
+	if (env->feed) {
+		struct trd_feed_conn_info ci[64];
+		size_t n = trd_feed_live_conns(env->feed, ci, 64), open = 0;
+		for (size_t i = 0; i < n && i < 64; i++)
+			open += strcmp(ci[i].state, "open") == 0;
+		*connected = n > 0 && open == n;
+		snprintf(feed, sizeof(feed), ", feed %zu/%zu connected", open,
+			 n);
+	}
+	if (d->session_init)
+		trd_dec_format_short(trd_portfolio_equity(&d->session.pf),
+				     TRD_CASH_DP, eq);
+	snprintf(buf, len, "%s: %zu instrument(s), %zu strateg%s%s, equity "
+		 "%s, %llu open order(s)%s, generation %llu", env->mode,
+		 d->conf->ninstruments, d->conf->nstrategies,
+		 d->conf->nstrategies == 1 ? "y" : "ies", feed, eq,
+		 d->session_init ? (unsigned long long)d->session.oms.nopen : 0,
+		 d->session_init && d->session.risk.halted ? ", HALTED" : "",
+		 (unsigned long long)d->generation);
+}
+
+/* Every 100 ms on the loop: the watchdog, READY once the feed is up,
+ * the status line. */
+static void
+tick_cb(void *arg)
+{
+	struct daemon *d = arg;
+	int64_t now = trd_clock_mono_ns();
+	int alive = d->engine_init && d->engine.state == TRD_ENGINE_RUNNING;
+	int connected;
+	char st[256];
+
+	trd_notify_tick(&d->notify, alive);
+	if (!d->notify.on)
+		return;
+	if (!d->notify.ready || now - d->notify.last_status > 2000000000LL) {
+		d->notify.last_status = now;
+		status_line(d, st, sizeof(st), &connected);
+		/* A paper session is ready with its feed; after 30 s without
+		 * it, ready anyway (the feed keeps trying; STATUS says so). */
+		if (!d->notify.ready &&
+		    (connected || now - d->start_mono > 30000000000LL))
+			trd_notify_ready(&d->notify, st);
+		else
+			trd_notify_status(&d->notify, st);
+	}
+}
+
 /* The admin socket, once the run is set up: it acts on the session. */
 static int
 start_admin(struct daemon *d)
@@ -746,6 +822,17 @@ start_admin(struct daemon *d)
 		return -1;
 	}
 	trd_admin_attach(d->admin, env->session);
+	if ((rc = trd_metrics_open(&d->metrics, &d->loop, env)) != 0) {
+		log_error("cannot serve the metrics: %s", trd_strerror(rc));
+		return -1;
+	}
+	trd_metrics_attach(d->metrics, env->session);
+	d->metrics->on_tick = tick_cb;
+	d->metrics->tick_arg = d;
+	if (env->feed && d->session_init) {
+		d->session.recv_mono = recv_mono;
+		d->session.recv_arg = env->feed;
+	}
 	return 0;
 }
 
@@ -852,6 +939,8 @@ main(int argc, char **argv)
 		trd_config_free(d.conf);
 		return 1;
 	}
+	trd_notify_init(&d.notify);
+	d.start_mono = trd_clock_mono_ns();
 	d.env = (struct trd_admin_env){
 		.conf = d.conf, .start_wall_ns = trd_clock_realtime_ns(),
 		.start_mono_ns = trd_clock_mono_ns(), .reload = reload_cb,

@@ -501,6 +501,16 @@ day_end(struct trd_session *t, int64_t ts)
 	t->day_end = ((ts - 1) / DAY_NS + 1) * DAY_NS;
 }
 
+/* Live: from the message's arrival to the strategies done with it. */
+static __attribute__((noinline)) void
+frame_latency(struct trd_session *t)
+{
+	int64_t r = t->recv_mono(t->recv_arg);
+
+	if (r != 0)
+		trd_hist_observe(&t->frame_lat, trd_clock_mono_ns() - r);
+}
+
 static void
 event_cb(void *arg, const struct trd_event *ev)
 {
@@ -511,6 +521,7 @@ event_cb(void *arg, const struct trd_event *ev)
 
 	if (ins >= t->ninstr)
 		return;
+	t->nev[ev->type & 7]++;
 	/* Nothing has happened since the last bar: the books are still as
 	 * that time left them, which is when its sample is due. */
 	if (t->have_sample && ev->ts_ns != t->sample_ts) {
@@ -523,6 +534,8 @@ event_cb(void *arg, const struct trd_event *ev)
 		day_end(t, ev->ts_ns);
 	if (__builtin_expect(ev->type != TRD_EV_BAR, 0)) {
 		tick_event(t, ins, ev);
+		if (t->recv_mono)
+			frame_latency(t);
 		return;
 	}
 	t->sample_ts = ev->ts_ns;
@@ -536,10 +549,14 @@ event_cb(void *arg, const struct trd_event *ev)
 	/* Features first: strategies read them in on_bar. */
 	trd_fset_bar(in->fs, bar);
 	for (size_t i = 0; i < in->nbar_subs; i++) {
+		if (in->bar_subs[i].s->paused)
+			continue;
 		in->bar_subs[i].fn(in->bar_subs[i].s, bar);
 		if (t->q.n)
 			trd_session_flush(t);
 	}
+	if (t->recv_mono)
+		frame_latency(t);
 }
 
 /* ---- set-up ---- */

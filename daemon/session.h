@@ -45,6 +45,7 @@
 
 #include "config.h"
 #include "engine.h"
+#include "hist.h"
 #include "instrument.h"
 #include "oms.h"
 #include "portfolio.h"
@@ -116,6 +117,13 @@ struct trd_session {
 	int64_t                   grace_ns;   /* one bar: see the tick */
 	int64_t                   marked_eq;  /* equity the risk last saw */
 	int                       marked;
+	/* Events by type (TRD_EV_*), for the metrics. */
+	uint64_t                  nev[8];
+	/* Live: when the feed message being handled arrived (monotonic; 0
+	 * outside one), and the latency from there to the strategies. */
+	int64_t                 (*recv_mono)(const void *arg);
+	const void               *recv_arg;
+	struct trd_hist           frame_lat;
 	/* The operator's surface (admin) hears of halts and resumes. */
 	void                    (*notify)(void *arg, const char *what,
 					  const char *text);

@@ -1,12 +1,17 @@
 #include <criterion/criterion.h>
 #include <criterion/hooks.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -290,6 +295,9 @@ th_exsim(const char *dir, const char *args, int *port)
 	pid = fork();
 	cr_assert(pid >= 0);
 	if (pid == 0) {
+		/* A failed test (its process gone) does not leave it running;
+		 * exec keeps the setting (sh execs exsim). */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
 		_exit(127);
 	}
@@ -317,3 +325,131 @@ th_exsim_stop(int pid)
 	kill((pid_t)pid, SIGTERM);
 	waitpid((pid_t)pid, &st, 0);
 }
+
+/* ---- a traderd in the background, driven through its admin socket ---- */
+
+
+void
+th_daemon_start(struct th_daemon *d, const char *dir, const char *conf)
+{
+	struct stat st;
+
+	snprintf(d->sock, sizeof(d->sock), "%s/traderd.sock", dir);
+	snprintf(d->log, sizeof(d->log), "%s/traderd.log", dir);
+	d->pid = fork();
+	cr_assert_neq(d->pid, -1);
+	if (d->pid == 0) {
+		int fd = open(d->log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		/* A failed test does not leave it running. */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		execl(th_bin("traderd"), "traderd", "-c", conf, (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; i < 600; i++) {
+		if (stat(d->sock, &st) == 0)
+			return;
+		if (waitpid(d->pid, NULL, WNOHANG) == d->pid) {
+			char *log = th_read_file(d->log, NULL);
+			cr_assert_fail("traderd exited before its socket "
+				       "appeared:\n%s", log ? log : "");
+		}
+		usleep(50000);
+	}
+	cr_assert_fail("no admin socket at %s after 30 s", d->sock);
+}
+
+/* SIGTERM and its exit status (-1: killed after 60 s). */
+int
+th_daemon_stop(struct th_daemon *d)
+{
+	int st;
+
+	kill(d->pid, SIGTERM);
+	for (int i = 0; i < 1200; i++) {
+		if (waitpid(d->pid, &st, WNOHANG) == d->pid)
+			return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+		usleep(50000);
+	}
+	kill(d->pid, SIGKILL);
+	waitpid(d->pid, &st, 0);
+	return -1;
+}
+
+/* traderctl -s SOCK ARGS: its output (caller frees) and status. */
+int
+th_ctl(const struct th_daemon *d, char **out, const char *args)
+{
+	return th_run(out, "%s -s %s %s", th_bin("traderctl"), d->sock, args);
+}
+
+/* The answer must contain want (and the status be rc). */
+void
+th_ctl_expect(const struct th_daemon *d, int rc, const char *args, const char *want)
+{
+	char *out = NULL;
+	int got = th_ctl(d, &out, args);
+
+	th_assert_outf(got == rc, out, "traderctl %s: exit %d, want %d", args,
+		       got, rc);
+	th_assert_outf(strstr(out, want) != NULL, out, "traderctl %s: no '%s'",
+		       args, want);
+	free(out);
+}
+
+/* Poll args until its answer contains want (at most secs). */
+void
+th_ctl_until(const struct th_daemon *d, const char *args, const char *want, int secs)
+{
+	char *out = NULL;
+
+	for (int i = 0; i < secs * 10; i++) {
+		th_ctl(d, &out, args);
+		if (out && strstr(out, want)) {
+			free(out);
+			return;
+		}
+		free(out);
+		out = NULL;
+		usleep(100000);
+	}
+	th_ctl(d, &out, args);
+	th_assert_outf(0, out, "traderctl %s: no '%s' after %d s", args, want,
+		       secs);
+}
+
+int
+th_unix_connect(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	cr_assert_neq(fd, -1);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* What fd sends within ms, up to cap-1 bytes (or until it closes). */
+size_t
+th_sock_read(int fd, char *buf, size_t cap, int ms)
+{
+	size_t n = 0;
+
+	while (n + 1 < cap) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		ssize_t k;
+		if (poll(&p, 1, ms) <= 0)
+			break;
+		if ((k = recv(fd, buf + n, cap - 1 - n, 0)) <= 0)
+			break;
+		n += (size_t)k;
+	}
+	buf[n] = '\0';
+	return n;
+}
+

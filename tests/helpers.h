@@ -86,4 +86,30 @@ void th_exsim_stop(int pid);
 /* Number of lines in s. */
 size_t th_count_lines(const char *s);
 
+/*
+ * traderd -c conf in the background (output in dir/traderd.log, its admin
+ * socket dir/traderd.sock, which it waits for); it gets SIGTERM if the
+ * test process dies.  th_daemon_stop sends SIGTERM and returns the exit
+ * status (-1: killed after 60 s).
+ */
+#include <sys/types.h>
+struct th_daemon {
+	pid_t pid;
+	char  sock[256], log[512];
+};
+void th_daemon_start(struct th_daemon *d, const char *dir, const char *conf);
+int th_daemon_stop(struct th_daemon *d);
+/* traderctl -s SOCK ARGS (args as for a shell): output and status. */
+int th_ctl(const struct th_daemon *d, char **out, const char *args);
+/* The answer contains want and the status is rc, or the test fails. */
+void th_ctl_expect(const struct th_daemon *d, int rc, const char *args,
+		   const char *want);
+/* Ask until the answer contains want (at most secs). */
+void th_ctl_until(const struct th_daemon *d, const char *args,
+		  const char *want, int secs);
+/* A connected AF_UNIX stream socket, or -1. */
+int th_unix_connect(const char *path);
+/* What fd sends within ms of quiet, up to cap-1 bytes; NUL-terminated. */
+size_t th_sock_read(int fd, char *buf, size_t cap, int ms);
+
 #endif

@@ -363,7 +363,7 @@ Test(config, unknown_keys)
 	has(3, 1, "modee", "unknown key (expected one of mode, data_dir, "
 	    "report_dir, report, log_level, instruments, replay, store, plugin_dir, "
 	    "housekeeping_ms, "
-	    "account, venue, risk, feed, features, strategies)");
+	    "account, venue, risk, feed, features, strategies, admin, metrics)");
 	has(5, 3, "replay.spede", "unknown key (expected one of from, to, "
 	    "speed, timeframe, ticks)");
 

@@ -32,6 +32,8 @@
 #include "tape.h"
 #include "ticks.h"
 #include "timefmt.h"
+#include "traderctl_client.h"
+#include "version.h"
 
 struct ctl {
 	const char        *data_dir;
@@ -51,8 +53,18 @@ usage(FILE *f)
 {
 	fprintf(f,
 		"usage: traderctl [--data-dir DIR | -c FILE] COMMAND [ARGS]\n"
+		"       traderctl [-s SOCKET | -c FILE] [--json] ADMIN-COMMAND...\n"
+		"       traderctl [-s SOCKET | -c FILE] [--json] shell\n"
 		"\n"
-		"commands:\n"
+		"Admin commands go to a running traderd's admin socket (-s, else\n"
+		"the config's admin.socket with -c, else $TRADERD_SOCKET, else\n"
+		"%s): show info|positions|orders|fills|pnl|risk|\n"
+		"strategies|features|feeds|symbols, halt, resume, cancel, flatten,\n"
+		"strategy pause|resume, speed, reload, subscribe; 'traderctl help'\n"
+		"lists them.  Exit status: 0, 1 when the daemon answers an error,\n"
+		"2 when it cannot be reached.\n"
+		"\n"
+		"offline commands (on the store):\n"
 		"  import --symbol SYM --timeframe TF [--format auto|binance|csv] FILE...\n"
 		"        import CSV bars (Binance klines or ts,open,high,low,close,volume)\n"
 		"  import --kind trades|quotes --symbol SYM FILE...\n"
@@ -81,7 +93,7 @@ usage(FILE *f)
 		"        format (one transaction: all of it or nothing)\n"
 		"\n"
 		"T is ISO 8601 UTC (2020-01-01T00:00:00Z) or Unix seconds; --to is\n"
-		"exclusive.  TF is 1m, 5m, 1h, 1d...\n");
+		"exclusive.  TF is 1m, 5m, 1h, 1d...\n", TRD_CTL_DEFAULT_SOCKET);
 }
 
 static int
@@ -698,6 +710,50 @@ cmd_db_upgrade(struct ctl *c)
 	return 0;
 }
 
+static int
+offline_command(const char *cmd)
+{
+	static const char *const names[] = { "import", "bars", "ticks",
+					     "features", "tape", "db",
+					     "report" };
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(cmd, names[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* The socket: -s, the config's admin.socket, $TRADERD_SOCKET, the
+ * default. */
+static int
+admin_command(const char *sock, const char *conf_path, int json, int argc,
+	      char **argv)
+{
+	struct trd_config *conf = NULL;
+	int rc;
+
+	if (sock == NULL && conf_path != NULL) {
+		if (trd_config_load(conf_path, &conf, NULL) != 0)
+			return 2;
+		sock = conf->admin.socket;
+		if (sock == NULL) {
+			fprintf(stderr, "traderctl: %s sets no admin.socket\n",
+				conf_path);
+			trd_config_free(conf);
+			return 2;
+		}
+	}
+	if (sock == NULL)
+		sock = getenv("TRADERD_SOCKET");
+	if (sock == NULL)
+		sock = TRD_CTL_DEFAULT_SOCKET;
+	if (strcmp(argv[0], "shell") == 0 && argc == 1)
+		rc = trd_ctl_shell(sock, json);
+	else
+		rc = trd_ctl_command(sock, json, argc, argv);
+	trd_config_free(conf);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -712,18 +768,30 @@ main(int argc, char **argv)
 		{ "set", required_argument, NULL, 'S' },
 		{ "kind", required_argument, NULL, 'K' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "socket", required_argument, NULL, 'A' },
+		{ "json", no_argument, NULL, 'J' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
+	const char *sock = NULL;
+	int json = 0;
 	struct ctl c = { .from_ns = TRD_TIME_MIN, .to_ns = TRD_TIME_MAX };
 	const char *cmd;
 	int ch, rc;
 
 	/* "+" stops at the command word; options may also follow it. */
-	while ((ch = getopt_long(argc, argv, "+d:c:h", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+d:c:s:hv", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'd': c.data_dir = optarg; break;
 		case 'c': c.conf_path = optarg; break;
+		case 's':
+		case 'A': sock = optarg; break;
+		case 'J': json = 1; break;
 		case 'h': usage(stdout); return 0;
+		case 'v':
+		case 'V':
+			printf("traderctl %s (%s)\n", trd_version, trd_build);
+			return 0;
 		default: usage(stderr); return 1;
 		}
 	}
@@ -732,6 +800,9 @@ main(int argc, char **argv)
 		return 1;
 	}
 	cmd = argv[optind];
+	if (!offline_command(cmd))
+		return admin_command(sock, c.conf_path, json, argc - optind,
+				     argv + optind);
 	argc -= optind;
 	argv += optind;
 	optind = 1;
