@@ -65,7 +65,8 @@ LIB        := $(BUILD)/libtrd.a
 PLUGIN_SRC := $(wildcard plugins/*.c)
 PLUGINS    := $(PLUGIN_SRC:plugins/%.c=$(BUILD)/plugins/%.so)
 TPLUGIN_SRC := $(wildcard tests/plugins/*.c)
-TPLUGINS   := $(TPLUGIN_SRC:tests/plugins/%.c=$(BUILD)/tests/plugins/%.so)
+TPLUGINS   := $(TPLUGIN_SRC:tests/plugins/%.c=$(BUILD)/tests/plugins/%.so) \
+              $(BUILD)/tests/plugins/swapper2.so
 
 TRADERD    := $(BUILD)/traderd
 TRADERCTL  := $(BUILD)/traderctl
@@ -135,6 +136,11 @@ $(FUZZ_DIR)/llhttp/%.o: $(LLHTTP_DIR)/%.c
 $(BUILD)/plugins/%.so: plugins/%.c include/traderd/plugin.h include/traderd/types.h
 	@mkdir -p $(@D)
 	$(CC) -D_GNU_SOURCE -Iinclude $(CFLAGS) -fPIC -shared $(LDFLAGS) -o $@ $<
+
+# The hot-swap test's second build: a new version, another default.
+$(BUILD)/tests/plugins/swapper2.so: tests/plugins/swapper.c include/traderd/plugin.h
+	@mkdir -p $(@D)
+	$(CC) -D_GNU_SOURCE -DSWAPPER_VERSION=2 -Iinclude $(CFLAGS) -fPIC -shared $(LDFLAGS) -o $@ $<
 
 $(BUILD)/tests/plugins/%.so: tests/plugins/%.c include/traderd/plugin.h
 	@mkdir -p $(@D)

@@ -5,12 +5,15 @@
  */
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "feature.h"
@@ -55,6 +58,9 @@ host_submit(struct trd_strategy *s, const struct trd_order_req *req,
 {
 	struct trd_order_req rq;
 
+	if (s->retiring)
+		return -EPERM;
+
 	if (read_req(req, &rq) != 0)
 		return -EINVAL;
 	/* Every answer to a submit (even a rejection) is an on_order
@@ -71,6 +77,9 @@ host_submit_oco(struct trd_strategy *s, const struct trd_order_req *a,
 {
 	struct trd_order_req ra, rb;
 
+	if (s->retiring)
+		return -EPERM;
+
 	if (read_req(a, &ra) != 0 || read_req(b, &rb) != 0)
 		return -EINVAL;
 	if (s->depth >= TRD_MAX_SUBMIT_DEPTH)
@@ -86,6 +95,9 @@ host_submit_bracket(struct trd_strategy *s, const struct trd_bracket_req *b,
 {
 	struct trd_order_req re;
 
+	if (s->retiring)
+		return -EPERM;
+
 	if (b == NULL || b->size < sizeof(*b) || read_req(b->entry, &re) != 0)
 		return -EINVAL;
 	if (s->depth >= TRD_MAX_SUBMIT_DEPTH)
@@ -97,6 +109,8 @@ host_submit_bracket(struct trd_strategy *s, const struct trd_bracket_req *b,
 static int
 host_cancel(struct trd_strategy *s, uint64_t id)
 {
+	if (s->retiring)
+		return -EPERM;
 	return trd_session_cancel(s->session, s, id,
 				  "canceled by the strategy");
 }
@@ -104,6 +118,8 @@ host_cancel(struct trd_strategy *s, uint64_t id)
 static int
 host_amend(struct trd_strategy *s, uint64_t id, int64_t qty, int64_t price)
 {
+	if (s->retiring)
+		return -EPERM;
 	return trd_session_amend(s->session, s, id, qty, price);
 }
 
@@ -161,6 +177,8 @@ host_timer_start(struct trd_strategy *s, int id, int64_t due_ns,
 {
 	struct trd_strategy_timer *free_slot = NULL;
 
+	if (s->retiring)
+		return -EPERM;
 	if (period_ns < 0)
 		return -EINVAL;
 	for (int i = 0; i < TRD_STRATEGY_TIMERS; i++) {
@@ -183,6 +201,9 @@ host_timer_start(struct trd_strategy *s, int id, int64_t due_ns,
 static void
 host_timer_stop(struct trd_strategy *s, int id)
 {
+	/* The new plugin keeps the timers the old one set. */
+	if (s->retiring)
+		return;
 	for (int i = 0; i < TRD_STRATEGY_TIMERS; i++) {
 		if (s->timers[i].used && s->timers[i].id == id) {
 			trd_timer_stop(&s->timers[i].t);
@@ -210,6 +231,8 @@ host_log(struct trd_strategy *s, int level, const char *fmt, ...)
 static void
 host_set_state(struct trd_strategy *s, void *state)
 {
+	if (s->retiring)
+		return;
 	s->state = state;
 }
 
@@ -346,6 +369,8 @@ host_halt(struct trd_strategy *s, const char *reason)
 {
 	char why[160];
 
+	if (s->retiring)
+		return;
 	snprintf(why, sizeof(why), "strategy %s: %s", s->name,
 		 reason && *reason ? reason : "halted");
 	trd_session_halt(s->session, why);
@@ -385,25 +410,36 @@ const struct trd_host_api trd_host_calls = {
 	.halted = host_halted,
 };
 
-int
-trd_host_load(struct trd_strategy *s)
+/* The identity of the file at path, to tell when it was replaced. */
+static int
+file_id(const char *path, struct trd_plugin_file *f)
+{
+	struct stat st;
+
+	if (stat(path, &st) == -1)
+		return -1;
+	*f = (struct trd_plugin_file){
+		.dev = (uint64_t)st.st_dev, .ino = (uint64_t)st.st_ino,
+		.size = (int64_t)st.st_size,
+		.mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 +
+			    st.st_mtim.tv_nsec,
+	};
+	return S_ISREG(st.st_mode) ? 0 : 1;
+}
+
+/*
+ * dlopen open_path (s->path, or a copy of it) and check its descriptor.
+ * 0 with *dlp and *pp, or -1 logged (nothing stays loaded).
+ */
+static int
+open_plugin(struct trd_strategy *s, const char *open_path, void **dlp,
+	    const struct trd_plugin **pp)
 {
 	const struct trd_plugin *p;
 	trd_plugin_entry_fn entry;
-	struct stat st;
 	void *dl;
 
-	if (stat(s->path, &st) == -1) {
-		log_error("strategy %s: plugin %s: %s", s->name, s->path,
-			  strerror(errno));
-		return -1;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		log_error("strategy %s: plugin %s is not a regular file",
-			  s->name, s->path);
-		return -1;
-	}
-	if ((dl = dlopen(s->path, RTLD_NOW | RTLD_LOCAL)) == NULL) {
+	if ((dl = dlopen(open_path, RTLD_NOW | RTLD_LOCAL)) == NULL) {
 		log_error("strategy %s: cannot load plugin %s: %s", s->name,
 			  s->path, dlerror());
 		return -1;
@@ -432,15 +468,181 @@ trd_host_load(struct trd_strategy *s)
 			  TRD_PLUGIN_ABI_MAJOR);
 		goto fail;
 	}
-	s->dl = dl;
-	s->p = p;
-	log_info("strategy %s: loaded %s (%s %s, ABI %u.%u)", s->name, s->path,
-		 p->name ? p->name : "?", p->version ? p->version : "?",
-		 p->abi_major, p->abi_minor);
+	*dlp = dl;
+	*pp = p;
 	return 0;
 fail:
 	dlclose(dl);
 	return -1;
+}
+
+int
+trd_host_load(struct trd_strategy *s)
+{
+	const struct trd_plugin *p;
+	void *dl;
+	int rc;
+
+	if ((rc = file_id(s->path, &s->file)) != 0) {
+		if (rc < 0)
+			log_error("strategy %s: plugin %s: %s", s->name,
+				  s->path, strerror(errno));
+		else
+			log_error("strategy %s: plugin %s is not a regular "
+				  "file", s->name, s->path);
+		return -1;
+	}
+	if (open_plugin(s, s->path, &dl, &p) != 0)
+		return -1;
+	s->dl = dl;
+	s->p = p;
+	s->memfd = -1;
+	log_info("strategy %s: loaded %s (%s %s, ABI %u.%u)", s->name, s->path,
+		 p->name ? p->name : "?", p->version ? p->version : "?",
+		 p->abi_major, p->abi_minor);
+	return 0;
+}
+
+int
+trd_host_changed(const struct trd_strategy *s)
+{
+	struct trd_plugin_file f;
+
+	if (file_id(s->path, &f) != 0)
+		return 0; /* gone or odd: the running code stays */
+	return f.dev != s->file.dev || f.ino != s->file.ino ||
+	       f.size != s->file.size || f.mtime_ns != s->file.mtime_ns;
+}
+
+/* Whether p's descriptor has the hand-over calls (ABI 2.1). */
+static int
+can_hand_over(const struct trd_plugin *p)
+{
+	return p->size >= offsetof(struct trd_plugin, restore_state) +
+				  sizeof(p->restore_state) &&
+	       p->save_state != NULL && p->restore_state != NULL;
+}
+
+/* A private copy of s->path in memory: dlopen of the same path would give
+ * back the loaded object, not the new file.  The fd stays open while the
+ * copy is loaded; its /proc/self/fd name is unique meanwhile. */
+static int
+copy_plugin(struct trd_strategy *s, char *name, size_t len)
+{
+	char buf[65536];
+	int in, fd;
+	ssize_t n;
+
+	if ((in = open(s->path, O_RDONLY | O_CLOEXEC)) == -1) {
+		log_error("strategy %s: plugin %s: %s", s->name, s->path,
+			  strerror(errno));
+		return -1;
+	}
+	if ((fd = memfd_create("traderd-plugin", MFD_CLOEXEC)) == -1) {
+		log_error("strategy %s: memfd_create: %s", s->name,
+			  strerror(errno));
+		close(in);
+		return -1;
+	}
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		if (write(fd, buf, (size_t)n) != n) {
+			n = -1;
+			break;
+		}
+	close(in);
+	if (n < 0) {
+		log_error("strategy %s: copying plugin %s: %s", s->name,
+			  s->path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	snprintf(name, len, "/proc/self/fd/%d", fd);
+	return fd;
+}
+
+int
+trd_host_swap(struct trd_strategy *s, const struct trd_param *params,
+	      size_t nparams)
+{
+	struct trd_params pr = { sizeof(pr), nparams, params };
+	const struct trd_plugin *np, *op = s->p;
+	struct trd_plugin_file nf;
+	void *ndl, *odl = s->dl, *old_state = s->state, *new_state, *blob;
+	char name[64], err[256] = "";
+	size_t need;
+	int fd, rc;
+
+	if (file_id(s->path, &nf) != 0)
+		return -1;
+	if ((fd = copy_plugin(s, name, sizeof(name))) < 0)
+		return -1;
+	if (open_plugin(s, name, &ndl, &np) != 0) {
+		close(fd);
+		return -1;
+	}
+	if (!can_hand_over(op) || !can_hand_over(np)) {
+		log_error("strategy %s: %s changed but %s plugin has no "
+			  "save_state/restore_state (ABI 2.1): it cannot take "
+			  "over the running state; keeping the running one "
+			  "(restart traderd to change it)", s->name, s->path,
+			  can_hand_over(op) ? "the new" : "the running");
+		dlclose(ndl);
+		close(fd);
+		return -1;
+	}
+	/* The state, serialised by the running code. */
+	need = op->save_state(s, NULL, 0);
+	if ((blob = malloc(need ? need : 1)) == NULL ||
+	    op->save_state(s, blob, need) != need) {
+		log_error("strategy %s: save_state failed; keeping the running "
+			  "plugin", s->name);
+		free(blob);
+		dlclose(ndl);
+		close(fd);
+		return -1;
+	}
+	/* The new code builds its own state from it. */
+	s->p = np;
+	s->state = NULL;
+	rc = np->restore_state(s, &pr, blob, need, err, sizeof(err));
+	free(blob);
+	new_state = s->state;
+	if (rc != 0) {
+		err[sizeof(err) - 1] = '\0';
+		log_error("strategy %s: the new %s refused the running state: "
+			  "%s; keeping the running plugin", s->name, s->path,
+			  err[0] ? err : "(no reason given)");
+		if (new_state && np->fini) {
+			s->retiring = 1;
+			np->fini(s);
+			s->retiring = 0;
+		}
+		s->p = op;
+		s->state = old_state;
+		dlclose(ndl);
+		close(fd);
+		return -1;
+	}
+	/* It has taken over: the old code frees its state and goes. */
+	s->p = op;
+	s->state = old_state;
+	s->retiring = 1;
+	if (op->fini)
+		op->fini(s);
+	s->retiring = 0;
+	s->p = np;
+	s->state = new_state;
+	dlclose(odl);
+	if (s->memfd >= 0)
+		close(s->memfd);
+	s->dl = ndl;
+	s->memfd = fd;
+	s->file = nf;
+	log_info("strategy %s: hot-swapped to the new %s (%s %s), state "
+		 "handed over (%zu bytes)", s->name, s->path,
+		 np->name ? np->name : "?", np->version ? np->version : "?",
+		 need);
+	return 0;
 }
 
 int
@@ -499,6 +701,9 @@ trd_host_unload(struct trd_strategy *s)
 	s->initialised = 0;
 	if (s->dl)
 		dlclose(s->dl);
+	if (s->dl && s->memfd >= 0)
+		close(s->memfd);
+	s->memfd = -1;
 	s->dl = NULL;
 	s->p = NULL;
 	trd_params_free(s->params, s->nparams);

@@ -35,6 +35,12 @@ struct trd_strategy_timer {
 	int                   used;
 };
 
+/* Which file a plugin was loaded from (a rebuilt .so is another). */
+struct trd_plugin_file {
+	uint64_t dev, ino;
+	int64_t  size, mtime_ns;
+};
+
 struct trd_strategy {
 	struct trd_session               *session;
 	size_t                            idx;
@@ -56,6 +62,13 @@ struct trd_strategy {
 	double                            sum_win, sum_loss;
 	int                               initialised;
 	int                               paused;  /* by the operator */
+	/* Hot swap: the file loaded, the in-memory copy a swapped-in plugin
+	 * was loaded from (-1: none), and, while the old code's fini runs
+	 * after a hand-over, retiring (its host calls that would act are
+	 * ignored). */
+	struct trd_plugin_file            file;
+	int                               memfd;
+	int                               retiring;
 };
 
 extern const struct trd_host_api trd_host_calls;
@@ -65,6 +78,18 @@ extern const struct trd_host_api trd_host_calls;
  * (naming the strategy and file).  On failure nothing stays loaded.
  */
 int trd_host_load(struct trd_strategy *s);
+/* Whether s->path is no longer the file that was loaded. */
+int trd_host_changed(const struct trd_strategy *s);
+/*
+ * Hot swap: load the changed s->path beside the running plugin, have the
+ * running one save its state (save_state) and the new one restore it
+ * with params (restore_state); then the old one's fini and dlclose.  The
+ * caller rebinds the session's callbacks after success.  On any failure
+ * (no such calls, a load error, a refusal) the running plugin stays as
+ * it was: -1, logged.
+ */
+int trd_host_swap(struct trd_strategy *s, const struct trd_param *params,
+		  size_t nparams);
 /* Call init with s->params; -1 (logged) if it refuses. */
 int trd_host_init(struct trd_strategy *s);
 /* fini (if initialised), timers stopped, dlclose, params freed. */

@@ -392,8 +392,10 @@ reload(struct daemon *d)
 				    "configuration is kept");
 		return -1;
 	}
-	if (d->session_init)
-		trd_session_reload(&d->session, next);
+	if (d->session_init &&
+	    trd_session_reload(&d->session, next, env->reload_error,
+			       sizeof(env->reload_error)) > 0)
+		log_warn("reload: in effect, but %s", env->reload_error);
 	if (next->replay.speed != d->conf->replay.speed && d->engine_init) {
 		char sp[32];
 		trd_engine_set_speed(&d->engine, next->replay.speed);

@@ -821,9 +821,67 @@ trd_session_finish(struct trd_session *t)
 	return rc == 0 ? 0 : -1;
 }
 
-void
-trd_session_reload(struct trd_session *t, const struct trd_config *c)
+/*
+ * s's entry in one instrument's callback list set to fn: updated in
+ * place, removed (fn NULL) or inserted where strategy order puts it, so
+ * delivery order stays config order.  0 or -1 (out of memory).
+ */
+static int
+rebind_one(struct trd_sub **v, size_t *n, void (*fn)(struct trd_strategy *,
+						    const void *),
+	   struct trd_strategy *s)
 {
+	size_t i;
+
+	for (i = 0; i < *n && (*v)[i].s->idx < s->idx; i++)
+		;
+	if (i < *n && (*v)[i].s == s) {
+		if (fn) {
+			(*v)[i].fn = fn;
+		} else {
+			memmove(&(*v)[i], &(*v)[i + 1],
+				(*n - i - 1) * sizeof(**v));
+			(*n)--;
+		}
+		return 0;
+	}
+	if (fn == NULL)
+		return 0;
+	if (add_sub(v, n, fn, s) != 0)
+		return -1;
+	memmove(&(*v)[i + 1], &(*v)[i], (*n - 1 - i) * sizeof(**v));
+	(*v)[i] = (struct trd_sub){ fn, s };
+	return 0;
+}
+
+/* After a hot swap: s's callbacks are the new code's. */
+static int
+rebind(struct trd_session *t, struct trd_strategy *s)
+{
+	typedef void (*cb)(struct trd_strategy *, const void *);
+
+	for (size_t j = 0; j < s->ninstr; j++) {
+		struct trd_session_instr *in = &t->ins[s->instr[j].sym];
+		if (rebind_one(&in->bar_subs, &in->nbar_subs,
+			       (cb)s->p->on_bar, s) != 0 ||
+		    rebind_one(&in->quote_subs, &in->nquote_subs,
+			       (cb)s->p->on_quote, s) != 0 ||
+		    rebind_one(&in->trade_subs, &in->ntrade_subs,
+			       (cb)s->p->on_trade, s) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+int
+trd_session_reload(struct trd_session *t, const struct trd_config *c,
+		   char *why, size_t whylen)
+{
+	int kept = 0;
+	size_t o = 0;
+
+	if (whylen)
+		why[0] = '\0';
 	trd_risk_set(&t->risk, &c->risk);
 	for (size_t k = 0; k < t->nstrat && k < c->nstrategies; k++) {
 		struct trd_strategy *s = &t->strats[k];
@@ -832,9 +890,31 @@ trd_session_reload(struct trd_session *t, const struct trd_config *c)
 		struct trd_params p;
 		char err[256] = "";
 
-		if (!s->initialised || s->p->on_reload == NULL ||
+		if (!s->initialised ||
 		    trd_params_dup(sc->params, sc->nparams, &np) != 0)
 			continue;
+		if (trd_host_changed(s)) {
+			if (trd_host_swap(s, np, sc->nparams) == 0) {
+				if (rebind(t, s) != 0)
+					log_error("strategy %s: out of memory "
+						  "rebinding its callbacks",
+						  s->name);
+				trd_params_free(s->params, s->nparams);
+				s->params = np;
+				s->nparams = sc->nparams;
+				continue;
+			}
+			kept++;
+			if (o < whylen)
+				o += (size_t)snprintf(why + o, whylen - o,
+						      "%sstrategy %s kept its "
+						      "running plugin", o ? "; "
+						      : "", s->name);
+		}
+		if (s->p->on_reload == NULL) {
+			trd_params_free(np, sc->nparams);
+			continue;
+		}
 		p = (struct trd_params){ sizeof(p), sc->nparams, np };
 		if (s->p->on_reload(s, &p, err, sizeof(err)) != 0) {
 			err[sizeof(err) - 1] = '\0';
@@ -842,6 +922,13 @@ trd_session_reload(struct trd_session *t, const struct trd_config *c)
 				  "keeping the old ones", s->name,
 				  err[0] ? err : "(no reason given)");
 			trd_params_free(np, sc->nparams);
+			kept++;
+			if (o < whylen)
+				o += (size_t)snprintf(why + o, whylen - o,
+						      "%sstrategy %s kept its "
+						      "params: %s", o ? "; " : "",
+						      s->name, err[0] ? err
+						      : "(no reason given)");
 			continue;
 		}
 		trd_params_free(s->params, s->nparams);
@@ -851,6 +938,7 @@ trd_session_reload(struct trd_session *t, const struct trd_config *c)
 	}
 	trd_session_flush(t);
 	hk_arm(t);
+	return kept;
 }
 
 void

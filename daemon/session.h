@@ -148,9 +148,15 @@ int trd_session_init(struct trd_session *t, struct trd_engine *e,
 int trd_session_finish(struct trd_session *t);
 /* Free everything (after finish, or instead of it on error paths). */
 void trd_session_free(struct trd_session *t);
-/* Apply a new generation's strategy params and risk limits.  Logs and
- * keeps the old params of any strategy that refuses. */
-void trd_session_reload(struct trd_session *t, const struct trd_config *conf);
+/*
+ * Apply a new generation's risk limits and strategy params, and hot-swap
+ * the plugins whose file changed (host.h).  A strategy that refuses its
+ * params keeps the old ones; one whose new plugin cannot take over keeps
+ * the running one.  Returns how many strategies kept something, with the
+ * reasons in why (whylen bytes); all of it is logged.
+ */
+int trd_session_reload(struct trd_session *t, const struct trd_config *conf,
+		       char *why, size_t whylen);
 
 /*
  * The operator's orders (admin.c).  cancel_all cancels the open orders on

@@ -72,6 +72,8 @@
  *                    order id is given too.  trd_instrument_info gains
  *                    venue_symbol, min_notional and max_order_qty;
  *                    trd_trade gains the venue's trade id.
+ *   2.1  2026-12-07  hot swap: save_state and restore_state at the end of
+ *                    struct trd_plugin (see there).
  */
 #ifndef TRADERD_PLUGIN_H
 #define TRADERD_PLUGIN_H
@@ -83,7 +85,7 @@
 #include "traderd/types.h"
 
 #define TRD_PLUGIN_ABI_MAJOR 2
-#define TRD_PLUGIN_ABI_MINOR 0
+#define TRD_PLUGIN_ABI_MINOR 1
 
 #define TRD_PLUGIN_ENTRY "trd_plugin_entry"
 
@@ -464,6 +466,22 @@ struct trd_plugin {
 	int  (*on_reload)(struct trd_strategy *s, const struct trd_params *params,
 			  char *err, size_t errlen);
 	void (*fini)(struct trd_strategy *s);
+	/*
+	 * ABI 2.1, hot swap.  When the plugin's .so is rebuilt and the
+	 * daemon reloads, the new code is loaded beside the running one.
+	 * The running one's save_state serialises its state into buf (cap
+	 * bytes; buf NULL, cap 0: just say how many) and returns its size;
+	 * the new one's restore_state (called instead of init, with the new
+	 * generation's params) rebuilds its state from it, or refuses with
+	 * a reason and the running plugin stays.  Then the old one's fini
+	 * frees its own state (its host calls that would act are ignored
+	 * then) and it is unloaded.  Timers and orders carry over.  A plugin
+	 * without both is never swapped (a restart changes it).
+	 */
+	size_t (*save_state)(struct trd_strategy *s, void *buf, size_t cap);
+	int  (*restore_state)(struct trd_strategy *s,
+			      const struct trd_params *params, const void *buf,
+			      size_t len, char *err, size_t errlen);
 };
 
 typedef const struct trd_plugin *(*trd_plugin_entry_fn)(
