@@ -95,6 +95,8 @@ FUZZ_BINS  := $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_DIR)/%)
 FUZZ_FLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
               -fno-omit-frame-pointer
 FUZZ_TIME  ?= 60
+# ASan's allocator, never tcmalloc (the plain build's LDLIBS adds it).
+FUZZ_LDLIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -llmdb -lm -ldl
 
 .PHONY: all deps test-deps test check install uninstall demo bench bench-ab fuzz report-check clean \
         format-check FORCE
@@ -214,7 +216,7 @@ $(FUZZ_DIR)/%.o: %.c
 	  $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -c -o $@ $<
 
 $(FUZZ_DIR)/fuzz_%: $(FUZZ_DIR)/tests/fuzz/fuzz_%.o $(FUZZ_DIR)/tests/fuzz/fuzz.o $(DAEMON_SRC:%.c=$(FUZZ_DIR)/%.o) $(LLHTTP_SRC:%.c=$(FUZZ_DIR)/llhttp/%.o)
-	clang $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
+	clang $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $^ $(FUZZ_LDLIBS)
 
 fuzz:
 	@tools/install-deps clang libclang-rt-14-dev

@@ -97,12 +97,12 @@ trd__config_flush_errors(struct ctx *c)
 
 	qsort(c->msgs, (size_t)n, sizeof(c->msgs[0]), msg_cmp);
 	for (int i = 0; i < n; i++) {
-		trd_log(TRD_LOG_ERROR, "trd_config_load", "%s",
+		trd_log(TRD_LOG_ERROR, "config", "%s",
 			c->msgs[i].text ? c->msgs[i].text : "out of memory");
 		free(c->msgs[i].text);
 	}
 	if (c->nerr > CONF_MAX_ERRORS)
-		trd_log(TRD_LOG_ERROR, "trd_config_load", "%s: %d more errors "
+		trd_log(TRD_LOG_ERROR, "config", "%s: %d more errors "
 			"not shown", c->file, c->nerr - CONF_MAX_ERRORS);
 }
 

@@ -20,6 +20,7 @@
 #include "import.h"
 #include "import_int.h"
 #include "log.h"
+#include "progress.h"
 #include "timefmt.h"
 
 
@@ -282,6 +283,8 @@ import_pass(struct trd_store *s, struct parser *p, const char *data,
 		return rc;
 	while (cur < end) {
 		const char *nl = memchr(cur, '\n', (size_t)(end - cur));
+		if ((line & 65535) == 0)
+			trd_progress_set((double)(cur - data) / 1e6);
 		const char *eol = nl ? nl : end;
 		size_t len = (size_t)(eol - cur);
 		struct trd_bar bar;

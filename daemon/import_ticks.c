@@ -40,6 +40,7 @@
 #include "import_int.h"
 #include "instrument.h"
 #include "log.h"
+#include "progress.h"
 #include "ticks.h"
 #include "timefmt.h"
 
@@ -541,6 +542,8 @@ import_pass(struct trd_store *s, struct tparser *p, const char *data,
 		return rc;
 	while (cur < end) {
 		const char *nl = memchr(cur, '\n', (size_t)(end - cur));
+		if ((line & 65535) == 0)
+			trd_progress_set((double)(cur - data) / 1e6);
 		const char *eol = nl ? nl : end;
 		size_t len = (size_t)(eol - cur);
 		struct trd_tick t;

@@ -5,8 +5,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "log.h"
+#include "progress.h"
 
 static enum trd_log_level cur_level = TRD_LOG_INFO;
 static int journal = -1; /* -1 unknown, 0 no, 1 stderr goes to journald */
@@ -57,23 +59,53 @@ level_name(enum trd_log_level level)
 	return "?";
 }
 
+/* "daemon/feed_live.c" -> "feed"; main.c is the daemon itself; a name
+ * without a path or ".c" (a plugin's, "strategy NAME") is kept. */
+static const char *
+subsystem(const char *where, char *buf, size_t len)
+{
+	const char *b = strrchr(where, '/'), *e;
+	size_t n;
+
+	b = b ? b + 1 : where;
+	if ((e = strstr(b, ".c")) == NULL || e[2] != '\0')
+		return where;
+	n = strcspn(b, "_.");
+	if (n == 4 && strncmp(b, "main", 4) == 0)
+		return "traderd";
+	if (n >= len)
+		n = len - 1;
+	memcpy(buf, b, n);
+	buf[n] = '\0';
+	return buf;
+}
+
 void
 trd_vlog(enum trd_log_level level, const char *where, const char *fmt,
 	 va_list ap)
 {
-	char msg[2048], line[2200];
+	char msg[2048], line[2200], sub[32];
 
 	if (level > cur_level)
 		return;
 	if (journal < 0)
 		journal = getenv("JOURNAL_STREAM") != NULL;
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	if (journal)
+	where = subsystem(where, sub, sizeof(sub));
+	if (journal) {
 		snprintf(line, sizeof(line), "<%d>%s: %s\n", (int)level, where,
 			 msg);
-	else
-		snprintf(line, sizeof(line), "%s: %s: %s\n", level_name(level),
-			 where, msg);
+	} else {
+		struct timespec ts;
+		struct tm tm;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		gmtime_r(&ts.tv_sec, &tm);
+		snprintf(line, sizeof(line), "%04d-%02d-%02dT%02d:%02d:%02d."
+			 "%03ldZ %s %s: %s\n", tm.tm_year + 1900, tm.tm_mon + 1,
+			 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+			 ts.tv_nsec / 1000000, level_name(level), where, msg);
+	}
+	trd_progress_clear();
 	fputs(line, stderr);
 	if (ntaps > 0 && !in_tap) {
 		in_tap = 1;

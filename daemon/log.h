@@ -1,11 +1,13 @@
 /*
  * log: leveled logging to stderr, one line per message.
  *
- * Every line names the function (or subsystem) that wrote it.  Under
- * systemd (JOURNAL_STREAM set) lines carry a "<N>" syslog priority prefix so
- * journald records the level; otherwise the level is spelled out.  No
- * timestamps are written: journald adds its own, and leaving them out keeps
- * replay output byte-identical from run to run.
+ * Every line names the subsystem that wrote it (the source file's name up
+ * to its first '_': feed_live.c and feed.c are "feed", main.c is
+ * "traderd").  Under systemd (JOURNAL_STREAM set) a line is "<N>subsystem:
+ * message", the <N> syslog priority telling journald the level (journald
+ * adds the time); otherwise "2026-12-07T16:50:01.123Z level subsystem:
+ * message", the time UTC to the millisecond.  Log lines go to stderr,
+ * never into reports, so their times do not touch a run's results.
  *
  * Secrets must never be passed to these functions; callers log key names,
  * never key values.
@@ -45,13 +47,13 @@ void trd_log(enum trd_log_level level, const char *where, const char *fmt, ...)
 void trd_vlog(enum trd_log_level level, const char *where, const char *fmt,
 	      va_list ap) __attribute__((format(printf, 3, 0)));
 
-#define log_error(...) trd_log(TRD_LOG_ERROR, __func__, __VA_ARGS__)
-#define log_warn(...)  trd_log(TRD_LOG_WARN, __func__, __VA_ARGS__)
-#define log_info(...)  trd_log(TRD_LOG_INFO, __func__, __VA_ARGS__)
+#define log_error(...) trd_log(TRD_LOG_ERROR, __FILE__, __VA_ARGS__)
+#define log_warn(...)  trd_log(TRD_LOG_WARN, __FILE__, __VA_ARGS__)
+#define log_info(...)  trd_log(TRD_LOG_INFO, __FILE__, __VA_ARGS__)
 #define log_debug(...)                                                   \
 	do {                                                             \
 		if (trd_log_get_level() >= TRD_LOG_DEBUG)                \
-			trd_log(TRD_LOG_DEBUG, __func__, __VA_ARGS__);   \
+			trd_log(TRD_LOG_DEBUG, __FILE__, __VA_ARGS__);   \
 	} while (0)
 
 #endif

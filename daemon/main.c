@@ -35,6 +35,7 @@
 #include "host.h"
 #include "metrics.h"
 #include "notify.h"
+#include "progress.h"
 #include "replay.h"
 #include "report.h"
 #include "session.h"
@@ -67,6 +68,7 @@ struct daemon {
 	struct trd_metrics *metrics;
 	struct trd_notify  notify;
 	int64_t            start_mono;
+	int64_t            progress0;   /* virtual time the replay began */
 	uv_signal_t        sig_int, sig_term, sig_hup;
 	int                signals_init;
 	int                done, done_status;
@@ -258,6 +260,7 @@ finish_run(struct daemon *d)
 	double wall = (double)(st->wall_end_ns - st->wall_start_ns) / 1e9;
 	char a[TRD_TIME_BUFSZ], b[TRD_TIME_BUFSZ];
 
+	trd_progress_end();
 	if (d->done_status == TRD_ESTOPPED && d->paper) {
 		log_info("paper session stopped at %s after %llu events",
 			 trd_time_format(trd_clock_now(&e->clock), a),
@@ -578,6 +581,10 @@ start_replay(struct daemon *d)
 		log_error("cannot start the replay");
 		return -1;
 	}
+	d->progress0 = src->start_ns == TRD_TIME_UNSET ? 0 : src->start_ns;
+	trd_progress_begin("replay", "days",
+			   to != TRD_TIME_MAX && d->progress0
+				   ? (double)(to - d->progress0) / 86400e9 : 0);
 	log_info("replaying %zu instrument(s) with %zu strateg%s from %s at "
 		 "speed %s", c->ninstruments, c->nstrategies,
 		 c->nstrategies == 1 ? "y" : "ies",
@@ -793,6 +800,9 @@ tick_cb(void *arg)
 	char st[256];
 
 	trd_notify_tick(&d->notify, alive);
+	if (alive && d->engine.mode == TRD_ENGINE_REPLAY)
+		trd_progress_set((double)(trd_clock_now(&d->engine.clock) -
+					  d->progress0) / 86400e9);
 	if (!d->notify.on)
 		return;
 	if (!d->notify.ready || now - d->notify.last_status > 2000000000LL) {

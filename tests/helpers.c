@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "helpers.h"
@@ -438,12 +439,18 @@ th_unix_connect(const char *path)
 size_t
 th_sock_read(int fd, char *buf, size_t cap, int ms)
 {
+	struct timespec t0, t;
 	size_t n = 0;
 
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while (n + 1 < cap) {
 		struct pollfd p = { .fd = fd, .events = POLLIN };
 		ssize_t k;
-		if (poll(&p, 1, ms) <= 0)
+		long left;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		left = ms - ((t.tv_sec - t0.tv_sec) * 1000 +
+			     (t.tv_nsec - t0.tv_nsec) / 1000000);
+		if (left <= 0 || poll(&p, 1, (int)left) <= 0)
 			break;
 		if ((k = recv(fd, buf + n, cap - 1 - n, 0)) <= 0)
 			break;

@@ -109,7 +109,8 @@ void th_ctl_until(const struct th_daemon *d, const char *args,
 		  const char *want, int secs);
 /* A connected AF_UNIX stream socket, or -1. */
 int th_unix_connect(const char *path);
-/* What fd sends within ms of quiet, up to cap-1 bytes; NUL-terminated. */
+/* What fd sends in the next ms (or until it closes), up to cap-1 bytes;
+ * NUL-terminated. */
 size_t th_sock_read(int fd, char *buf, size_t cap, int ms);
 
 #endif

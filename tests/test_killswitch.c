@@ -355,8 +355,8 @@ need_slices(void)
 static void
 prepare(const char *link, const char *avax, const char *sed)
 {
-	th_expect(0, "sed 's|var/db-futures|%s/db|; s|var/report-risk|%s/report|; "
-		  "s|plugin_dir: build/plugins|plugin_dir: %s|; %s' conf/risk.yaml > %s/r.yaml",
+	th_expect(0, "sed 's|../var/db-futures|%s/db|; s|../var/report-risk|%s/report|; "
+		  "s|plugin_dir: ../build/plugins|plugin_dir: %s|; %s' conf/risk.yaml > %s/r.yaml",
 		  dir, dir, th_bin("plugins"), sed, dir);
 	th_expect(0, "%s -c %s/r.yaml import --symbol LINKUSDT --timeframe 1m %s",
 		  th_bin("traderctl"), dir, link);

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -27,6 +28,7 @@
 #include "feature.h"
 #include "import.h"
 #include "log.h"
+#include "progress.h"
 #include "report_diff.h"
 #include "store.h"
 #include "tape.h"
@@ -203,6 +205,9 @@ cmd_import(struct ctl *c, int argc, char **argv)
 	t0 = trd_clock_mono_ns();
 	for (int i = 0; i < argc; i++) {
 		struct trd_import_stats st;
+		struct stat fst;
+		trd_progress_begin(argv[i], "MB", stat(argv[i], &fst) == 0
+				   ? (double)fst.st_size / 1e6 : 0);
 		if (c->kind)
 			rc = trd_import_ticks_file(s, &in,
 						   ic ? ic->venue_symbol : NULL,
@@ -210,6 +215,7 @@ cmd_import(struct ctl *c, int argc, char **argv)
 		else
 			rc = trd_import_file(s, &in, c->tf_s, c->fmt, argv[i],
 					     &st);
+		trd_progress_end();
 		if (rc != 0) {
 			printf("%s: FAILED, nothing imported from this file\n",
 			       argv[i]);
