@@ -92,6 +92,13 @@ trd_vlog(enum trd_log_level level, const char *where, const char *fmt,
 		journal = getenv("JOURNAL_STREAM") != NULL;
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	where = subsystem(where, sub, sizeof(sub));
+	/* "feed: ..." from the feed says it once. */
+	{
+		size_t wl = strlen(where);
+		if (strncmp(msg, where, wl) == 0 && msg[wl] == ':' &&
+		    msg[wl + 1] == ' ')
+			memmove(msg, msg + wl + 2, strlen(msg + wl + 2) + 1);
+	}
 	if (journal) {
 		snprintf(line, sizeof(line), "<%d>%s: %s\n", (int)level, where,
 			 msg);
