@@ -135,7 +135,8 @@ static const struct {
 	  ".so is hot-swapped on reload." },
 	{ "strategies[].symbols", "The instruments it trades." },
 	{ "strategies[].features", "Features computed for it on each of its "
-	  "symbols (rsi(14), bb(20,2).pctb, ...)." },
+	  "symbols (rsi(14), bb(20,2).pctb, ...).  Ones added by a reload start "
+	  "cold (not ready until their window fills)." },
 	{ "strategies[].params", "Its parameters, given to the plugin's init "
 	  "and, on reload, to on_reload." },
 	{ "admin", "The admin socket (traderctl).  Sockets are start-only; "

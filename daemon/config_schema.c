@@ -311,7 +311,8 @@ static const struct schema feed_schema = {
 	feed_fields, NELEM(feed_fields), 0, check_feed, NULL,
 };
 
-/* Only params may change on reload: the plugin gets them in on_reload. */
+/* Params (the plugin gets them in on_reload) and features may change on
+ * reload. */
 static const struct field strategy_fields[] = {
 	{ .key = "name", .type = T_NAME, .flags = F_REQUIRED, .chars = "_.-",
 	  AT(struct trd_strategy_conf, name) },
@@ -321,8 +322,10 @@ static const struct field strategy_fields[] = {
 	{ .key = "symbols", .type = T_SYMLIST, .flags = F_REQUIRED,
 	  .min = 1, .max = 4096, AT(struct trd_strategy_conf, symbols),
 	  .count_off = offsetof(struct trd_strategy_conf, nsymbols) },
-	{ .key = "features", .type = T_FEATLIST, .min = 0, .max = 256,
-	  AT(struct trd_strategy_conf, features),
+	/* Reloadable: features added on reload start cold (not ready until
+	 * their window fills); ones dropped keep being computed. */
+	{ .key = "features", .type = T_FEATLIST, .flags = F_RELOAD,
+	  .min = 0, .max = 256, AT(struct trd_strategy_conf, features),
 	  .count_off = offsetof(struct trd_strategy_conf, nfeatures) },
 	{ .key = "params", .type = T_PARAMS, .flags = F_RELOAD,
 	  AT(struct trd_strategy_conf, params),

@@ -893,6 +893,16 @@ trd_session_reload(struct trd_session *t, const struct trd_config *c,
 		if (!s->initialised ||
 		    trd_params_dup(sc->params, sc->nparams, &np) != 0)
 			continue;
+		/* New features first, so on_reload can look them up; one
+		 * the set has already is found, not added. */
+		for (size_t j = 0; j < s->ninstr; j++)
+			for (size_t f = 0; f < sc->nfeatures; f++)
+				if (trd_fset_add(t->ins[s->instr[j].sym].fs,
+						 sc->features[f], err,
+						 sizeof(err)) == NULL)
+					log_error("strategy %s: %s", s->name,
+						  err);
+		err[0] = '\0';
 		if (trd_host_changed(s)) {
 			if (trd_host_swap(s, np, sc->nparams) == 0) {
 				if (rebind(t, s) != 0)

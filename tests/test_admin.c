@@ -331,6 +331,20 @@ Test(admin, paced_replay_speed_and_reload, .timeout = 300)
 	cr_assert_eq(th_write_file(conf, good), 0);
 	th_ctl_expect(&d, 0, "reload", "OK configuration generation 2 in effect");
 	th_ctl_expect(&d, 0, "show info", "generation: 2");
+	/* A strategy's features reload: the new one is computed (cold). */
+	{
+		char *f = strdup(good), *at = strstr(f, "params: {");
+		char nb[4096];
+		*at = '\0';
+		snprintf(nb, sizeof(nb), "%sfeatures: [\"rsi(14)\"], %s", f,
+			 strstr(good, "params: {"));
+		free(f);
+		cr_assert_eq(th_write_file(conf, nb), 0);
+		th_ctl_expect(&d, 0, "reload", "generation 3 in effect");
+		th_ctl_expect(&d, 0, "show features BTCUSDT", "rsi(14)");
+		cr_assert_eq(th_write_file(conf, good), 0);
+		th_ctl_expect(&d, 0, "reload", "generation 4 in effect");
+	}
 	th_ctl_expect(&d, 0, "speed max", "OK replay speed max");
 	/* At max it finishes soon and exits 0 by itself. */
 	for (int i = 0; i < 600 && stat(d.sock, &st) == 0; i++)
