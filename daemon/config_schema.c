@@ -405,7 +405,10 @@ static const struct field config_fields[] = {
 	  .names = trd__config_mode_names, AT(struct trd_config, mode) },
 	{ .key = "data_dir", .type = T_STRING, .flags = F_PATH, .def = "var/db",
 	  AT(struct trd_config, data_dir) },
-	{ .key = "report_dir", .type = T_STRING, .flags = F_RELOAD | F_PATH,
+	/* Start-only: the report's files are written there from the start
+	 * (renamed into place at the end), so a new directory mid-run would
+	 * split one report in two. */
+	{ .key = "report_dir", .type = T_STRING, .flags = F_PATH,
 	  .def = "var/report", AT(struct trd_config, report_dir) },
 	{ .key = "report", .type = T_MAP, .sub = &report_schema },
 	{ .key = "log_level", .type = T_ENUM, .flags = F_RELOAD,

@@ -974,10 +974,16 @@ Test(config, reloadable)
 	char key[64];
 
 	b = load_ok(INSTR "replay: { speed: 500 }\nlog_level: debug\n"
-		    "report_dir: /tmp/r\n");
+		    "admin: { default_level: operator }\n");
 	strcpy(key, "junk");
 	cr_assert_eq(trd_config_reloadable(a, b, key, sizeof(key)), 1);
 	cr_assert_str_empty(key);
+	trd_config_free(b);
+
+	/* The report is written from the start: its directory stays. */
+	b = load_ok(INSTR "report_dir: /tmp/r\n");
+	cr_assert_eq(trd_config_reloadable(a, b, key, sizeof(key)), 0);
+	cr_assert_str_eq(key, "report_dir");
 	trd_config_free(b);
 
 	b = load_ok(INSTR "data_dir: /elsewhere\nreplay: { speed: 5 }\n");
