@@ -973,3 +973,16 @@ trd_feed_live_conns(const struct trd_source *src,
 	}
 	return l->ng;
 }
+
+size_t
+trd_feed_live_nopen(const struct trd_source *src, size_t *nconn)
+{
+	const struct feed_live *l = (const struct feed_live *)src;
+	size_t open = 0;
+
+	for (size_t i = 0; i < l->ng; i++)
+		open += l->g[i].cur && l->g[i].cur->open &&
+			(!l->alpaca || l->g[i].cur->authed);
+	*nconn = l->ng;
+	return open;
+}

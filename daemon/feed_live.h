@@ -46,6 +46,8 @@ struct trd_feed_conn_info {
 	uint64_t    reconnects, rotations, silences;
 	int         attempt;         /* reconnects in a row without data */
 };
+/* Connections open (state "open") now; *nconn the feed needs. */
+size_t trd_feed_live_nopen(const struct trd_source *src, size_t *nconn);
 /* Up to max groups into out; returns how many the feed has. */
 size_t trd_feed_live_conns(const struct trd_source *src,
 			   struct trd_feed_conn_info *out, size_t max);

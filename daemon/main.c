@@ -768,10 +768,7 @@ status_line(struct daemon *d, char *buf, size_t len, int *connected)
 
 	*connected = 1;
 	if (env->feed) {
-		struct trd_feed_conn_info ci[64];
-		size_t n = trd_feed_live_conns(env->feed, ci, 64), open = 0;
-		for (size_t i = 0; i < n && i < 64; i++)
-			open += strcmp(ci[i].state, "open") == 0;
+		size_t n, open = trd_feed_live_nopen(env->feed, &n);
 		*connected = n > 0 && open == n;
 		snprintf(feed, sizeof(feed), ", feed %zu/%zu connected", open,
 			 n);

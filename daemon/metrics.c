@@ -216,12 +216,9 @@ render_feed(struct trd_metrics *m, struct wfile *w)
 	struct trd_source *src = m->env->feed;
 	const struct trd_feed *f = trd_feed_live_feed(src);
 	const struct trd_feed_live_stats *ls = trd_feed_live_stats(src);
-	struct trd_feed_conn_info ci[256];
-	size_t n = trd_feed_live_conns(src, ci, 256), open = 0;
+	size_t n, open = trd_feed_live_nopen(src, &n);
 	int64_t now = trd_clock_realtime_ns();
 
-	for (size_t i = 0; i < n && i < 256; i++)
-		open += strcmp(ci[i].state, "open") == 0;
 	one(w, "traderd_feed_frames_total", "counter",
 	    "WebSocket messages received.", (double)f->st.frames);
 	one(w, "traderd_feed_bytes_total", "counter",
@@ -322,10 +319,7 @@ trd_metrics_healthy(struct trd_metrics *m, char *why, size_t len)
 	}
 	if (env->feed) {
 		const struct trd_feed *f = trd_feed_live_feed(env->feed);
-		struct trd_feed_conn_info ci[256];
-		size_t n = trd_feed_live_conns(env->feed, ci, 256), open = 0;
-		for (size_t i = 0; i < n && i < 256; i++)
-			open += strcmp(ci[i].state, "open") == 0;
+		size_t n, open = trd_feed_live_nopen(env->feed, &n);
 		if (open < n) {
 			snprintf(why, len, "disconnected: %zu of %zu feed "
 				 "connection(s) open", open, n);
