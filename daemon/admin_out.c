@@ -52,9 +52,31 @@ trd_out_end(struct trd_out *o)
 static void
 put_clean(struct wfile *w, const char *s)
 {
-	for (; *s; s++)
-		wf_write(w, (unsigned char)*s < 0x20 || *s == 0x7f ? "?" : s,
-			 1);
+	while (*s) {
+		size_t n = 0;
+
+		while (s[n] && (unsigned char)s[n] >= 0x20 && s[n] != 0x7f)
+			n++;
+		wf_write(w, s, n);
+		s += n;
+		if (*s) {
+			wf_write(w, "?", 1);
+			s++;
+		}
+	}
+}
+
+/* n spaces, in runs. */
+static void
+put_pad(struct wfile *w, size_t n)
+{
+	static const char sp[] = "                                ";
+
+	while (n > 0) {
+		size_t k = n < sizeof(sp) - 1 ? n : sizeof(sp) - 1;
+		wf_write(w, sp, k);
+		n -= k;
+	}
 }
 
 static void
@@ -262,8 +284,7 @@ trd_out_list_end(struct trd_out *o)
 			n = strlen(v);
 			put_clean(o->w, v);
 			if (c + 1 < o->ncols)
-				for (size_t k = n; k < width[c] + 2; k++)
-					wf_puts(o->w, " ");
+				put_pad(o->w, width[c] + 2 - n);
 		}
 		wf_puts(o->w, "\n");
 	}

@@ -135,9 +135,7 @@ inst_get(struct trd_fset *fs, const struct spec *sp, struct ind *dep,
 			return fs->all[i];
 	if (sp->ik->dep && dep == NULL) {
 		struct spec ds = { .p = { sp->p[0] }, .field = -1 };
-		for (size_t i = 0; i < trd__nkinds; i++)
-			if (strcmp(trd__kinds[i].name, sp->ik->dep) == 0)
-				ds.k = ds.ik = &trd__kinds[i];
+		ds.k = ds.ik = trd__kind_find(sp->ik->dep);
 		snprintf(ds.inst, sizeof(ds.inst), "%s(%lld)", ds.k->name,
 			 (long long)sp->p[0]);
 		memcpy(ds.base, ds.inst, sizeof(ds.base));

@@ -15,6 +15,7 @@
  *   bb(n,k).mid|upper|lower|pctb|width atr(n) adx(n).adx|plus_di|minus_di
  *   stoch(n,d).k|d willr(n) vol(n) zscore(n) vwap(n) vwap_z(n)
  *   donchian(n).upper|lower|mid keltner(n,k).mid|upper|lower obv
+ *   er(n) vol_pct(n,m) regime(n,m).vol_pct|er|adx|trend|vol|label
  *   mid spread_bps book_imbalance trade_imbalance(n) ofi(n)
  * Integers n, f, s, g, d, m are 1..TRD_FEATURE_MAX_N; k is a decimal > 0.
  * keltner takes an optional ATR period m (default n): keltner(20,2,10).

@@ -9,6 +9,7 @@
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "feature.h"
 
@@ -69,9 +70,34 @@ set_nan(struct ind *x, int k)
 		x->out[i] = NAN;
 }
 
-/* The kinds table (feature_kinds.c): internal kinds start with '_'. */
+/* The kinds tables (feature_kinds.c, feature_regime.c): internal kinds
+ * start with '_'.  Read them through trd__kind_at and trd__kind_find. */
 extern const struct kind trd__kinds[];
 extern const size_t trd__nkinds;
+extern const struct kind trd__regime_kinds[];
+extern const size_t trd__nregime_kinds;
+
+/* The i-th kind of all tables, or NULL past the last. */
+static inline const struct kind *
+trd__kind_at(size_t i)
+{
+	if (i < trd__nkinds)
+		return &trd__kinds[i];
+	i -= trd__nkinds;
+	return i < trd__nregime_kinds ? &trd__regime_kinds[i] : NULL;
+}
+
+/* The kind named name (internal ones included), or NULL. */
+static inline const struct kind *
+trd__kind_find(const char *name)
+{
+	const struct kind *k;
+
+	for (size_t i = 0; (k = trd__kind_at(i)) != NULL; i++)
+		if (strcmp(k->name, name) == 0)
+			return k;
+	return NULL;
+}
 
 /* A parsed feature name: its kind and parameters, the output it names,
  * and the instance that computes it (an alias's target kind). */

@@ -74,20 +74,21 @@ trd__parse_name(const char *name, struct spec *sp, char *err, size_t errlen)
 	if (len == 0)
 		FAIL("not a feature name (expected name(params)[.field], "
 		     "e.g. rsi(14) or bb(20,2).upper)");
-	for (size_t i = 0; i < trd__nkinds; i++) {
-		const char *kn = trd__kinds[i].name;
+	for (size_t i = 0; trd__kind_at(i) != NULL; i++) {
+		const char *kn = trd__kind_at(i)->name;
 		if (kn[0] != '_' && strlen(kn) == len &&
 		    memcmp(kn, s, len) == 0)
-			sp->k = &trd__kinds[i];
+			sp->k = trd__kind_at(i);
 	}
 	if (sp->k == NULL) {
 		size_t ko = 0;
-		for (size_t i = 0; i < trd__nkinds && ko < sizeof(known); i++)
-			if (trd__kinds[i].name[0] != '_')
+		for (size_t i = 0; trd__kind_at(i) != NULL &&
+				   ko < sizeof(known); i++)
+			if (trd__kind_at(i)->name[0] != '_')
 				ko += (size_t)snprintf(known + ko,
 						       sizeof(known) - ko,
 						       "%s%s", ko ? ", " : "",
-						       trd__kinds[i].name);
+						       trd__kind_at(i)->name);
 		FAIL("unknown feature '%.*s' (known: %s)", (int)len, s, known);
 	}
 	nreq = strlen(sp->k->params);
@@ -236,9 +237,7 @@ trd__parse_name(const char *name, struct spec *sp, char *err, size_t errlen)
 	memcpy(sp->inst, sp->base, sizeof(sp->inst));
 	if (sp->k->alias) {
 		const char *paren = strchr(sp->base, '(');
-		for (size_t i = 0; i < trd__nkinds; i++)
-			if (strcmp(trd__kinds[i].name, sp->k->alias) == 0)
-				sp->ik = &trd__kinds[i];
+		sp->ik = trd__kind_find(sp->k->alias);
 		sp->out = sp->k->alias_out;
 		snprintf(sp->inst, sizeof(sp->inst), "%s%s", sp->ik->name,
 			 paren ? paren : "");

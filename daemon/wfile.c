@@ -184,13 +184,22 @@ void
 wf_json_str(struct wfile *w, const char *s)
 {
 	wf_write(w, "\"", 1);
-	for (; *s; s++) {
+	while (*s) {
+		size_t n = 0;
+
+		/* The longest run that needs no escape, in one write. */
+		while (s[n] && (unsigned char)s[n] >= 0x20 && s[n] != '"' &&
+		       s[n] != '\\')
+			n++;
+		wf_write(w, s, n);
+		s += n;
+		if (*s == '\0')
+			break;
 		if ((unsigned char)*s < 0x20)
 			wf_printf(w, "\\u%04x", (unsigned char)*s);
-		else if (*s == '"' || *s == '\\')
-			wf_printf(w, "\\%c", *s);
 		else
-			wf_write(w, s, 1);
+			wf_printf(w, "\\%c", *s);
+		s++;
 	}
 	wf_write(w, "\"", 1);
 }
@@ -199,11 +208,18 @@ wf_json_str(struct wfile *w, const char *s)
 void
 wf_html_str(struct wfile *w, const char *s)
 {
-	for (; *s; s++) {
-		const char *e = *s == '&' ? "&amp;" : *s == '<' ? "&lt;"
-			      : *s == '>' ? "&gt;" : *s == '"' ? "&quot;"
-			      : NULL;
-		wf_write(w, e ? e : s, e ? strlen(e) : 1);
+	while (*s) {
+		size_t n = strcspn(s, "&<>\"");
+		const char *e;
+
+		wf_write(w, s, n);
+		s += n;
+		if (*s == '\0')
+			break;
+		e = *s == '&' ? "&amp;" : *s == '<' ? "&lt;"
+		  : *s == '>' ? "&gt;" : "&quot;";
+		wf_write(w, e, strlen(e));
+		s++;
 	}
 }
 

@@ -31,6 +31,15 @@
  *             fraction quantity = equity * fraction (in (0, 1]) over
  *                      close * (1 + fee), capped like all_in
  *   short     true (default) or false: whether to take short entries
+ *   regime    any (default), or range: enter only while the engine's
+ *             regime(regime_n,regime_m).trend is 0 (no trend by its ADX
+ *             and efficiency-ratio bands; see feature_regime.c), since
+ *             reverting to the mean is a bet against a trend.  Exits are
+ *             not filtered: an open position still exits at the mid.
+ *   regime_n  integer 2..100000, the regime's ADX, efficiency-ratio and
+ *             volatility window; default 14
+ *   regime_m  integer 1..100000, its volatility-percentile window;
+ *             default 500
  *
  * Longs and shorts are sized by the same rule: the venue asks the same
  * collateral of a short as the cash of a long (see daemon/venue.h).  The
@@ -57,6 +66,7 @@ struct sym_state {
 	int64_t       fixed_qty; /* sizing fixed, on this symbol's scale */
 	int64_t       last;      /* last close seen, price scale */
 	const double *mid, *upper, *lower;
+	const double *trend;     /* regime(...).trend, or NULL (regime any) */
 	uint64_t      pending;   /* an open order, or 0 */
 };
 
@@ -69,6 +79,8 @@ struct conf {
 	const char *qty_text;
 	int64_t     fraction_ppm; /* fraction in millionths */
 	int         allow_short;
+	int         range_only;   /* regime: range */
+	int         regime_n, regime_m;
 };
 
 struct state {
@@ -112,7 +124,8 @@ configure(struct conf *c, const struct trd_params *p, char *err,
 	  size_t errlen)
 {
 	static const char *known[] = { "n", "k", "sizing", "qty", "fraction",
-				       "short" };
+				       "short", "regime", "regime_n",
+				       "regime_m" };
 	const size_t nknown = sizeof(known) / sizeof(known[0]);
 	const char *v, *sizing, *frac;
 
@@ -122,12 +135,14 @@ configure(struct conf *c, const struct trd_params *p, char *err,
 			k++;
 		if (k == nknown) {
 			snprintf(err, errlen, "unknown param '%s' (known: n, "
-				 "k, sizing, qty, fraction, short)",
+				 "k, sizing, qty, fraction, short, regime, "
+				 "regime_n, regime_m)",
 				 p->items[i].key);
 			return -1;
 		}
 	}
-	*c = (struct conf){ .n = 20, .k = 2, .k_text = "2", .allow_short = 1 };
+	*c = (struct conf){ .n = 20, .k = 2, .k_text = "2", .allow_short = 1,
+			    .regime_n = 14, .regime_m = 500 };
 	if ((v = trd_param_get(p, "n")) != NULL &&
 	    (c->n = (int)trd_param_int(v, 2, MAX_WINDOW)) < 0) {
 		snprintf(err, errlen, "n must be an integer in 2..%d, not "
@@ -152,6 +167,27 @@ configure(struct conf *c, const struct trd_params *p, char *err,
 				 "not '%s'", v);
 			return -1;
 		}
+	}
+	if ((v = trd_param_get(p, "regime")) != NULL) {
+		if (strcmp(v, "range") == 0) {
+			c->range_only = 1;
+		} else if (strcmp(v, "any") != 0) {
+			snprintf(err, errlen, "regime must be any or range, "
+				 "not '%s'", v);
+			return -1;
+		}
+	}
+	if ((v = trd_param_get(p, "regime_n")) != NULL &&
+	    (c->regime_n = (int)trd_param_int(v, 2, MAX_WINDOW)) < 0) {
+		snprintf(err, errlen, "regime_n must be an integer in 2..%d, "
+			 "not '%s'", MAX_WINDOW, v);
+		return -1;
+	}
+	if ((v = trd_param_get(p, "regime_m")) != NULL &&
+	    (c->regime_m = (int)trd_param_int(v, 1, MAX_WINDOW)) < 0) {
+		snprintf(err, errlen, "regime_m must be an integer in 1..%d, "
+			 "not '%s'", MAX_WINDOW, v);
+		return -1;
 	}
 	sizing = trd_param_get(p, "sizing");
 	c->qty_text = trd_param_get(p, "qty");
@@ -225,7 +261,12 @@ resolve_bands(struct trd_strategy *s, const struct conf *c,
 		if (*out[i] == NULL)
 			return -1; /* err says why */
 	}
-	return 0;
+	if (!c->range_only)
+		return 0;
+	snprintf(name, sizeof(name), "regime(%d,%d).trend", c->regime_n,
+		 c->regime_m);
+	ss->trend = host->feature(s, ss->info.sym, name, err, errlen);
+	return ss->trend ? 0 : -1;
 }
 
 static int
@@ -385,6 +426,9 @@ br_on_bar(struct trd_strategy *s, const struct trd_bar *bar)
 		return;
 	close = (double)bar->close / ss->scale;
 	pos = host->position(s, bar->sym);
+	/* A trend (or a regime not known yet) keeps it out. */
+	if (pos == 0 && ss->trend != NULL && !(*ss->trend == 0))
+		return;
 	if (pos == 0) {
 		if (close < lower)
 			submit(s, ss, TRD_SIDE_BUY,
@@ -436,6 +480,12 @@ br_on_reload(struct trd_strategy *s, const struct trd_params *p, char *err,
 	if (c.n != st->c.n || c.k != st->c.k) {
 		snprintf(err, errlen, "n and k cannot change while running "
 			 "(the bands would restart)");
+		return -1;
+	}
+	if (c.range_only != st->c.range_only || c.regime_n != st->c.regime_n ||
+	    c.regime_m != st->c.regime_m) {
+		snprintf(err, errlen, "regime, regime_n and regime_m cannot "
+			 "change while running (the regime would restart)");
 		return -1;
 	}
 	if (c.sizing == FIXED) {

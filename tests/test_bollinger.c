@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "feature.h"
 #include "helpers.h"
 
 #define MONTH "binance_futures_klines/um/AVAXUSDT-1m-2024-02.csv"
@@ -21,7 +22,7 @@
  * when an assertion fails). */
 static struct series {
 	int64_t *ts;            /* open time, Unix seconds */
-	double  *open, *close;
+	double  *open, *high, *low, *close;
 	double  *mid, *upper, *lower; /* NaN before the window fills */
 	size_t   n;
 } bars;
@@ -33,6 +34,8 @@ series_free(struct series *sr)
 {
 	free(sr->ts);
 	free(sr->open);
+	free(sr->high);
+	free(sr->low);
 	free(sr->close);
 	free(sr->mid);
 	free(sr->upper);
@@ -79,10 +82,14 @@ load(struct series *sr, const char *path)
 			cap = cap ? cap * 2 : 65536;
 			sr->ts = realloc(sr->ts, cap * sizeof(*sr->ts));
 			sr->open = realloc(sr->open, cap * sizeof(double));
+			sr->high = realloc(sr->high, cap * sizeof(double));
+			sr->low = realloc(sr->low, cap * sizeof(double));
 			sr->close = realloc(sr->close, cap * sizeof(double));
 		}
 		sr->ts[sr->n] = strtoll(fld[0], NULL, 10) / 1000;
 		sr->open[sr->n] = strtod(fld[1], NULL);
+		sr->high[sr->n] = strtod(fld[2], NULL);
+		sr->low[sr->n] = strtod(fld[3], NULL);
 		sr->close[sr->n] = strtod(fld[4], NULL);
 		sr->n++;
 	}
@@ -451,6 +458,72 @@ Test(bollinger, no_short_entries_unless_allowed_and_shortable)
 	}
 }
 
+/*
+ * regime: range enters only while the regime feature says no trend: the
+ * signal bar of every entry has regime(14,500).trend 0, computed here
+ * with the engine's feature code on the month's bars, and trends do keep
+ * some band signals out.
+ */
+Test(bollinger, regime_range_enters_only_without_a_trend)
+{
+	struct trd_fset *fs;
+	const double *trend;
+	double *tv;
+	struct trade *tr;
+	char err[256], *json, *trades;
+	size_t ntr, nall, ntrend = 0;
+
+	import_month();
+	cr_assert_eq(trd_fset_new(&fs, 3, 0, 1), 0);
+	trend = trd_fset_add(fs, "regime(14,500).trend", err, sizeof(err));
+	cr_assert_not_null(trend, "%s", err);
+	tv = malloc(bars.n * sizeof(*tv));
+	cr_assert_not_null(tv);
+	for (size_t i = 0; i < bars.n; i++) {
+		struct trd_bar b = {
+			.ts_ns = bars.ts[i] * 1000000000LL,
+			.open = llround(bars.open[i] * 1000),
+			.high = llround(bars.high[i] * 1000),
+			.low = llround(bars.low[i] * 1000),
+			.close = llround(bars.close[i] * 1000),
+			.tf_s = 60,
+		};
+		trd_fset_bar(fs, &b);
+		tv[i] = *trend;
+		ntrend += *trend != 0 && !isnan(*trend);
+	}
+	trd_fset_free(fs);
+	cr_assert_gt(ntrend, bars.n / 10, "the month has trends (%zu bars)",
+		     ntrend);
+
+	write_conf("bb.yaml", "true", "{}", "r0");
+	th_expect(0, "%s -c %s/bb.yaml --replay", th_bin("traderd"), dir);
+	trades = report_file("r0", "trades.csv");
+	nall = parse_trades(trades, &tr);
+	free(tr);
+	free(trades);
+
+	write_conf("bb.yaml", "true", "{ regime: range, regime_n: 14, "
+		   "regime_m: 500 }", "r1");
+	th_expect(0, "%s -c %s/bb.yaml --replay", th_bin("traderd"), dir);
+	json = report_file("r1", "report.json");
+	cr_assert_eq(json_number(json, "orders_rejected"), 0);
+	free(json);
+	trades = report_file("r1", "trades.csv");
+	ntr = parse_trades(trades, &tr);
+	cr_log_info("%zu trades with regime range, %zu without", ntr, nall);
+	cr_assert_gt(ntr, 50, "%zu trades", ntr);
+	cr_assert_lt(ntr, nall, "the filter keeps some entries out");
+	for (size_t i = 0; i < ntr; i++) {
+		size_t in = bar_of(&bars, tr[i].entry_ts);
+		cr_assert(tv[in - 1] == 0, "trade %zu entered on bar %zu, whose "
+			  "regime trend is %g", i, in - 1, tv[in - 1]);
+	}
+	free(tr);
+	free(trades);
+	free(tv);
+}
+
 /* traderd must refuse to start, naming the param. */
 static void
 bad_start(const char *params, const char *want)
@@ -487,4 +560,10 @@ Test(bollinger, bad_params_stop_startup_naming_the_param)
 		  "qty '0.5' must be a positive multiple of AVAXUSDT's lot size");
 	bad_start("{ sizing: fraction, fraction: 0 }", "fraction in (0, 1]");
 	bad_start("{ qty: 1 }", "qty is only for sizing fixed");
+	bad_start("{ regime: trend }", "regime must be any or range, not "
+		  "'trend'");
+	bad_start("{ regime: range, regime_n: 1 }",
+		  "regime_n must be an integer in 2..100000");
+	bad_start("{ regime_m: 0 }", "regime_m must be an integer in "
+		  "1..100000");
 }

@@ -57,6 +57,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct trd_admin_sess ss;
+	struct wfile w;
 	size_t at = 1;
 	char err[160];
 	int lv;
@@ -66,15 +67,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* The first byte: the session's level and whether it is JSON. */
 	lv = TRD_LEVEL_USER + data[0] % 3;
 	ss = (struct trd_admin_sess){ .level = lv, .json = (data[0] >> 2) & 1 };
+	/* One buffer for the input's answers, emptied after each line. */
+	if (wf_mem_open(&w) != 0)
+		abort();
 	while (at < size) {
 		const uint8_t *nl = memchr(data + at, '\n', size - at);
 		size_t len = nl ? (size_t)(nl - (data + at)) : size - at;
 
 		if (trd_admin_parse((const char *)data + at, len, &pl, err,
 				    sizeof(err)) == 0) {
-			struct wfile w;
-			if (wf_mem_open(&w) != 0)
-				abort();
 			for (int i = 0; i < pl.ncmd; i++) {
 				size_t from = w.len;
 				trd_admin_exec(NULL, &env, &ss, pl.cmd[i].argc,
@@ -83,11 +84,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				if (ss.level > lv)
 					abort();
 			}
-			wf_discard(&w);
+			if (w.err != 0)
+				abort();
+			w.len = 0;
 		} else if (err[0] == '\0') {
 			abort();
 		}
 		at += len + 1;
 	}
+	wf_discard(&w);
 	return 0;
 }
