@@ -24,7 +24,7 @@ CPPFLAGS += -D_GNU_SOURCE -Iinclude -Idaemon -MMD -MP
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 $(WARN) -fno-strict-aliasing \
             $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -llmdb -lm -ldl
+LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -llmdb -llinear -lm -ldl
 
 ifneq ($(SANITIZE),)
 CFLAGS   += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -96,7 +96,7 @@ FUZZ_FLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
               -fno-omit-frame-pointer
 FUZZ_TIME  ?= 60
 # ASan's allocator, never tcmalloc (the plain build's LDLIBS adds it).
-FUZZ_LDLIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -llmdb -lm -ldl
+FUZZ_LDLIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -llmdb -llinear -lm -ldl
 
 .PHONY: all deps test-deps test check install uninstall demo bench bench-ab fuzz report-check clean \
         format-check FORCE
@@ -170,7 +170,8 @@ $(TRADERD): $(BUILD)/daemon/main.o $(LIB)
 	$(CHECK_ALLOC)
 
 $(TRADERCTL): $(BUILD)/tools/traderctl.o $(BUILD)/tools/report_diff.o \
-              $(BUILD)/tools/traderctl_client.o $(LIB)
+              $(BUILD)/tools/traderctl_client.o $(BUILD)/tools/traderctl_ml.o \
+              $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -ledit
 
 $(BENCH_FEAT): $(BUILD)/tools/bench_features.o $(LIB)

@@ -393,3 +393,72 @@ trd_mode_name(enum trd_mode m)
 			return e->name;
 	return "?";
 }
+
+int
+trd_config_set_param(struct trd_config *c, const char *spec, char *err,
+		     size_t errlen)
+{
+	const char *dot = strchr(spec, '.'), *eq = strchr(spec, '=');
+	struct trd_strategy_conf *st = NULL;
+	struct trd_param_kv *kv;
+	size_t nlen, klen;
+	char *key, *val;
+
+	if (dot == NULL || eq == NULL || dot > eq || dot == spec ||
+	    eq == dot + 1) {
+		snprintf(err, errlen, "--param '%s': expected "
+			 "STRATEGY.KEY=VALUE", spec);
+		return -1;
+	}
+	nlen = (size_t)(dot - spec);
+	klen = (size_t)(eq - dot - 1);
+	for (size_t i = 0; i < c->nstrategies; i++)
+		if (strlen(c->strategies[i].name) == nlen &&
+		    memcmp(c->strategies[i].name, spec, nlen) == 0)
+			st = &c->strategies[i];
+	if (st == NULL) {
+		snprintf(err, errlen, "--param '%s': no strategy '%.*s' in %s",
+			 spec, (int)nlen, spec, c->path ? c->path : "the config");
+		return -1;
+	}
+	for (size_t i = 0; i < klen; i++) {
+		char ch = dot[1 + i];
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		      (ch >= '0' && ch <= '9') || ch == '_') || klen > 63) {
+			snprintf(err, errlen, "--param '%s': a parameter name "
+				 "is 1 to 63 of [A-Za-z0-9_]", spec);
+			return -1;
+		}
+	}
+	for (const char *v = eq + 1; *v; v++)
+		if ((unsigned char)*v < 0x20 || *v == 0x7f) {
+			snprintf(err, errlen, "--param: control character in "
+				 "the value");
+			return -1;
+		}
+	if ((key = strndup(dot + 1, klen)) == NULL ||
+	    (val = strdup(eq + 1)) == NULL) {
+		free(key);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < st->nparams; i++)
+		if (strcmp(st->params[i].key, key) == 0) {
+			free(key);
+			free(st->params[i].value);
+			st->params[i].value = val;
+			st->params[i].line = 0;
+			return 0;
+		}
+	if (st->nparams >= 64 ||
+	    (kv = realloc(st->params, (st->nparams + 1) * sizeof(*kv))) ==
+		    NULL) {
+		free(key);
+		free(val);
+		snprintf(err, errlen, "--param '%s': too many params", spec);
+		return -1;
+	}
+	st->params = kv;
+	kv[st->nparams++] = (struct trd_param_kv){ key, val, 0 };
+	return 0;
+}

@@ -256,6 +256,15 @@ int trd_config_load(const char *path, struct trd_config **out,
 void trd_config_free(struct trd_config *c);
 
 /*
+ * Set one strategy parameter from the command line: "NAME.KEY=VALUE" sets
+ * (or replaces) KEY in the params of the strategy called NAME, as if the
+ * file said so.  0, or -1 with the reason in err (no such strategy, a bad
+ * key or value).
+ */
+int trd_config_set_param(struct trd_config *c, const char *spec, char *err,
+			 size_t errlen);
+
+/*
  * Whether next may replace cur at runtime: 1 if every key that differs is
  * declared reloadable; 0 otherwise, with the first offending key's name
  * written to key (size keylen).

@@ -48,6 +48,9 @@
 struct daemon {
 	uv_loop_t          loop;
 	struct trd_config *conf;
+	const char        *params[64]; /* --param S.K=V, applied on each load */
+	size_t             nparams;
+	uint32_t           warmup;     /* --warmup N bars before --from */
 	/* The generation the session, feed and venue were built from: they
 	 * keep pointers into it (its start-only keys equal every later
 	 * one's), so it lives to the end; later ones are freed as they are
@@ -102,6 +105,11 @@ usage(FILE *f)
 		"seconds)\n"
 		"      --report DIR    write the backtest report there (default: "
 		"report_dir)\n"
+		"      --param S.K=V   set param K of strategy S (repeatable; "
+		"kept on reload)\n"
+		"      --warmup N      replay N bars before --from into the "
+		"features only\n"
+		"                      (no strategy, order or report sees them)\n"
 		"  -v, --version       print the version\n");
 }
 
@@ -349,6 +357,22 @@ reload_tap(void *arg, enum trd_log_level level, const char *where,
 		 n ? "; " : "", msg);
 }
 
+/* The --param overrides, on every configuration loaded (so a reload keeps
+ * them).  0, or -1 with the reason logged. */
+static int
+apply_params(struct daemon *d, struct trd_config *c)
+{
+	char err[320];
+
+	for (size_t i = 0; i < d->nparams; i++)
+		if (trd_config_set_param(c, d->params[i], err, sizeof(err)) !=
+		    0) {
+			log_error("%s", err);
+			return -1;
+		}
+	return 0;
+}
+
 /*
  * Load the config file again and put it in effect, or keep the running
  * generation: SIGHUP and the admin socket's reload.  0, or -1 with the
@@ -368,6 +392,11 @@ reload(struct daemon *d)
 	env->reload_error[0] = '\0';
 	trd_log_tap_add(reload_tap, env);
 	rc = trd_config_load(d->conf->path, &next, &nerr);
+	if (rc == 0 && apply_params(d, next) != 0) {
+		trd_config_free(next);
+		rc = TRD_ECONFIG;
+		nerr = 1;
+	}
 	trd_log_tap_remove(reload_tap, env);
 	if (rc != 0) {
 		if (env->reload_error[0] == '\0')
@@ -554,6 +583,7 @@ start_replay(struct daemon *d)
 	struct trd_config *c = d->conf;
 	int64_t from = d->have_from ? d->from_ns : c->replay.from_ns;
 	int64_t to = d->have_to ? d->to_ns : c->replay.to_ns;
+	int64_t trading_from = INT64_MIN;
 	double speed = d->have_speed ? d->speed : c->replay.speed;
 	const struct trd_registry *reg;
 	struct trd_source *src;
@@ -562,6 +592,15 @@ start_replay(struct daemon *d)
 	if (from != TRD_TIME_MIN && to != TRD_TIME_MAX && from >= to) {
 		log_error("replay range is empty: from is not before to");
 		return -1;
+	}
+	if (d->warmup && from == TRD_TIME_MIN) {
+		log_error("--warmup needs a start: --from or replay.from");
+		return -1;
+	}
+	if (d->warmup) {
+		trading_from = from;
+		from -= (int64_t)d->warmup * c->replay.timeframe_s *
+			TRD_NS_PER_SEC;
 	}
 	if (open_store(d, TRD_STORE_RDONLY) != 0)
 		return -1;
@@ -574,6 +613,8 @@ start_replay(struct daemon *d)
 	d->engine.data = d;
 	if (start_session(d, "bt", &reg) != 0)
 		return -1;
+	if (d->session_init)
+		d->session.warm_until_ns = trading_from;
 	if (trd_replay_open(&src, d->store, reg, c->replay.timeframe_s, from,
 			    to, c->replay.ticks) != 0)
 		return -1;
@@ -857,6 +898,8 @@ main(int argc, char **argv)
 		{ "from", required_argument, NULL, 'F' },
 		{ "to", required_argument, NULL, 'T' },
 		{ "report", required_argument, NULL, 'r' },
+		{ "param", required_argument, NULL, 'P' },
+		{ "warmup", required_argument, NULL, 'W' },
 		{ "version", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -908,6 +951,27 @@ main(int argc, char **argv)
 				d.have_to = 1;
 			break;
 		case 'r': d.report_dir = optarg; break;
+		case 'W': {
+			char *e;
+			unsigned long v = strtoul(optarg, &e, 10);
+			if (*optarg < '0' || *optarg > '9' || *e != '\0' ||
+			    v > 1000000) {
+				fprintf(stderr, "traderd: --warmup must be a "
+						"number of bars in 0..1000000, "
+						"not '%s'\n", optarg);
+				return 1;
+			}
+			d.warmup = (uint32_t)v;
+			break;
+		}
+		case 'P':
+			if (d.nparams == sizeof(d.params) / sizeof(d.params[0])) {
+				fprintf(stderr, "traderd: at most %zu --param\n",
+					sizeof(d.params) / sizeof(d.params[0]));
+				return 1;
+			}
+			d.params[d.nparams++] = optarg;
+			break;
 		case 'v': printf("traderd %s (%s)\n", trd_version, trd_build); return 0;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 1;
@@ -920,6 +984,10 @@ main(int argc, char **argv)
 	if (trd_config_load(conf_path, &d.conf, &nerr) != 0) {
 		if (nerr > 0)
 			fprintf(stderr, "%s: %d error(s)\n", conf_path, nerr);
+		return 1;
+	}
+	if (apply_params(&d, d.conf) != 0) {
+		trd_config_free(d.conf);
 		return 1;
 	}
 	d.conf->generation = d.generation = 1;

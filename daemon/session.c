@@ -522,6 +522,12 @@ event_cb(void *arg, const struct trd_event *ev)
 	if (ins >= t->ninstr)
 		return;
 	t->nev[ev->type & 7]++;
+	if (__builtin_expect(ev->type == TRD_EV_BAR &&
+			     bar->ts_ns < t->warm_until_ns, 0)) {
+		trd_fset_bar(t->ins[ins].fs, bar);
+		t->warm_bars++;
+		return;
+	}
 	/* Nothing has happened since the last bar: the books are still as
 	 * that time left them, which is when its sample is due. */
 	if (t->have_sample && ev->ts_ns != t->sample_ts) {
@@ -695,7 +701,8 @@ trd_session_init(struct trd_session *t, struct trd_engine *e,
 
 	*t = (struct trd_session){ .engine = e, .conf = c, .flags = flags,
 				   .tf_s = c->replay.timeframe_s,
-				   .wall0_ns = trd_clock_mono_ns() };
+				   .wall0_ns = trd_clock_mono_ns(),
+				   .warm_until_ns = INT64_MIN };
 	t->hk_period_ns = (int64_t)(c->housekeeping_ms ? c->housekeeping_ms
 				   : TRD_HOUSEKEEPING_DEFAULT_MS) * TRD_NS_PER_MS;
 	t->grace_ns = (int64_t)t->tf_s * TRD_NS_PER_SEC;

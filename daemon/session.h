@@ -117,6 +117,10 @@ struct trd_session {
 	int64_t                   grace_ns;   /* one bar: see the tick */
 	int64_t                   marked_eq;  /* equity the risk last saw */
 	int                       marked;
+	/* Bars opening before this only warm the features up (traderd
+	 * --warmup): no strategy, order, portfolio or report sees them. */
+	int64_t                   warm_until_ns;
+	uint64_t                  warm_bars;
 	/* Events by type (TRD_EV_*), for the metrics. */
 	uint64_t                  nev[8];
 	/* Live: when the feed message being handled arrived (monotonic; 0

@@ -35,6 +35,7 @@
 #include "ticks.h"
 #include "timefmt.h"
 #include "traderctl_client.h"
+#include "traderctl_ml.h"
 #include "version.h"
 
 struct ctl {
@@ -94,8 +95,10 @@ usage(FILE *f)
 		"        rewrite a store from an older traderd in this one's\n"
 		"        format (one transaction: all of it or nothing)\n"
 		"\n"
+		"\n%s\n"
 		"T is ISO 8601 UTC (2020-01-01T00:00:00Z) or Unix seconds; --to is\n"
-		"exclusive.  TF is 1m, 5m, 1h, 1d...\n", TRD_CTL_DEFAULT_SOCKET);
+		"exclusive.  TF is 1m, 5m, 1h, 1d...\n", TRD_CTL_DEFAULT_SOCKET,
+		trd_ctl_ml_usage);
 }
 
 static int
@@ -806,6 +809,29 @@ main(int argc, char **argv)
 		return 1;
 	}
 	cmd = argv[optind];
+	if (trd_ctl_is_ml(cmd)) {
+		/* Their own options; -c and --data-dir may come first. */
+		char *av[64];
+		int n = 0;
+		av[n++] = argv[optind];
+		if (c.conf_path) {
+			av[n++] = (char *)"-c";
+			av[n++] = (char *)c.conf_path;
+		}
+		if (c.data_dir) {
+			av[n++] = (char *)"--data-dir";
+			av[n++] = (char *)c.data_dir;
+		}
+		for (int i = optind + 1; i < argc && n < 63; i++)
+			av[n++] = argv[i];
+		if (argc - optind - 1 > 63 - 5) {
+			fprintf(stderr, "traderctl %s: too many arguments\n",
+				cmd);
+			return 1;
+		}
+		av[n] = NULL;
+		return trd_ctl_ml(n, av);
+	}
 	if (!offline_command(cmd))
 		return admin_command(sock, c.conf_path, json, argc - optind,
 				     argv + optind);

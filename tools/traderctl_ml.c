@@ -1,0 +1,956 @@
+/*
+ * traderctl_ml: see traderctl_ml.h.
+ *
+ *   dataset   bars from the store -> features (the daemon's code) and
+ *             labels -> FILE and FILE.manifest.json
+ *   train     a dataset -> a model file (liblinear, seeded)
+ *   predict   a model over a dataset's rows -> CSV t0,score,p
+ *   validate  walk-forward or purged k-fold: per fold a model trained on
+ *             the fold's training rows, its scores on the test rows, and
+ *             optionally the out-of-sample backtests of a strategy driven
+ *             by that model and of a baseline strategy, each a replay of
+ *             the test span by traderd -> DIR/validation.{json,html}
+ */
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <limits.h>
+#include <math.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "dataset.h"
+#include "errors.h"
+#include "model.h"
+#include "store.h"
+#include "timefmt.h"
+#include "traderctl_ml.h"
+#include "train.h"
+
+extern char **environ;
+
+#define MAX_FILE ((size_t)4 << 30)
+
+const char trd_ctl_ml_usage[] =
+	"model commands:\n"
+	"  dataset --symbol SYM --timeframe TF --features 'rsi(14),bb(20,2).pctb,...'\n"
+	"          --label sign(h)|fwd_return(h)|triple_barrier(h,up_bps,down_bps)\n"
+	"          [--from T] [--to T] [--format bin|csv] -o FILE\n"
+	"        rows of features (the daemon's code) and labels from later bars,\n"
+	"        and FILE.manifest.json (rows, span, drops, SHA-256)\n"
+	"  train --dataset FILE [--solver lr_l2|lr_l1|lr_l2_dual|svm_l2|...]\n"
+	"        [--C X] [--class-weight balanced|W0,W1] [--seed N] [--from T]\n"
+	"        [--to T] -o MODEL\n"
+	"        liblinear on the rows (t0 in [from, to)), standardised on them\n"
+	"  predict --model MODEL --dataset FILE\n"
+	"        CSV t0,score,p for every row (p empty without probabilities)\n"
+	"  validate --dataset FILE --cv walk_forward:train=N,test=N[,step=N]\n"
+	"           [,rolling] | purged_kfold:k=N[,embargo=N] [train options]\n"
+	"           [--backtest CONF [--model-param STRAT.KEY] [--baseline CONF]\n"
+	"           [--warmup N]] -o DIR\n"
+	"        per fold: a model, its out-of-sample log loss, AUC, accuracy,\n"
+	"        and replays of the test span; DIR/validation.json and .html\n";
+
+struct ml {
+	const char *cmd;
+	const char *conf_path, *data_dir;
+	const char *symbol, *timeframe, *features, *label, *format;
+	const char *out, *dataset, *model, *cv;
+	const char *backtest, *baseline, *model_param, *traderd;
+	int64_t     from_ns, to_ns;
+	struct trd_train_opts topt;
+	uint32_t    warmup;
+};
+
+int
+trd_ctl_is_ml(const char *cmd)
+{
+	return strcmp(cmd, "dataset") == 0 || strcmp(cmd, "train") == 0 ||
+	       strcmp(cmd, "predict") == 0 || strcmp(cmd, "validate") == 0;
+}
+
+static int __attribute__((format(printf, 2, 3)))
+fail(const struct ml *m, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "traderctl %s: ", m->cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return 1;
+}
+
+/* Split a feature list at the commas outside parentheses and expand each
+ * item to its canonical outputs. */
+static int
+expand_features(const struct ml *m, const char *list,
+		char (**out)[TRD_FEATURE_NAME_MAX], uint32_t *n)
+{
+	char (*v)[TRD_FEATURE_NAME_MAX] =
+		calloc(TRD_DS_MAX_FEATURES, sizeof(*v));
+	char item[256], err[256];
+	const char *p = list, *start = list;
+	int depth = 0;
+
+	*n = 0;
+	if (v == NULL)
+		return fail(m, "out of memory");
+	for (;; p++) {
+		if (*p == '(')
+			depth++;
+		else if (*p == ')')
+			depth--;
+		if (*p == '\0' || (*p == ',' && depth == 0)) {
+			const char *a = start, *b = p;
+			int k;
+			while (a < b && *a == ' ')
+				a++;
+			while (b > a && b[-1] == ' ')
+				b--;
+			if ((size_t)(b - a) >= sizeof(item))
+				goto toolong;
+			memcpy(item, a, (size_t)(b - a));
+			item[b - a] = '\0';
+			k = trd_feature_expand(item, v + *n,
+					       TRD_DS_MAX_FEATURES - *n, err,
+					       sizeof(err));
+			if (k < 0) {
+				free(v);
+				return fail(m, "--features: %s", err);
+			}
+			for (int i = 0; i < k; i++)
+				for (uint32_t j = 0; j < *n; j++)
+					if (strcmp(v[j], v[*n + i]) == 0) {
+						fail(m, "--features: %s is "
+						     "given twice", v[j]);
+						free(v);
+						return 1;
+					}
+			*n += (uint32_t)k;
+			if (*p == '\0')
+				break;
+			start = p + 1;
+		}
+	}
+	*out = v;
+	return 0;
+toolong:
+	free(v);
+	return fail(m, "--features: an item is too long");
+}
+
+static int
+read_dataset(const struct ml *m, const char *path, struct trd_dataset *ds,
+	     char sha[65])
+{
+	char *buf, err[320];
+	size_t len;
+	int rc;
+
+	if ((rc = trd_file_read(path, MAX_FILE, &buf, &len)) != 0)
+		return fail(m, "%s: %s", path, strerror(-rc));
+	trd_sha256_hex(buf, len, sha);
+	rc = trd_dataset_decode(buf, len, ds, err, sizeof(err));
+	free(buf);
+	if (rc != 0)
+		return fail(m, "%s: %s%s", path, err,
+			    strncmp(err, "not a traderd", 13) == 0
+				    ? " (CSV datasets are for reading; "
+				      "train reads the binary format)"
+				    : "");
+	return 0;
+}
+
+static int
+read_model(const struct ml *m, const char *path, struct trd_model *md)
+{
+	char *buf, err[320];
+	size_t len;
+	int rc;
+
+	if ((rc = trd_file_read(path, 64 << 20, &buf, &len)) != 0)
+		return fail(m, "%s: %s", path, strerror(-rc));
+	rc = trd_model_parse(buf, len, md, err, sizeof(err));
+	free(buf);
+	if (rc != 0)
+		return fail(m, "%s: %s", path, err);
+	return 0;
+}
+
+/* ---- dataset ---- */
+
+static int
+cmd_dataset(struct ml *m)
+{
+	struct trd_config *conf = NULL;
+	struct trd_store *s = NULL;
+	struct trd_store_opts so = { 0 };
+	struct trd_instrument in;
+	struct trd_bar_cursor cur;
+	struct trd_bar *bars = NULL;
+	struct trd_dataset ds = { 0 };
+	struct trd_label lab;
+	char (*names)[TRD_FEATURE_NAME_MAX] = NULL, err[320], sha[65];
+	char mpath[PATH_MAX], *buf = NULL, *man = NULL, a[TRD_TIME_BUFSZ],
+		b[TRD_TIME_BUFSZ];
+	const char *base;
+	size_t nb = 0, cap = 0, len;
+	uint32_t tf, nf;
+	int rc, status = 1, csv;
+
+	if (m->symbol == NULL || m->timeframe == NULL || m->features == NULL ||
+	    m->label == NULL || m->out == NULL)
+		return fail(m, "--symbol, --timeframe, --features, --label and "
+			    "-o are required");
+	if (trd_timeframe_parse(m->timeframe, &tf) != 0)
+		return fail(m, "bad timeframe '%s' (1m, 5m, 1h, 1d...)",
+			    m->timeframe);
+	if (m->format && strcmp(m->format, "bin") != 0 &&
+	    strcmp(m->format, "csv") != 0)
+		return fail(m, "--format must be bin or csv");
+	csv = m->format && strcmp(m->format, "csv") == 0;
+	if (trd_label_parse(m->label, &lab, err, sizeof(err)) != 0)
+		return fail(m, "%s", err);
+	if (expand_features(m, m->features, &names, &nf) != 0)
+		return 1;
+	if (m->conf_path) {
+		if (trd_config_load(m->conf_path, &conf, NULL) != 0)
+			goto out;
+		m->data_dir = conf->data_dir;
+		so.map_size = (size_t)conf->store.map_size_mb << 20;
+		so.map_max = (size_t)conf->store.map_max_mb << 20;
+	}
+	if (m->data_dir == NULL) {
+		fail(m, "no store given: use --data-dir DIR or -c FILE");
+		goto out;
+	}
+	if (trd_store_open(&s, m->data_dir, TRD_STORE_RDONLY, &so) != 0)
+		goto out;
+	if ((rc = trd_store_instrument_get(s, m->symbol, &in)) != 0) {
+		fail(m, "%s: %s", m->symbol, rc == TRD_ENOTFOUND
+			     ? "no such symbol in the store"
+			     : trd_strerror(rc));
+		goto out;
+	}
+	if ((rc = trd_bar_cursor_open(&cur, s, in.id, tf, m->from_ns,
+				      m->to_ns)) != 0) {
+		fail(m, "%s", trd_strerror(rc));
+		goto out;
+	}
+	for (;;) {
+		if (nb + 4096 > cap) {
+			struct trd_bar *t;
+			cap = cap ? cap * 2 : 65536;
+			if ((t = realloc(bars, cap * sizeof(*bars))) == NULL) {
+				trd_bar_cursor_close(&cur);
+				fail(m, "out of memory");
+				goto out;
+			}
+			bars = t;
+		}
+		rc = trd_bar_cursor_read(&cur, bars + nb, 4096);
+		if (rc <= 0)
+			break;
+		nb += (size_t)rc;
+	}
+	trd_bar_cursor_close(&cur);
+	if (rc < 0) {
+		fail(m, "%s", trd_strerror(rc));
+		goto out;
+	}
+	if (nb == 0) {
+		fail(m, "no %s bars of %s in the store for that span",
+		     m->timeframe, m->symbol);
+		goto out;
+	}
+	if (trd_dataset_build(bars, nb, in.price_dp, in.qty_dp, names, nf,
+			      &lab, &ds, err, sizeof(err)) != 0) {
+		fail(m, "%s", err);
+		goto out;
+	}
+	snprintf(ds.symbol, sizeof(ds.symbol), "%s", m->symbol);
+	ds.tf_s = tf;
+	ds.from_ns = m->from_ns;
+	ds.to_ns = m->to_ns;
+	if (ds.nrows == 0) {
+		fail(m, "no rows: every one of the %zu bars lacks a feature "
+		     "or a label (a series shorter than the windows?)", nb);
+		goto out;
+	}
+	if (trd_dataset_encode(&ds, csv, &buf, &len) != 0) {
+		fail(m, "out of memory");
+		goto out;
+	}
+	trd_sha256_hex(buf, len, sha);
+	base = strrchr(m->out, '/') ? strrchr(m->out, '/') + 1 : m->out;
+	if ((man = trd_dataset_manifest(&ds, base, sha)) == NULL ||
+	    (size_t)snprintf(mpath, sizeof(mpath), "%s.manifest.json",
+			     m->out) >= sizeof(mpath)) {
+		fail(m, "out of memory");
+		goto out;
+	}
+	if ((rc = trd_file_write(m->out, buf, len)) != 0 ||
+	    (rc = trd_file_write(mpath, man, strlen(man))) != 0) {
+		fail(m, "%s: %s", rc ? m->out : mpath, strerror(-rc));
+		goto out;
+	}
+	printf("dataset %s: %zu rows x %u features, label %s, %s .. %s\n"
+	       "  dropped: %llu not ready, %llu without a label (of %zu bars)\n"
+	       "  sha256 %s\n",
+	       m->out, ds.nrows, nf, lab.text, trd_time_format(ds.t0[0], a),
+	       trd_time_format(ds.t1[ds.nrows - 1], b),
+	       (unsigned long long)ds.dropped_not_ready,
+	       (unsigned long long)ds.dropped_no_label, nb, sha);
+	status = 0;
+out:
+	free(buf);
+	free(man);
+	free(bars);
+	free(names);
+	trd_dataset_free(&ds);
+	if (s)
+		trd_store_close(s);
+	trd_config_free(conf);
+	return status;
+}
+
+/* ---- train ---- */
+
+/* Rows whose t0 is in [from, to). */
+static uint32_t *
+select_rows(const struct trd_dataset *ds, int64_t from, int64_t to, size_t *n)
+{
+	uint32_t *r = malloc((ds->nrows ? ds->nrows : 1) * sizeof(*r));
+
+	*n = 0;
+	for (size_t i = 0; r && i < ds->nrows; i++)
+		if (ds->t0[i] >= from && ds->t0[i] < to)
+			r[(*n)++] = (uint32_t)i;
+	return r;
+}
+
+static int
+write_model(const struct ml *m, const struct trd_model *md, const char *path,
+	    char sha[65])
+{
+	char *text = trd_model_format(md);
+	int rc;
+
+	if (text == NULL)
+		return fail(m, "out of memory");
+	trd_sha256_hex(text, strlen(text), sha);
+	rc = trd_file_write(path, text, strlen(text));
+	free(text);
+	if (rc != 0)
+		return fail(m, "%s: %s", path, strerror(-rc));
+	return 0;
+}
+
+static int
+cmd_train(struct ml *m)
+{
+	struct trd_dataset ds;
+	struct trd_model md;
+	struct trd_scores sc;
+	char sha[65], msha[65], err[320];
+	uint32_t *rows;
+	size_t n;
+	int status = 1;
+
+	if (m->dataset == NULL || m->out == NULL)
+		return fail(m, "--dataset and -o are required");
+	if (read_dataset(m, m->dataset, &ds, sha) != 0)
+		return 1;
+	if ((rows = select_rows(&ds, m->from_ns, m->to_ns, &n)) == NULL) {
+		trd_dataset_free(&ds);
+		return fail(m, "out of memory");
+	}
+	if (trd_train(&ds, rows, n, &m->topt, sha, &md, err, sizeof(err)) !=
+	    0) {
+		fail(m, "%s: %s", m->dataset, err);
+		goto out;
+	}
+	if (write_model(m, &md, m->out, msha) != 0)
+		goto model;
+	trd_score_rows(&md, &ds, rows[0], rows[n - 1] + 1, &sc);
+	printf("model %s: %s, C %g, %zu rows, %u features, seed %llu\n"
+	       "  in-sample: log loss %.6f, AUC %.6f, accuracy %.6f\n"
+	       "  sha256 %s\n",
+	       m->out, trd_solver_name(md.solver), md.C, n, md.nfeat,
+	       (unsigned long long)md.seed, sc.logloss, sc.auc, sc.accuracy,
+	       msha);
+	status = 0;
+model:
+	trd_model_free(&md);
+out:
+	free(rows);
+	trd_dataset_free(&ds);
+	return status;
+}
+
+/* ---- predict ---- */
+
+static void
+put_num(double v, FILE *f)
+{
+	char b[40];
+
+	for (int p = 15; p <= 17; p++) {
+		snprintf(b, sizeof(b), "%.*g", p, v);
+		if (strtod(b, NULL) == v)
+			break;
+	}
+	fputs(b, f);
+}
+
+static int
+cmd_predict(struct ml *m)
+{
+	struct trd_dataset ds;
+	struct trd_model md;
+	uint32_t cols[TRD_MODEL_MAX_FEATURES];
+	double x[TRD_MODEL_MAX_FEATURES];
+	char sha[65], err[320], t[TRD_TIME_BUFSZ];
+	int status = 1;
+
+	if (m->dataset == NULL || m->model == NULL)
+		return fail(m, "--model and --dataset are required");
+	if (read_model(m, m->model, &md) != 0)
+		return 1;
+	if (read_dataset(m, m->dataset, &ds, sha) != 0) {
+		trd_model_free(&md);
+		return 1;
+	}
+	if (trd_model_columns(&md, &ds, cols, err, sizeof(err)) != 0) {
+		fail(m, "%s: %s", m->dataset, err);
+		goto out;
+	}
+	fputs("t0,score,p\n", stdout);
+	for (size_t i = 0; i < ds.nrows; i++) {
+		double s;
+		for (uint32_t f = 0; f < md.nfeat; f++)
+			x[f] = ds.x[i * ds.nfeat + cols[f]];
+		s = trd_model_score(&md, x);
+		fputs(trd_time_format_unix(ds.t0[i], t), stdout);
+		fputc(',', stdout);
+		put_num(s, stdout);
+		fputc(',', stdout);
+		if (md.prob)
+			put_num(trd_sigmoid(s), stdout);
+		fputc('\n', stdout);
+	}
+	status = fflush(stdout) != 0;
+out:
+	trd_model_free(&md);
+	trd_dataset_free(&ds);
+	return status;
+}
+
+/* ---- validate ---- */
+
+struct bt {
+	int    ran;
+	double ret, sharpe, maxdd, trades;
+};
+
+struct fold_out {
+	struct trd_scores sc;
+	struct bt         model, base;
+	char              sha[65];
+};
+
+/* traderd beside this traderctl, unless --traderd says. */
+static const char *
+traderd_path(const struct ml *m, char *buf, size_t cap)
+{
+	ssize_t n;
+	char *slash;
+
+	if (m->traderd)
+		return m->traderd;
+	n = readlink("/proc/self/exe", buf, cap - 16);
+	if (n <= 0)
+		return "traderd";
+	buf[n] = '\0';
+	slash = strrchr(buf, '/');
+	if (slash == NULL)
+		return "traderd";
+	strcpy(slash + 1, "traderd");
+	return buf;
+}
+
+static double
+jnum(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+
+	return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+}
+
+/* Replay conf over [from, to) with the report in dir; the figures. */
+static int
+backtest(const struct ml *m, const char *conf, const char *param,
+	 int64_t from, int64_t to, const char *dir, const char *log,
+	 struct bt *out)
+{
+	char exe[PATH_MAX], f[TRD_TIME_BUFSZ], t[TRD_TIME_BUFSZ], w[16],
+		path[PATH_MAX], *json;
+	const char *argv[16];
+	posix_spawn_file_actions_t fa;
+	size_t len;
+	cJSON *r;
+	pid_t pid;
+	int k = 0, st, rc;
+
+	argv[k++] = traderd_path(m, exe, sizeof(exe));
+	argv[k++] = "-c";
+	argv[k++] = conf;
+	argv[k++] = "--replay";
+	argv[k++] = "--from";
+	argv[k++] = trd_time_format(from, f);
+	argv[k++] = "--to";
+	argv[k++] = trd_time_format(to, t);
+	argv[k++] = "--report";
+	argv[k++] = dir;
+	if (m->warmup) {
+		snprintf(w, sizeof(w), "%u", m->warmup);
+		argv[k++] = "--warmup";
+		argv[k++] = w;
+	}
+	if (param) {
+		argv[k++] = "--param";
+		argv[k++] = param;
+	}
+	argv[k] = NULL;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 1, log,
+					 O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	posix_spawn_file_actions_adddup2(&fa, 1, 2);
+	rc = posix_spawn(&pid, argv[0], &fa, NULL, (char **)argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	if (rc != 0)
+		return fail(m, "cannot run %s: %s", argv[0], strerror(rc));
+	while (waitpid(pid, &st, 0) == -1 && errno == EINTR)
+		;
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		return fail(m, "the replay of %s from %s failed; see %s", conf,
+			    f, log);
+	snprintf(path, sizeof(path), "%s/report.json", dir);
+	if ((rc = trd_file_read(path, 64 << 20, &json, &len)) != 0)
+		return fail(m, "%s: %s", path, strerror(-rc));
+	r = cJSON_Parse(json);
+	free(json);
+	if (r == NULL)
+		return fail(m, "%s: not JSON", path);
+	*out = (struct bt){ 1, jnum(r, "total_return"), jnum(r, "sharpe"),
+			    jnum(r, "max_drawdown"), jnum(r, "trades") };
+	cJSON_Delete(r);
+	return 0;
+}
+
+static cJSON *
+jbt(const struct bt *b)
+{
+	cJSON *o;
+
+	if (!b->ran)
+		return cJSON_CreateNull();
+	o = cJSON_CreateObject();
+	cJSON_AddNumberToObject(o, "total_return", b->ret);
+	cJSON_AddNumberToObject(o, "sharpe", b->sharpe);
+	cJSON_AddNumberToObject(o, "max_drawdown", b->maxdd);
+	cJSON_AddNumberToObject(o, "trades", b->trades);
+	return o;
+}
+
+static void
+html_num(FILE *f, double v, const char *fmt)
+{
+	if (isnan(v))
+		fputs("<td>-</td>", f);
+	else {
+		fputs("<td>", f);
+		fprintf(f, fmt, v);
+		fputs("</td>", f);
+	}
+}
+
+static void
+html_esc(FILE *f, const char *s)
+{
+	for (; *s; s++)
+		if (*s == '<')
+			fputs("&lt;", f);
+		else if (*s == '&')
+			fputs("&amp;", f);
+		else if (*s == '>')
+			fputs("&gt;", f);
+		else
+			fputc(*s, f);
+}
+
+static int
+write_html(const struct ml *m, const char *path, const struct trd_dataset *ds,
+	   const struct trd_fold *fo, const struct fold_out *r, size_t nf,
+	   const char *cvtext)
+{
+	char tmp[PATH_MAX + 8], a[TRD_TIME_BUFSZ], b[TRD_TIME_BUFSZ];
+	FILE *f;
+	int bt = nf && r[0].model.ran, base = nf && r[0].base.ran;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	if ((f = fopen(tmp, "w")) == NULL)
+		return fail(m, "%s: %s", tmp, strerror(errno));
+	fputs("<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+	      "<meta name=\"viewport\" content=\"width=device-width\">"
+	      "<title>traderd validation</title><style>"
+	      "body{font:14px system-ui,sans-serif;margin:1.5em;color:#222}"
+	      "table{border-collapse:collapse;font-variant-numeric:tabular-nums}"
+	      "td,th{padding:.3em .6em;border-bottom:1px solid #ddd;"
+	      "text-align:right}th{background:#f4f4f4}"
+	      ".wrap{overflow-x:auto}</style></head><body>\n", f);
+	fputs("<h1>Validation</h1>\n<p>", f);
+	html_esc(f, ds->symbol);
+	fputs(" &middot; label ", f);
+	html_esc(f, ds->label.text);
+	fputs(" &middot; ", f);
+	html_esc(f, cvtext);
+	fprintf(f, " &middot; solver %s, C %g, seed %llu &middot; %zu rows, "
+		"%u features</p>\n<div class=\"wrap\"><table><tr><th>fold</th>"
+		"<th>test from</th><th>test to</th><th>test rows</th>"
+		"<th>train rows</th><th>purged</th><th>embargoed</th>"
+		"<th>log loss</th><th>AUC</th><th>accuracy</th>"
+		"<th>base rate</th>",
+		trd_solver_name(m->topt.solver), m->topt.C,
+		(unsigned long long)m->topt.seed, ds->nrows, ds->nfeat);
+	if (bt)
+		fputs("<th>model return</th><th>model Sharpe</th>"
+		      "<th>model max DD</th><th>model trades</th>", f);
+	if (base)
+		fputs("<th>baseline return</th><th>baseline Sharpe</th>"
+		      "<th>baseline max DD</th><th>baseline trades</th>", f);
+	fputs("</tr>\n", f);
+	for (size_t i = 0; i < nf; i++) {
+		fprintf(f, "<tr><td>%zu</td><td>%s</td><td>%s</td><td>%zu</td>"
+			"<td>%zu</td><td>%zu</td><td>%zu</td>", i + 1,
+			trd_time_format(ds->t0[fo[i].test_lo], a),
+			trd_time_format(ds->t1[fo[i].test_hi - 1], b),
+			fo[i].test_hi - fo[i].test_lo, fo[i].ntrain,
+			fo[i].purged, fo[i].embargoed);
+		html_num(f, r[i].sc.logloss, "%.4f");
+		html_num(f, r[i].sc.auc, "%.4f");
+		html_num(f, r[i].sc.accuracy, "%.4f");
+		html_num(f, r[i].sc.base_rate, "%.4f");
+		if (bt) {
+			html_num(f, r[i].model.ret * 100, "%.2f%%");
+			html_num(f, r[i].model.sharpe, "%.2f");
+			html_num(f, r[i].model.maxdd * 100, "%.2f%%");
+			html_num(f, r[i].model.trades, "%.0f");
+		}
+		if (base) {
+			html_num(f, r[i].base.ret * 100, "%.2f%%");
+			html_num(f, r[i].base.sharpe, "%.2f");
+			html_num(f, r[i].base.maxdd * 100, "%.2f%%");
+			html_num(f, r[i].base.trades, "%.0f");
+		}
+		fputs("</tr>\n", f);
+	}
+	fputs("</table></div>\n<p>Each fold's model is trained on its training "
+	      "rows only (standardised on them), after purging every row whose "
+	      "label interval overlaps the test fold and the embargo after it. "
+	      "The backtests replay the test span through traderd.</p>\n"
+	      "</body></html>\n", f);
+	if (fclose(f) != 0 || rename(tmp, path) != 0) {
+		unlink(tmp);
+		return fail(m, "%s: %s", path, strerror(errno));
+	}
+	return 0;
+}
+
+static int
+cmd_validate(struct ml *m)
+{
+	struct trd_dataset ds;
+	struct trd_cv_opts cv;
+	struct trd_fold *fo = NULL;
+	struct fold_out *res = NULL;
+	size_t nf = 0;
+	char sha[65], err[320], path[PATH_MAX], dir[PATH_MAX], log[PATH_MAX + 8],
+		param[PATH_MAX + 80], a[TRD_TIME_BUFSZ];
+	cJSON *root = NULL, *folds;
+	char *text = NULL;
+	int status = 1;
+
+	if (m->dataset == NULL || m->cv == NULL || m->out == NULL)
+		return fail(m, "--dataset, --cv and -o are required");
+	if (m->baseline && !m->backtest)
+		return fail(m, "--baseline goes with --backtest");
+	if (trd_cv_parse(m->cv, &cv, err, sizeof(err)) != 0)
+		return fail(m, "%s", err);
+	if (read_dataset(m, m->dataset, &ds, sha) != 0)
+		return 1;
+	if (trd_cv_split(&ds, &cv, &fo, &nf, err, sizeof(err)) != 0) {
+		fail(m, "%s: %s", m->dataset, err);
+		goto out;
+	}
+	if (mkdir(m->out, 0755) != 0 && errno != EEXIST) {
+		fail(m, "%s: %s", m->out, strerror(errno));
+		goto out;
+	}
+	if ((res = calloc(nf, sizeof(*res))) == NULL) {
+		fail(m, "out of memory");
+		goto out;
+	}
+	root = cJSON_CreateObject();
+	cJSON_AddStringToObject(root, "format", "traderd-validation-1");
+	cJSON_AddStringToObject(root, "dataset_sha256", sha);
+	cJSON_AddStringToObject(root, "symbol", ds.symbol);
+	cJSON_AddStringToObject(root, "label", ds.label.text);
+	cJSON_AddStringToObject(root, "cv", m->cv);
+	cJSON_AddStringToObject(root, "solver",
+				trd_solver_name(m->topt.solver));
+	cJSON_AddNumberToObject(root, "C", m->topt.C);
+	cJSON_AddNumberToObject(root, "seed", (double)m->topt.seed);
+	cJSON_AddNumberToObject(root, "rows", (double)ds.nrows);
+	folds = cJSON_AddArrayToObject(root, "folds");
+	for (size_t i = 0; i < nf; i++) {
+		struct trd_model md;
+		struct trd_fold *f = &fo[i];
+		int64_t from, to;
+		cJSON *j;
+
+		if (trd_train(&ds, f->train, f->ntrain, &m->topt, sha, &md, err,
+			      sizeof(err)) != 0) {
+			fail(m, "fold %zu: %s", i + 1, err);
+			goto out;
+		}
+		snprintf(path, sizeof(path), "%s/fold-%02zu.model", m->out,
+			 i + 1);
+		if (write_model(m, &md, path, res[i].sha) != 0) {
+			trd_model_free(&md);
+			goto out;
+		}
+		trd_score_rows(&md, &ds, f->test_lo, f->test_hi, &res[i].sc);
+		trd_model_free(&md);
+		/* The test rows' bars: from the first one's open to the
+		 * last one's close. */
+		from = ds.t0[f->test_lo] - (int64_t)ds.tf_s * TRD_NS_PER_SEC;
+		to = ds.t0[f->test_hi - 1];
+		if (m->backtest) {
+			snprintf(dir, sizeof(dir), "%s/fold-%02zu-model", m->out,
+				 i + 1);
+			snprintf(log, sizeof(log), "%s.log", dir);
+			snprintf(param, sizeof(param), "%s=%s",
+				 m->model_param ? m->model_param : "ml.model",
+				 path);
+			if (backtest(m, m->backtest, param, from, to, dir, log,
+				     &res[i].model) != 0)
+				goto out;
+		}
+		if (m->baseline) {
+			snprintf(dir, sizeof(dir), "%s/fold-%02zu-baseline",
+				 m->out, i + 1);
+			snprintf(log, sizeof(log), "%s.log", dir);
+			if (backtest(m, m->baseline, NULL, from, to, dir, log,
+				     &res[i].base) != 0)
+				goto out;
+		}
+		j = cJSON_CreateObject();
+		cJSON_AddNumberToObject(j, "fold", (double)(i + 1));
+		cJSON_AddStringToObject(j, "test_from",
+					trd_time_format(ds.t0[f->test_lo], a));
+		cJSON_AddStringToObject(j, "test_to",
+					trd_time_format(ds.t1[f->test_hi - 1],
+							a));
+		cJSON_AddNumberToObject(j, "test_rows",
+					(double)(f->test_hi - f->test_lo));
+		cJSON_AddNumberToObject(j, "train_rows", (double)f->ntrain);
+		cJSON_AddNumberToObject(j, "purged", (double)f->purged);
+		cJSON_AddNumberToObject(j, "embargoed", (double)f->embargoed);
+		cJSON_AddStringToObject(j, "model_sha256", res[i].sha);
+		cJSON_AddNumberToObject(j, "logloss", res[i].sc.logloss);
+		cJSON_AddNumberToObject(j, "auc", res[i].sc.auc);
+		cJSON_AddNumberToObject(j, "accuracy", res[i].sc.accuracy);
+		cJSON_AddNumberToObject(j, "base_rate", res[i].sc.base_rate);
+		cJSON_AddItemToObject(j, "backtest", jbt(&res[i].model));
+		cJSON_AddItemToObject(j, "baseline", jbt(&res[i].base));
+		cJSON_AddItemToArray(folds, j);
+		fprintf(stderr, "fold %zu/%zu: %zu train rows (%zu purged, %zu "
+			"embargoed), %zu test rows: log loss %.4f, AUC %.4f\n",
+			i + 1, nf, f->ntrain, f->purged, f->embargoed,
+			f->test_hi - f->test_lo, res[i].sc.logloss,
+			res[i].sc.auc);
+	}
+	if ((text = cJSON_Print(root)) == NULL) {
+		fail(m, "out of memory");
+		goto out;
+	}
+	snprintf(path, sizeof(path), "%s/validation.json", m->out);
+	if (trd_file_write(path, text, strlen(text)) != 0) {
+		fail(m, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	snprintf(path, sizeof(path), "%s/validation.html", m->out);
+	if (write_html(m, path, &ds, fo, res, nf, m->cv) != 0)
+		goto out;
+	printf("validation %s: %zu folds; %s/validation.json, "
+	       "validation.html\n", m->out, nf, m->out);
+	status = 0;
+out:
+	free(text);
+	cJSON_Delete(root);
+	free(res);
+	trd_folds_free(fo, nf);
+	trd_dataset_free(&ds);
+	return status;
+}
+
+/* ---- options ---- */
+
+static int
+parse_double(const struct ml *m, const char *opt, const char *v, double *out)
+{
+	char *e;
+
+	errno = 0;
+	*out = strtod(v, &e);
+	if (e == v || *e != '\0' || errno != 0 || !isfinite(*out) ||
+	    !(*out > 0))
+		return fail(m, "--%s must be a number > 0, not '%s'", opt, v);
+	return 0;
+}
+
+int
+trd_ctl_ml(int argc, char **argv)
+{
+	enum { O_FEAT = 256, O_LABEL, O_FORMAT, O_DATASET, O_MODEL, O_SOLVER,
+	       O_C, O_CW, O_SEED, O_CV, O_EPS, O_BT, O_BASE, O_MP, O_TRADERD,
+	       O_WARM };
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "data-dir", required_argument, NULL, 'd' },
+		{ "symbol", required_argument, NULL, 's' },
+		{ "timeframe", required_argument, NULL, 't' },
+		{ "from", required_argument, NULL, 'F' },
+		{ "to", required_argument, NULL, 'T' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "features", required_argument, NULL, O_FEAT },
+		{ "label", required_argument, NULL, O_LABEL },
+		{ "format", required_argument, NULL, O_FORMAT },
+		{ "dataset", required_argument, NULL, O_DATASET },
+		{ "model", required_argument, NULL, O_MODEL },
+		{ "solver", required_argument, NULL, O_SOLVER },
+		{ "C", required_argument, NULL, O_C },
+		{ "class-weight", required_argument, NULL, O_CW },
+		{ "seed", required_argument, NULL, O_SEED },
+		{ "cv", required_argument, NULL, O_CV },
+		{ "eps", required_argument, NULL, O_EPS },
+		{ "backtest", required_argument, NULL, O_BT },
+		{ "baseline", required_argument, NULL, O_BASE },
+		{ "model-param", required_argument, NULL, O_MP },
+		{ "traderd", required_argument, NULL, O_TRADERD },
+		{ "warmup", required_argument, NULL, O_WARM },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct ml m = { .cmd = argv[0], .from_ns = TRD_TIME_MIN,
+			.to_ns = TRD_TIME_MAX,
+			.topt = { .solver = 0, .C = 1, .seed = 1 } };
+	char *e;
+	int ch;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "c:d:s:t:o:h", opts, NULL)) !=
+	       -1) {
+		switch (ch) {
+		case 'c': m.conf_path = optarg; break;
+		case 'd': m.data_dir = optarg; break;
+		case 's': m.symbol = optarg; break;
+		case 't': m.timeframe = optarg; break;
+		case 'o': m.out = optarg; break;
+		case O_FEAT: m.features = optarg; break;
+		case O_LABEL: m.label = optarg; break;
+		case O_FORMAT: m.format = optarg; break;
+		case O_DATASET: m.dataset = optarg; break;
+		case O_MODEL: m.model = optarg; break;
+		case O_CV: m.cv = optarg; break;
+		case O_BT: m.backtest = optarg; break;
+		case O_BASE: m.baseline = optarg; break;
+		case O_MP: m.model_param = optarg; break;
+		case O_TRADERD: m.traderd = optarg; break;
+		case 'F':
+		case 'T':
+			if (trd_time_parse(optarg, ch == 'F' ? &m.from_ns
+							     : &m.to_ns) != 0)
+				return fail(&m, "--%s '%s': use ISO 8601 UTC "
+					    "or Unix seconds",
+					    ch == 'F' ? "from" : "to", optarg);
+			break;
+		case O_SOLVER:
+			if (trd_solver_parse(optarg, &m.topt.solver) != 0)
+				return fail(&m, "--solver must be lr_l2, lr_l1, "
+					    "lr_l2_dual (probabilities), "
+					    "svm_l2, svm_l2_dual, svm_l1_dual "
+					    "or svm_l1, not '%s'", optarg);
+			break;
+		case O_C:
+			if (parse_double(&m, "C", optarg, &m.topt.C) != 0)
+				return 1;
+			break;
+		case O_EPS:
+			if (parse_double(&m, "eps", optarg, &m.topt.eps) != 0)
+				return 1;
+			break;
+		case O_CW:
+			if (strcmp(optarg, "balanced") == 0) {
+				m.topt.balanced = 1;
+			} else if (sscanf(optarg, "%lf,%lf", &m.topt.weight[0],
+					  &m.topt.weight[1]) != 2 ||
+				   !(m.topt.weight[0] > 0) ||
+				   !(m.topt.weight[1] > 0) ||
+				   !isfinite(m.topt.weight[0] +
+					     m.topt.weight[1])) {
+				return fail(&m, "--class-weight must be "
+					    "balanced or W0,W1 (> 0), not "
+					    "'%s'", optarg);
+			}
+			break;
+		case O_SEED:
+			errno = 0;
+			m.topt.seed = strtoull(optarg, &e, 10);
+			if (*optarg < '0' || *optarg > '9' || *e || errno)
+				return fail(&m, "--seed must be an unsigned "
+					    "integer, not '%s'", optarg);
+			break;
+		case O_WARM:
+			errno = 0;
+			m.warmup = (uint32_t)strtoul(optarg, &e, 10);
+			if (*optarg < '0' || *optarg > '9' || *e || errno ||
+			    m.warmup > 1000000)
+				return fail(&m, "--warmup must be bars in "
+					    "0..1000000, not '%s'", optarg);
+			break;
+		case 'h': fputs(trd_ctl_ml_usage, stdout); return 0;
+		default: fputs(trd_ctl_ml_usage, stderr); return 1;
+		}
+	}
+	if (optind != argc)
+		return fail(&m, "unexpected argument '%s'", argv[optind]);
+	if (strcmp(m.cmd, "dataset") == 0)
+		return cmd_dataset(&m);
+	if (strcmp(m.cmd, "train") == 0)
+		return cmd_train(&m);
+	if (strcmp(m.cmd, "predict") == 0)
+		return cmd_predict(&m);
+	return cmd_validate(&m);
+}

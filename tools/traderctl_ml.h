@@ -1,0 +1,15 @@
+/*
+ * traderctl_ml: the model workflow's subcommands (dataset, train,
+ * predict, validate), offline, on the store and on files.
+ */
+#ifndef TRD_TRADERCTL_ML_H
+#define TRD_TRADERCTL_ML_H
+
+/* Whether cmd is one of them. */
+int trd_ctl_is_ml(const char *cmd);
+/* Run one: argv[0] is the command.  Returns the exit status. */
+int trd_ctl_ml(int argc, char **argv);
+/* Their part of traderctl's usage. */
+extern const char trd_ctl_ml_usage[];
+
+#endif
