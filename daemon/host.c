@@ -16,12 +16,14 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "dataset.h"
 #include "feature.h"
 #include "host.h"
 #include "log.h"
 #include "margin.h"
 #include "session_api.h"
 #include "sizing.h"
+#include "timefmt.h"
 
 static int64_t
 host_now(struct trd_strategy *s)
@@ -382,6 +384,163 @@ host_halted(struct trd_strategy *s)
 	return trd_session_halted(s->session);
 }
 
+/* ---- 2.2: models and recorded figures ---- */
+
+static void
+model_free(struct trd_strategy_model *sm)
+{
+	trd_model_free(&sm->m);
+	free(sm->v);
+	free(sm->fnames);
+	memset(sm, 0, sizeof(*sm));
+}
+
+static int
+host_model_load(struct trd_strategy *s, uint32_t sym, const char *path,
+		char *err, size_t errlen)
+{
+	struct trd_strategy_model *sm;
+	struct trd_label lab;
+	char tmp[1], e2[256], *buf;
+	size_t len, slot;
+	int rc;
+
+	if (err == NULL || errlen == 0) {
+		err = tmp;
+		errlen = sizeof(tmp);
+	}
+	if (s->retiring)
+		return -1;
+	if (!trd_host_trades(s, sym)) {
+		snprintf(err, errlen, "instrument %u is not one of strategy "
+			 "%s's symbols", sym, s->name);
+		return -1;
+	}
+	if (path == NULL || *path == '\0') {
+		snprintf(err, errlen, "no model file");
+		return -1;
+	}
+	for (slot = 0; slot < s->nmodels; slot++)
+		if (s->models[slot].m.nfeat == 0)
+			break;
+	if (slot == TRD_STRATEGY_MODELS) {
+		snprintf(err, errlen, "at most %d models per strategy",
+			 TRD_STRATEGY_MODELS);
+		return -1;
+	}
+	sm = &s->models[slot];
+	if ((rc = trd_file_read(path, 64 << 20, &buf, &len)) != 0) {
+		snprintf(err, errlen, "model %s: %s", path, strerror(-rc));
+		return -1;
+	}
+	rc = trd_model_parse(buf, len, &sm->m, e2, sizeof(e2));
+	if (rc == 0)
+		trd_sha256_hex(buf, len, sm->sha256);
+	free(buf);
+	if (rc != 0) {
+		snprintf(err, errlen, "model %s: %s", path, e2);
+		return -1;
+	}
+	if (sm->m.tf_s != trd_session_tf(s->session)) {
+		char a[16], b[16];
+		snprintf(err, errlen, "model %s was trained on %s bars; this "
+			 "session runs %s bars", path,
+			 trd_timeframe_format(sm->m.tf_s, a),
+			 trd_timeframe_format(trd_session_tf(s->session), b));
+		goto fail;
+	}
+	if (trd_label_parse(sm->m.label, &lab, e2, sizeof(e2)) != 0) {
+		snprintf(err, errlen, "model %s: %s", path, e2);
+		goto fail;
+	}
+	sm->horizon = lab.h;
+	sm->sym = sym;
+	sm->v = calloc(sm->m.nfeat, sizeof(*sm->v));
+	sm->fnames = calloc(sm->m.nfeat, sizeof(*sm->fnames));
+	if (sm->v == NULL || sm->fnames == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	for (uint32_t i = 0; i < sm->m.nfeat; i++) {
+		sm->fnames[i] = sm->m.names[i];
+		sm->v[i] = trd_fset_add(trd_session_fset(s->session, sym),
+					sm->m.names[i], e2, sizeof(e2));
+		if (sm->v[i] == NULL) {
+			snprintf(err, errlen, "model %s: %s", path, e2);
+			goto fail;
+		}
+	}
+	if (slot == s->nmodels)
+		s->nmodels++;
+	return (int)slot;
+fail:
+	model_free(sm);
+	return -1;
+}
+
+static void
+host_model_unload(struct trd_strategy *s, int h)
+{
+	if (h >= 0 && (size_t)h < s->nmodels)
+		model_free(&s->models[h]);
+}
+
+static double
+host_model_predict(struct trd_strategy *s, int h)
+{
+	const struct trd_strategy_model *sm;
+	double sc;
+
+	if (h < 0 || (size_t)h >= s->nmodels || s->models[h].m.nfeat == 0)
+		return NAN;
+	sm = &s->models[h];
+	sc = trd_model_score_ptr(&sm->m, sm->v);
+	/* A feature not warmed up is NaN, and so is the score. */
+	return sm->m.prob ? trd_sigmoid(sc) : sc;
+}
+
+static int
+host_model_info(struct trd_strategy *s, int h, struct trd_model_info *out)
+{
+	struct trd_model_info i;
+	const struct trd_strategy_model *sm;
+
+	if (h < 0 || (size_t)h >= s->nmodels || out == NULL ||
+	    s->models[h].m.nfeat == 0)
+		return -ENOENT;
+	sm = &s->models[h];
+	i = (struct trd_model_info){
+		.size = sizeof(i), .nfeat = sm->m.nfeat, .prob = sm->m.prob,
+		.horizon = sm->horizon, .label = sm->m.label,
+		.sha256 = sm->sha256, .features = sm->fnames };
+	memcpy(out, &i, out->size < sizeof(i) ? out->size : sizeof(i));
+	out->size = out->size < sizeof(i) ? out->size : sizeof(i);
+	return 0;
+}
+
+static int
+host_record(struct trd_strategy *s, const char *name, double value)
+{
+	size_t n, i;
+
+	if (name == NULL || (n = strlen(name)) == 0 || n > 47 ||
+	    strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789_") != n)
+		return -EINVAL;
+	if (s->retiring)
+		return 0;
+	for (i = 0; i < s->nrec; i++)
+		if (strcmp(s->rec[i].name, name) == 0)
+			break;
+	if (i == s->nrec) {
+		if (s->nrec == TRD_STRATEGY_RECORDED)
+			return -ENOSPC;
+		memcpy(s->rec[i].name, name, n + 1);
+		s->nrec++;
+	}
+	s->rec[i].v = value;
+	return 0;
+}
+
 const struct trd_host_api trd_host_calls = {
 	.size = sizeof(struct trd_host_api),
 	.abi_major = TRD_PLUGIN_ABI_MAJOR,
@@ -408,6 +567,11 @@ const struct trd_host_api trd_host_calls = {
 	.size_qty = host_size_qty,
 	.halt = host_halt,
 	.halted = host_halted,
+	.model_load = host_model_load,
+	.model_predict = host_model_predict,
+	.model_info = host_model_info,
+	.record = host_record,
+	.model_unload = host_model_unload,
 };
 
 /* The identity of the file at path, to tell when it was replaced. */
@@ -709,4 +873,7 @@ trd_host_unload(struct trd_strategy *s)
 	trd_params_free(s->params, s->nparams);
 	s->params = NULL;
 	s->nparams = 0;
+	for (size_t i = 0; i < s->nmodels; i++)
+		model_free(&s->models[i]);
+	s->nmodels = 0;
 }

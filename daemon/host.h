@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "clock.h"
+#include "model.h"
 #include "traderd/plugin.h"
 
 struct trd_session;
@@ -39,6 +40,24 @@ struct trd_strategy_timer {
 struct trd_plugin_file {
 	uint64_t dev, ino;
 	int64_t  size, mtime_ns;
+};
+
+/* A model a strategy loaded (host->model_load). */
+struct trd_strategy_model {
+	struct trd_model m;
+	const double   **v;      /* the features' values, model order */
+	const char     **fnames; /* into m.names */
+	uint32_t         sym;
+	uint32_t         horizon;
+	char             sha256[65];
+};
+
+#define TRD_STRATEGY_MODELS   8
+#define TRD_STRATEGY_RECORDED 32
+
+struct trd_recorded {
+	char   name[48];
+	double v;
 };
 
 struct trd_strategy {
@@ -69,6 +88,11 @@ struct trd_strategy {
 	struct trd_plugin_file            file;
 	int                               memfd;
 	int                               retiring;
+	/* ABI 2.2: models loaded, figures recorded. */
+	struct trd_strategy_model         models[TRD_STRATEGY_MODELS];
+	size_t                            nmodels;
+	struct trd_recorded               rec[TRD_STRATEGY_RECORDED];
+	size_t                            nrec;
 };
 
 extern const struct trd_host_api trd_host_calls;

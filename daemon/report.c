@@ -595,6 +595,61 @@ trd_report_wall(struct trd_report *r, int64_t ns)
 	r->wall_ns = ns;
 }
 
+int
+trd_report_recorded(struct trd_report *r, const struct trd_report_value *v,
+		    size_t n)
+{
+	size_t len = 0, off = 0;
+
+	for (size_t i = 0; i < n; i++)
+		len += strlen(v[i].strategy) + strlen(v[i].name) + 2;
+	free(r->rec);
+	free(r->recbuf);
+	r->nrec = 0;
+	r->rec = malloc((n ? n : 1) * sizeof(*r->rec));
+	r->recbuf = malloc(len ? len : 1);
+	if (r->rec == NULL || r->recbuf == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		size_t a = strlen(v[i].strategy) + 1, b = strlen(v[i].name) + 1;
+		memcpy(r->recbuf + off, v[i].strategy, a);
+		memcpy(r->recbuf + off + a, v[i].name, b);
+		r->rec[i] = (struct trd_report_value){ r->recbuf + off,
+						       r->recbuf + off + a,
+						       v[i].v };
+		off += a + b;
+	}
+	r->nrec = n;
+	return 0;
+}
+
+/* "recorded": the strategies' own figures, finite ones as numbers. */
+static void
+json_recorded(const struct trd_report *r, struct wfile *w)
+{
+	char b[40];
+
+	wf_puts(w, "  \"recorded\": [");
+	for (size_t i = 0; i < r->nrec; i++) {
+		const struct trd_report_value *v = &r->rec[i];
+		wf_puts(w, i ? ",\n    { \"strategy\": " : "\n    { \"strategy\": ");
+		wf_json_str(w, v->strategy);
+		wf_puts(w, ", \"name\": ");
+		wf_json_str(w, v->name);
+		if (isfinite(v->v)) {
+			for (int p = 15; p <= 17; p++) {
+				snprintf(b, sizeof(b), "%.*g", p, v->v);
+				if (strtod(b, NULL) == v->v)
+					break;
+			}
+		} else {
+			snprintf(b, sizeof(b), "null");
+		}
+		wf_printf(w, ", \"value\": %s }", b);
+	}
+	wf_puts(w, r->nrec ? "\n  ],\n" : "],\n");
+}
+
 void
 trd_report_trade(struct trd_report *r, const struct trd_trade_rec *t)
 {
@@ -982,6 +1037,7 @@ write_json(const struct trd_report *r, struct wfile *w,
 			  trd__field_text(&sum->f[i], 1, buf));
 	json_rejects(w, sum);
 	json_risk(w, &sum->risk);
+	json_recorded(r, w);
 	trd__stats_json(r, w, o);
 	trd__run_json(r, w);
 	json_names(r, w, "strategies", r->nstrat, strat_name);
@@ -1078,6 +1134,8 @@ trd_report_abort(struct trd_report *r)
 	free(r->strat_csv);
 	free(r->instr_csv);
 	free(r->strat);
+	free(r->rec);
+	free(r->recbuf);
 	rs_free(&r->rs);
 	free(r);
 }

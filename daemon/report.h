@@ -70,6 +70,16 @@ void trd_report_day_marks(struct trd_report *r, int64_t ts_ns,
 /* How long the run took on the wall clock, for the record only (it is
  * the one figure two runs differ by). */
 void trd_report_wall(struct trd_report *r, int64_t ns);
+
+/* A figure a strategy recorded (host->record): the last value of each
+ * name, in the order first recorded. */
+struct trd_report_value {
+	const char *strategy, *name;
+	double      v;
+};
+/* Keep n values for report.json's "recorded" (copied; 0 or -ENOMEM). */
+int trd_report_recorded(struct trd_report *r,
+			const struct trd_report_value *v, size_t n);
 /* A hash of the data the run read (trd_replay_data_hash), for the
  * record. */
 void trd_report_data_hash(struct trd_report *r, uint64_t h);

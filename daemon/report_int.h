@@ -97,6 +97,9 @@ struct trd_report {
 	int64_t                  flat_end;
 	const struct trd_config *conf;    /* NULL: none given */
 	int64_t                  wall_ns; /* -1: not given */
+	struct trd_report_value *rec;     /* strings owned: recbuf */
+	char                    *recbuf;
+	size_t                   nrec;
 	struct rstats            rs;
 	/* The run's record (report_run.c), made at open. */
 	struct wfile             run_json, run_html;

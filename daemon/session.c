@@ -788,6 +788,29 @@ out:
 	return rc;
 }
 
+/* The strategies' recorded figures, for the report. */
+static int
+recorded(struct trd_session *t)
+{
+	struct trd_report_value *v;
+	size_t n = 0;
+	int rc;
+
+	for (size_t k = 0; k < t->nstrat; k++)
+		n += t->strats[k].nrec;
+	if ((v = calloc(n ? n : 1, sizeof(*v))) == NULL)
+		return -1;
+	n = 0;
+	for (size_t k = 0; k < t->nstrat; k++)
+		for (size_t i = 0; i < t->strats[k].nrec; i++)
+			v[n++] = (struct trd_report_value){
+				t->strats[k].name, t->strats[k].rec[i].name,
+				t->strats[k].rec[i].v };
+	rc = trd_report_recorded(t->report, v, n);
+	free(v);
+	return rc;
+}
+
 int
 trd_session_finish(struct trd_session *t)
 {
@@ -822,6 +845,12 @@ trd_session_finish(struct trd_session *t)
 		trd_report_day_marks(t->report, t->day_end, &t->pf.ins[0].last,
 				     sizeof(t->pf.ins[0]));
 	trd_report_wall(t->report, trd_clock_mono_ns() - t->wall0_ns);
+	if (recorded(t) != 0) {
+		free(trips);
+		trd_report_abort(t->report);
+		t->report = NULL;
+		return -1;
+	}
 	rc = trd_report_finish(t->report, &t->oms, t->pf.fees, &risk);
 	free(trips);
 	t->report = NULL;
@@ -1020,6 +1049,12 @@ struct trd_fset *
 trd_session_fset(struct trd_session *t, uint32_t ins)
 {
 	return t->ins[ins].fs;
+}
+
+uint32_t
+trd_session_tf(const struct trd_session *t)
+{
+	return t->tf_s;
 }
 
 /* A NEW order of s from rq on ins (0 when unknown: it is then refused

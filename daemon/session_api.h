@@ -30,6 +30,8 @@ struct trd_clock *trd_session_clock(struct trd_session *t);
 const struct trd_portfolio *trd_session_portfolio(const struct trd_session *t);
 const struct trd_fee_model *trd_session_fees(const struct trd_session *t);
 struct trd_fset *trd_session_fset(struct trd_session *t, uint32_t ins);
+/* The bar timeframe in seconds. */
+uint32_t trd_session_tf(const struct trd_session *t);
 
 /*
  * Orders of strategy s.  ins is the request's instrument when s trades

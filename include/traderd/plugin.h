@@ -74,6 +74,11 @@
  *                    trd_trade gains the venue's trade id.
  *   2.1  2026-12-07  hot swap: save_state and restore_state at the end of
  *                    struct trd_plugin (see there).
+ *   2.2  2026-12-07  models: host->model_load, model_predict, model_info,
+ *                    model_unload (a trained model over the engine's
+ *                    features) and
+ *                    host->record (named figures into the report and the
+ *                    metrics).
  */
 #ifndef TRADERD_PLUGIN_H
 #define TRADERD_PLUGIN_H
@@ -85,7 +90,7 @@
 #include "traderd/types.h"
 
 #define TRD_PLUGIN_ABI_MAJOR 2
-#define TRD_PLUGIN_ABI_MINOR 1
+#define TRD_PLUGIN_ABI_MINOR 2
 
 #define TRD_PLUGIN_ENTRY "trd_plugin_entry"
 
@@ -339,6 +344,17 @@ struct trd_trade {
 	uint64_t id;        /* the venue's trade id, 0 if unknown */
 };
 
+/* A loaded model (ABI 2.2). */
+struct trd_model_info {
+	uint32_t    size;     /* sizeof, set by the caller */
+	uint32_t    nfeat;
+	int         prob;     /* model_predict gives P(1) */
+	uint32_t    horizon;  /* the label's horizon in bars */
+	const char *label;    /* "sign(10)", "triple_barrier(20,50,50)" */
+	const char *sha256;   /* the file's, hex: the model's id */
+	const char *const *features; /* nfeat canonical output names */
+};
+
 /*
  * Calls the host offers.  Every call takes the strategy handle the callback
  * received.  Return codes: 0 or a negative error; a refused order is not an
@@ -440,7 +456,33 @@ struct trd_host_api {
 	 * resumes (traderctl).  reason is copied into the report. */
 	void (*halt)(struct trd_strategy *s, const char *reason);
 	int (*halted)(struct trd_strategy *s);
+
+	/* ---- 2.2 ---- */
+	/* Load a model file (traderctl train) for sym, one of the
+	 * strategy's symbols: its features are resolved once on sym's
+	 * feature set (created there if new, warming up from now).  A
+	 * handle >= 0, valid until fini; -1 with the reason in err (the
+	 * file unreadable, corrupt or truncated; a feature the engine does
+	 * not know; a model of another timeframe than the session's). */
+	int (*model_load)(struct trd_strategy *s, uint32_t sym,
+			  const char *path, char *err, size_t errlen);
+	/* P(1) of the model from sym's current feature values (the score,
+	 * for a model without probabilities); NaN while a feature is not
+	 * warmed up or for a bad handle.  Allocates nothing. */
+	double (*model_predict)(struct trd_strategy *s, int handle);
+	/* What a model is: 0, or -ENOENT for a bad handle. */
+	int (*model_info)(struct trd_strategy *s, int handle,
+			  struct trd_model_info *out);
+	/* Record a named figure of this strategy (a shadow model's
+	 * hypothetical PnL, a hit rate): the last value of each name goes
+	 * into report.json ("recorded", per strategy) and /metrics
+	 * (traderd_strategy_value{strategy,name}).  Names are 1..47 of
+	 * [a-z0-9_]; at most 32 per strategy.  0, -EINVAL or -ENOSPC. */
+	int (*record)(struct trd_strategy *s, const char *name, double value);
+	/* Free a model (its handle may be given out again). */
+	void (*model_unload)(struct trd_strategy *s, int handle);
 };
+
 
 /*
  * What a plugin exports.  Callbacks may be NULL.  init and on_reload write a
