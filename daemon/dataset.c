@@ -580,6 +580,75 @@ trd_dataset_manifest(const struct trd_dataset *ds, const char *file_name,
 	return s;
 }
 
+static const char *
+jstr(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+int
+trd_manifest_check(const char *json, size_t len, const struct trd_dataset *ds,
+		   const char *sha256_hex, char *err, size_t errlen)
+{
+	cJSON *m = cJSON_ParseWithLength(json, len);
+	const cJSON *rows, *f, *it;
+	const char *v;
+	uint32_t i = 0;
+	int rc = -1;
+
+	if (m == NULL || !cJSON_IsObject(m)) {
+		snprintf(err, errlen, "manifest: not a JSON object");
+		goto out;
+	}
+	if ((v = jstr(m, "format")) == NULL ||
+	    strcmp(v, "traderd-dataset-1") != 0) {
+		snprintf(err, errlen, "manifest: format is not "
+			 "traderd-dataset-1");
+		goto out;
+	}
+	if ((v = jstr(m, "sha256")) == NULL || strcmp(v, sha256_hex) != 0) {
+		snprintf(err, errlen, "manifest: the dataset's SHA-256 is %s, "
+			 "the manifest says %.64s (changed since it was "
+			 "made?)", sha256_hex, v ? v : "nothing");
+		goto out;
+	}
+	rows = cJSON_GetObjectItemCaseSensitive(m, "rows");
+	if (!cJSON_IsNumber(rows) || rows->valuedouble != (double)ds->nrows) {
+		snprintf(err, errlen, "manifest: rows is not %zu", ds->nrows);
+		goto out;
+	}
+	if ((v = jstr(m, "label")) == NULL || strcmp(v, ds->label.text) != 0) {
+		snprintf(err, errlen, "manifest: label is not %s",
+			 ds->label.text);
+		goto out;
+	}
+	f = cJSON_GetObjectItemCaseSensitive(m, "features");
+	if (!cJSON_IsArray(f)) {
+		snprintf(err, errlen, "manifest: no features list");
+		goto out;
+	}
+	cJSON_ArrayForEach(it, f) {
+		if (!cJSON_IsString(it) || i >= ds->nfeat ||
+		    strcmp(it->valuestring, ds->names[i]) != 0) {
+			snprintf(err, errlen, "manifest: feature %u differs "
+				 "from the dataset's", i + 1);
+			goto out;
+		}
+		i++;
+	}
+	if (i != ds->nfeat) {
+		snprintf(err, errlen, "manifest: %u features, the dataset has "
+			 "%u", i, ds->nfeat);
+		goto out;
+	}
+	rc = 0;
+out:
+	cJSON_Delete(m);
+	return rc;
+}
+
 void
 trd_sha256_hex(const void *buf, size_t len, char out[65])
 {

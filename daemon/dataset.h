@@ -92,6 +92,14 @@ int trd_dataset_decode(const void *buf, size_t len, struct trd_dataset *ds,
 char *trd_dataset_manifest(const struct trd_dataset *ds, const char *file_name,
 			   const char *sha256_hex);
 
+/* Check a manifest (its JSON text, len bytes) against the dataset it
+ * describes: the format, the SHA-256 of the dataset file (sha256_hex),
+ * the row count, the label and the features.  0, or -1 with the first
+ * difference (or what is malformed) in err. */
+int trd_manifest_check(const char *json, size_t len,
+		       const struct trd_dataset *ds, const char *sha256_hex,
+		       char *err, size_t errlen);
+
 /* SHA-256 of buf as 64 hex digits and a NUL. */
 void trd_sha256_hex(const void *buf, size_t len, char out[65]);
 

@@ -153,7 +153,7 @@ static int
 read_dataset(const struct ml *m, const char *path, struct trd_dataset *ds,
 	     char sha[65])
 {
-	char *buf, err[320];
+	char *buf, err[320], mpath[PATH_MAX + 16];
 	size_t len;
 	int rc;
 
@@ -168,7 +168,22 @@ read_dataset(const struct ml *m, const char *path, struct trd_dataset *ds,
 				    ? " (CSV datasets are for reading; "
 				      "train reads the binary format)"
 				    : "");
-	return 0;
+	/* Its manifest, when it is there, must describe it. */
+	snprintf(mpath, sizeof(mpath), "%s.manifest.json", path);
+	rc = trd_file_read(mpath, 64 << 20, &buf, &len);
+	if (rc == -ENOENT)
+		return 0;
+	if (rc == 0) {
+		rc = trd_manifest_check(buf, len, ds, sha, err, sizeof(err));
+		free(buf);
+		if (rc == 0)
+			return 0;
+		fail(m, "%s: %s", mpath, err);
+	} else {
+		fail(m, "%s: %s", mpath, strerror(-rc));
+	}
+	trd_dataset_free(ds);
+	return 1;
 }
 
 static int
