@@ -401,7 +401,8 @@ host_model_load(struct trd_strategy *s, uint32_t sym, const char *path,
 {
 	struct trd_strategy_model *sm;
 	struct trd_label lab;
-	char tmp[1], e2[256], *buf;
+	char tmp[1], e2[256], *buf, full[4096];
+	const char *file;
 	size_t len, slot;
 	int rc;
 
@@ -429,7 +430,18 @@ host_model_load(struct trd_strategy *s, uint32_t sym, const char *path,
 		return -1;
 	}
 	sm = &s->models[slot];
-	if ((rc = trd_file_read(path, 64 << 20, &buf, &len)) != 0) {
+	/* A relative path is the config file's directory's, as every path
+	 * in the config. */
+	file = path;
+	if (path[0] != '/') {
+		const char *cp = trd_session_conf_path(s->session), *sl;
+		sl = cp ? strrchr(cp, '/') : NULL;
+		if (sl && (size_t)snprintf(full, sizeof(full), "%.*s/%s",
+					   (int)(sl - cp), cp, path) <
+				  sizeof(full))
+			file = full;
+	}
+	if ((rc = trd_file_read(file, 64 << 20, &buf, &len)) != 0) {
 		snprintf(err, errlen, "model %s: %s", path, strerror(-rc));
 		return -1;
 	}

@@ -1057,6 +1057,12 @@ trd_session_tf(const struct trd_session *t)
 	return t->tf_s;
 }
 
+const char *
+trd_session_conf_path(const struct trd_session *t)
+{
+	return t->conf->path;
+}
+
 /* A NEW order of s from rq on ins (0 when unknown: it is then refused
  * as unknown_symbol).  NULL when out of memory. */
 static struct trd_order *

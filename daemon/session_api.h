@@ -32,6 +32,9 @@ const struct trd_fee_model *trd_session_fees(const struct trd_session *t);
 struct trd_fset *trd_session_fset(struct trd_session *t, uint32_t ins);
 /* The bar timeframe in seconds. */
 uint32_t trd_session_tf(const struct trd_session *t);
+/* The configuration file the session was built from (for paths in
+ * params, which resolve against its directory). */
+const char *trd_session_conf_path(const struct trd_session *t);
 
 /*
  * Orders of strategy s.  ins is the request's instrument when s trades

@@ -619,7 +619,7 @@ write_html(const struct ml *m, const char *path, const struct trd_dataset *ds,
 	   const struct trd_fold *fo, const struct fold_out *r, size_t nf,
 	   const char *cvtext)
 {
-	char tmp[PATH_MAX + 8], a[TRD_TIME_BUFSZ], b[TRD_TIME_BUFSZ];
+	char tmp[PATH_MAX + 48], a[TRD_TIME_BUFSZ], b[TRD_TIME_BUFSZ];
 	FILE *f;
 	int bt = nf && r[0].model.ran, base = nf && r[0].base.ran;
 
@@ -700,8 +700,9 @@ cmd_validate(struct ml *m)
 	struct trd_fold *fo = NULL;
 	struct fold_out *res = NULL;
 	size_t nf = 0;
-	char sha[65], err[320], path[PATH_MAX], dir[PATH_MAX], log[PATH_MAX + 8],
-		param[PATH_MAX + 80], a[TRD_TIME_BUFSZ];
+	char absout[PATH_MAX];
+	char sha[65], err[320], path[PATH_MAX + 32], dir[PATH_MAX], log[PATH_MAX + 8],
+		param[PATH_MAX + 128], a[TRD_TIME_BUFSZ];
 	cJSON *root = NULL, *folds;
 	char *text = NULL;
 	int status = 1;
@@ -719,6 +720,12 @@ cmd_validate(struct ml *m)
 		goto out;
 	}
 	if (mkdir(m->out, 0755) != 0 && errno != EEXIST) {
+		fail(m, "%s: %s", m->out, strerror(errno));
+		goto out;
+	}
+	/* The replays get absolute paths: traderd resolves a relative one
+	 * against its config's directory. */
+	if (realpath(m->out, absout) == NULL) {
 		fail(m, "%s: %s", m->out, strerror(errno));
 		goto out;
 	}
@@ -749,7 +756,7 @@ cmd_validate(struct ml *m)
 			fail(m, "fold %zu: %s", i + 1, err);
 			goto out;
 		}
-		snprintf(path, sizeof(path), "%s/fold-%02zu.model", m->out,
+		snprintf(path, sizeof(path), "%s/fold-%02zu.model", absout,
 			 i + 1);
 		if (write_model(m, &md, path, res[i].sha) != 0) {
 			trd_model_free(&md);
