@@ -72,12 +72,13 @@ TRADERD    := $(BUILD)/traderd
 TRADERCTL  := $(BUILD)/traderctl
 GEN_BARS   := $(BUILD)/gen_bars
 BENCH_FEAT := $(BUILD)/bench_features
+BENCH_ML   := $(BUILD)/bench_ml
 EXSIM      := $(BUILD)/exsim
 BENCH_FEED := $(BUILD)/bench_feed
 BENCH_LAT  := $(BUILD)/bench_latency
 BENCH_IMPF := $(BUILD)/bench_import_floor
 GEN_MAN    := $(BUILD)/gen_man
-BINS       := $(TRADERD) $(TRADERCTL) $(GEN_BARS) $(BENCH_FEAT) $(EXSIM) \
+BINS       := $(TRADERD) $(TRADERCTL) $(GEN_BARS) $(BENCH_FEAT) $(BENCH_ML) $(EXSIM) \
               $(BENCH_FEED) $(BENCH_LAT) $(BENCH_IMPF) $(GEN_MAN)
 # Man pages: traderd.yaml.5 is made from the config schema (gen_man).
 MAN_PAGES  := $(BUILD)/man/man8/traderd.8 $(BUILD)/man/man8/traderctl.8 \
@@ -109,7 +110,7 @@ deps:
 
 # What only the tests need: promtool (prometheus) checks the metrics page
 # and the alert rules, systemd-analyze the units, man-db the man pages.
-TEST_PKGS := prometheus systemd man-db
+TEST_PKGS := prometheus systemd man-db parallel
 test-deps:
 	@tools/install-deps $(TEST_PKGS)
 
@@ -171,10 +172,13 @@ $(TRADERD): $(BUILD)/daemon/main.o $(LIB)
 
 $(TRADERCTL): $(BUILD)/tools/traderctl.o $(BUILD)/tools/report_diff.o \
               $(BUILD)/tools/traderctl_client.o $(BUILD)/tools/traderctl_ml.o \
-              $(LIB)
+              $(BUILD)/tools/traderctl_sweep.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -ledit
 
 $(BENCH_FEAT): $(BUILD)/tools/bench_features.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BENCH_ML): $(BUILD)/tools/bench_ml.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BENCH_LAT): $(BUILD)/tools/bench_latency.o $(LIB)

@@ -377,7 +377,7 @@ Test(backtest, bad_plugins_stop_startup_with_the_reason)
 	int rc = th_run(&out, "%s -c %s --replay", th_bin("traderd"), path);
 	th_assert_out(rc == 1, out);
 	th_assert_out(strstr(out, "strategy s1: plugin") && strstr(out, "bad_abi.so "
-		      "was built for plugin ABI 3.0; this traderd provides 2.1"),
+		      "was built for plugin ABI 3.0; this traderd provides 2.2"),
 		      out);
 	free(out);
 

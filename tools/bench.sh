@@ -7,6 +7,8 @@
 #   replay bars/s     bare replay (no strategy), 1M and 10M bars, --speed max
 #   peak RSS          of each replay process (must not grow with the bars)
 #   features          ns per bar for the default feature set and the full one
+#   models            training time (1M rows x 20 features) and ns per
+#                     in-loop prediction (20 features), each beside a floor
 #   risk on/off       sma_cross with brackets, every risk check on against
 #                     none (runs interleaved, so drift hits both alike)
 #   feed frames/s     bookTicker, aggTrade and depth frames of the recorded
@@ -183,6 +185,11 @@ rm -rf "$work/impr" "$work/agg.csv"
 # bar indicator (32 outputs), bars in memory.
 $pin "$bin/bench_features" "$work/1m.csv" "$runs" |
 	sed 's/$/   (target <= 200 ns per bar for >= 20 outputs)/'
+
+# Models: liblinear training on 1M rows x 20 features beside one data
+# pass, and the in-loop prediction beside a plain dot product.
+$pin "$bin/bench_ml" 1000000 "$runs" |
+	sed '/^predict/s/$/   (target < 100 ns)/'
 
 for n in 1m 10m; do
 	"$bin/traderctl" --data-dir "$work/db$n" import --symbol SYN \

@@ -809,6 +809,21 @@ main(int argc, char **argv)
 		return 1;
 	}
 	cmd = argv[optind];
+	if (strcmp(cmd, "sweep") == 0) {
+		if (c.conf_path) {
+			/* -c before the command: pass it on. */
+			char *av[64];
+			int n = 0;
+			av[n++] = argv[optind];
+			av[n++] = (char *)"-c";
+			av[n++] = (char *)c.conf_path;
+			for (int i = optind + 1; i < argc && n < 63; i++)
+				av[n++] = argv[i];
+			av[n] = NULL;
+			return trd_ctl_sweep(n, av);
+		}
+		return trd_ctl_sweep(argc - optind, argv + optind);
+	}
 	if (trd_ctl_is_ml(cmd)) {
 		/* Their own options; -c and --data-dir may come first. */
 		char *av[64];

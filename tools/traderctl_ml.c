@@ -57,7 +57,12 @@ const char trd_ctl_ml_usage[] =
 	"           [--backtest CONF [--model-param STRAT.KEY] [--baseline CONF]\n"
 	"           [--warmup N]] -o DIR\n"
 	"        per fold: a model, its out-of-sample log loss, AUC, accuracy,\n"
-	"        and replays of the test span; DIR/validation.json and .html\n";
+	"        and replays of the test span; DIR/validation.json and .html\n"
+	"  sweep -c FILE --grid 'fast=5..20,slow=20..60/10' [--strategy NAME]\n"
+	"        [--results DIR] --emit JOBS.txt\n"
+	"        one replay command per combination (run them with GNU parallel)\n"
+	"  sweep --merge RESULTS_DIR [-o PREFIX]\n"
+	"        their report.json files in one table, best Sharpe first\n";
 
 struct ml {
 	const char *cmd;

@@ -9,6 +9,9 @@
 int trd_ctl_is_ml(const char *cmd);
 /* Run one: argv[0] is the command.  Returns the exit status. */
 int trd_ctl_ml(int argc, char **argv);
+/* traderctl sweep (traderctl_sweep.c): argv[0] is "sweep". */
+int trd_ctl_sweep(int argc, char **argv);
+
 /* Their part of traderctl's usage. */
 extern const char trd_ctl_ml_usage[];
 
