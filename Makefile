@@ -172,7 +172,8 @@ $(TRADERD): $(BUILD)/daemon/main.o $(LIB)
 
 $(TRADERCTL): $(BUILD)/tools/traderctl.o $(BUILD)/tools/report_diff.o \
               $(BUILD)/tools/traderctl_client.o $(BUILD)/tools/traderctl_ml.o \
-              $(BUILD)/tools/traderctl_sweep.o $(LIB)
+              $(BUILD)/tools/traderctl_sweep.o \
+              $(BUILD)/tools/traderctl_models.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -ledit
 
 $(BENCH_FEAT): $(BUILD)/tools/bench_features.o $(LIB)

@@ -438,3 +438,77 @@ Test(ml, bad_models_and_datasets_are_refused)
 		       out, "exit %d", rc);
 	free(out);
 }
+
+Test(ml, registry_entries_are_the_same_bytes_and_promote_writes_the_file)
+{
+	char *a, *b, *out, *m;
+	int rc;
+
+	import("db", th_shared(MONTH));
+	dataset("db", "d.bin");
+	for (int k = 0; k < 2; k++) {
+		th_expect(0, "%s validate --dataset %s/d.bin --cv "
+			  "purged_kfold:k=5,embargo=20 -o %s/v%d",
+			  th_bin("traderctl"), dir, dir, k);
+		th_expect(0, "%s --data-dir %s/reg%d models add %s/v%d/fold-05.model "
+			  "--validation %s/v%d/validation.json",
+			  th_bin("traderctl"), dir, k, dir, k, dir, k);
+		/* Again: the same entry, nothing changes. */
+		th_expect(0, "%s --data-dir %s/reg%d models add %s/v%d/fold-05.model "
+			  "--validation %s/v%d/validation.json",
+			  th_bin("traderctl"), dir, k, dir, k, dir, k);
+	}
+	rc = th_run(&out, "%s --data-dir %s/reg0 models list", th_bin("traderctl"),
+		    dir);
+	th_assert_out(rc == 0 && th_count_lines(out) == 2, out);
+	free(out);
+	m = slurp("v0/fold-05.model");
+	{
+		char id[13];
+		rc = th_run(&out, "sha256sum %s/v0/fold-05.model", dir);
+		th_assert_out(rc == 0, out);
+		memcpy(id, out, 12);
+		id[12] = '\0';
+		free(out);
+		rc = th_run(&a, "%s --data-dir %s/reg0 models show %s",
+			    th_bin("traderctl"), dir, id);
+		th_assert_out(rc == 0, a);
+		rc = th_run(&b, "%s --data-dir %s/reg1 models show %s",
+			    th_bin("traderctl"), dir, id);
+		th_assert_out(rc == 0, b);
+		cr_assert_str_eq(a, b, "registry entries differ");
+		cr_assert(strstr(a, "\"validation_cv\":\t\"purged_kfold:k=5,"
+				 "embargo=20\""), "%s", a);
+		cr_assert(strstr(a, "\"embargoed\":\t20"), "%s", a);
+		free(a);
+		free(b);
+		th_expect(0, "%s --data-dir %s/reg0 models promote %s --name "
+			  "avax --to %s/live.model", th_bin("traderctl"), dir, id,
+			  dir);
+		a = slurp("live.model");
+		cr_assert_str_eq(a, m, "promote wrote another file");
+		free(a);
+		rc = th_run(&out, "%s --data-dir %s/reg0 models list",
+			    th_bin("traderctl"), dir);
+		th_assert_out(rc == 0 && strstr(out, " avax\n"), out);
+		free(out);
+		th_expect(0, "%s --data-dir %s/reg0 models diff %s %s",
+			  th_bin("traderctl"), dir, id, id);
+		/* The same model with other metrics is refused. */
+		rc = th_run(&out, "%s --data-dir %s/reg0 models add "
+			    "%s/v0/fold-05.model", th_bin("traderctl"), dir, dir);
+		th_assert_outf(rc == 1 && strstr(out, "another record"), out,
+			       "exit %d", rc);
+		free(out);
+		rc = th_run(&out, "%s --data-dir %s/reg0 models show 0000000",
+			    th_bin("traderctl"), dir);
+		th_assert_outf(rc == 1 && strstr(out, "no model 0000000"), out,
+			       "exit %d", rc);
+		free(out);
+	}
+	free(m);
+	rc = th_run(&out, "%s --data-dir %s/reg0 models add %s/d.bin",
+		    th_bin("traderctl"), dir, dir);
+	th_assert_outf(rc == 1 && strstr(out, "line 1"), out, "exit %d", rc);
+	free(out);
+}

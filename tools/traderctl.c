@@ -809,20 +809,24 @@ main(int argc, char **argv)
 		return 1;
 	}
 	cmd = argv[optind];
-	if (strcmp(cmd, "sweep") == 0) {
-		if (c.conf_path) {
+	if (strcmp(cmd, "sweep") == 0 || strcmp(cmd, "models") == 0) {
+		int (*fn)(int, char **) = cmd[0] == 's' ? trd_ctl_sweep
+							 : trd_ctl_models;
+		if (c.conf_path || c.data_dir) {
 			/* -c before the command: pass it on. */
 			char *av[64];
 			int n = 0;
 			av[n++] = argv[optind];
-			av[n++] = (char *)"-c";
-			av[n++] = (char *)c.conf_path;
+			av[n++] = c.conf_path ? (char *)"-c"
+					      : (char *)"--data-dir";
+			av[n++] = (char *)(c.conf_path ? c.conf_path
+						       : c.data_dir);
 			for (int i = optind + 1; i < argc && n < 63; i++)
 				av[n++] = argv[i];
 			av[n] = NULL;
-			return trd_ctl_sweep(n, av);
+			return fn(n, av);
 		}
-		return trd_ctl_sweep(argc - optind, argv + optind);
+		return fn(argc - optind, argv + optind);
 	}
 	if (trd_ctl_is_ml(cmd)) {
 		/* Their own options; -c and --data-dir may come first. */

@@ -61,6 +61,10 @@ const char trd_ctl_ml_usage[] =
 	"  sweep -c FILE --grid 'fast=5..20,slow=20..60/10' [--strategy NAME]\n"
 	"        [--results DIR] --emit JOBS.txt\n"
 	"        one replay command per combination (run them with GNU parallel)\n"
+	"  models add MODEL [--validation FILE] | list | show ID | diff A B |\n"
+	"         promote ID --name NAME [--to FILE]\n"
+	"        the model registry (LMDB, DATA_DIR/models): lineage and\n"
+	"        validation metrics by the model's SHA-256\n"
 	"  sweep --merge RESULTS_DIR [-o PREFIX]\n"
 	"        their report.json files in one table, best Sharpe first\n";
 
@@ -896,7 +900,7 @@ trd_ctl_ml(int argc, char **argv)
 	char *e;
 	int ch;
 
-	optind = 1;
+	optind = 0; /* a full re-initialisation of getopt */
 	while ((ch = getopt_long(argc, argv, "c:d:s:t:o:h", opts, NULL)) !=
 	       -1) {
 		switch (ch) {

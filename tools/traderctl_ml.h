@@ -12,6 +12,9 @@ int trd_ctl_ml(int argc, char **argv);
 /* traderctl sweep (traderctl_sweep.c): argv[0] is "sweep". */
 int trd_ctl_sweep(int argc, char **argv);
 
+/* traderctl models (traderctl_models.c): argv[0] is "models". */
+int trd_ctl_models(int argc, char **argv);
+
 /* Their part of traderctl's usage. */
 extern const char trd_ctl_ml_usage[];
 

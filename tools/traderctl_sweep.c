@@ -530,7 +530,7 @@ trd_ctl_sweep(int argc, char **argv)
 	char prefix[PATH_MAX + 8];
 	int ch;
 
-	optind = 1;
+	optind = 0; /* a full re-initialisation of getopt */
 	while ((ch = getopt_long(argc, argv, "c:o:", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c': conf = optarg; break;
