@@ -555,6 +555,9 @@ static const struct keyword table[] = {
 	{ { "show", "strategies" }, TRD_LEVEL_USER,
 	  trd__admin_show_strategies, "show strategies",
 	  "each strategy: plugin, state, orders, trades, PnL" },
+	{ { "show", "models" }, TRD_LEVEL_USER, trd__admin_show_models,
+	  "show models", "each strategy's models: id, label, drift (PSI of "
+	  "the score and the worst feature over the last 1440 bars)" },
 	{ { "show", "features" }, TRD_LEVEL_USER, trd__admin_show_features,
 	  "show features SYMBOL", "the current value of every feature "
 	  "computed on SYMBOL" },

@@ -68,6 +68,7 @@ void trd__admin_show_fills(struct cmd *c, int argc, char **argv);
 void trd__admin_show_pnl(struct cmd *c, int argc, char **argv);
 void trd__admin_show_risk(struct cmd *c, int argc, char **argv);
 void trd__admin_show_strategies(struct cmd *c, int argc, char **argv);
+void trd__admin_show_models(struct cmd *c, int argc, char **argv);
 void trd__admin_show_features(struct cmd *c, int argc, char **argv);
 void trd__admin_show_feeds(struct cmd *c, int argc, char **argv);
 void trd__admin_show_symbols(struct cmd *c, int argc, char **argv);

@@ -580,3 +580,48 @@ trd__admin_show_symbols(struct cmd *c, int argc, char **argv)
 	}
 	trd_out_list_end(&c->o);
 }
+
+/* Each strategy's models: what they are and their drift. */
+void
+trd__admin_show_models(struct cmd *c, int argc, char **argv)
+{
+	struct trd_session *t;
+
+	(void)argv;
+	if (!no_args(c, argc, "show models") ||
+	    (t = trd__admin_session(c)) == NULL)
+		return;
+	trd_out_list(&c->o, "models");
+	for (size_t k = 0; k < t->nstrat; k++) {
+		const struct trd_strategy *s = &t->strats[k];
+		for (size_t h = 0; h < s->nmodels; h++) {
+			const struct trd_strategy_model *sm = &s->models[h];
+			double worst = NAN;
+			const char *wn = NULL;
+			char id[13];
+			if (sm->m.nfeat == 0)
+				continue;
+			for (uint32_t i = 0; i < sm->m.nfeat; i++) {
+				double p = trd_host_model_psi(sm, i);
+				if (!isnan(p) && (isnan(worst) || p > worst)) {
+					worst = p;
+					wn = sm->m.names[i];
+				}
+			}
+			snprintf(id, sizeof(id), "%.12s", sm->sha256);
+			trd_out_rec(&c->o);
+			trd_out_str(&c->o, "strategy", s->name);
+			trd_out_str(&c->o, "model", id);
+			trd_out_str(&c->o, "symbol",
+				    t->reg.v[sm->sym].symbol);
+			trd_out_str(&c->o, "label", sm->m.label);
+			trd_out_uint(&c->o, "features", sm->m.nfeat);
+			trd_out_uint(&c->o, "window", sm->filled);
+			trd_out_dbl(&c->o, "psi_score",
+				    trd_host_model_psi(sm, sm->m.nfeat));
+			trd_out_dbl(&c->o, "psi_max", worst);
+			trd_out_str(&c->o, "psi_max_feature", wn);
+		}
+	}
+	trd_out_list_end(&c->o);
+}

@@ -392,6 +392,8 @@ model_free(struct trd_strategy_model *sm)
 	trd_model_free(&sm->m);
 	free(sm->v);
 	free(sm->fnames);
+	free(sm->ring);
+	free(sm->cnt);
 	memset(sm, 0, sizeof(*sm));
 }
 
@@ -469,7 +471,10 @@ host_model_load(struct trd_strategy *s, uint32_t sym, const char *path,
 	sm->sym = sym;
 	sm->v = calloc(sm->m.nfeat, sizeof(*sm->v));
 	sm->fnames = calloc(sm->m.nfeat, sizeof(*sm->fnames));
-	if (sm->v == NULL || sm->fnames == NULL) {
+	sm->ring = calloc((size_t)TRD_DRIFT_WINDOW * (sm->m.nfeat + 1), 1);
+	sm->cnt = calloc(sm->m.nfeat + 1, sizeof(*sm->cnt));
+	if (sm->v == NULL || sm->fnames == NULL || sm->ring == NULL ||
+	    sm->cnt == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
@@ -497,10 +502,40 @@ host_model_unload(struct trd_strategy *s, int h)
 		model_free(&s->models[h]);
 }
 
+/* One prediction into the drift window: each value's decile bin. */
+static void
+drift_add(struct trd_strategy_model *sm, double score)
+{
+	uint32_t nf = sm->m.nfeat, w = nf + 1;
+	uint8_t *slot = sm->ring + (size_t)sm->next * w;
+
+	if (sm->filled == TRD_DRIFT_WINDOW)
+		for (uint32_t i = 0; i < w; i++)
+			sm->cnt[i][slot[i]]--;
+	else
+		sm->filled++;
+	for (uint32_t i = 0; i < w; i++) {
+		double v = i < nf ? *sm->v[i] : score;
+		slot[i] = (uint8_t)trd_model_bin(sm->m.q[i], v);
+		sm->cnt[i][slot[i]]++;
+	}
+	if (++sm->next == TRD_DRIFT_WINDOW)
+		sm->next = 0;
+}
+
+double
+trd_host_model_psi(const struct trd_strategy_model *sm, uint32_t i)
+{
+	if (sm->m.nfeat == 0 || i > sm->m.nfeat ||
+	    sm->filled < TRD_DRIFT_WINDOW)
+		return NAN;
+	return trd_psi(sm->cnt[i], sm->filled, sm->m.qe[i]);
+}
+
 static double
 host_model_predict(struct trd_strategy *s, int h)
 {
-	const struct trd_strategy_model *sm;
+	struct trd_strategy_model *sm;
 	double sc;
 
 	if (h < 0 || (size_t)h >= s->nmodels || s->models[h].m.nfeat == 0)
@@ -508,7 +543,19 @@ host_model_predict(struct trd_strategy *s, int h)
 	sm = &s->models[h];
 	sc = trd_model_score_ptr(&sm->m, sm->v);
 	/* A feature not warmed up is NaN, and so is the score. */
+	if (isnan(sc))
+		return NAN;
+	drift_add(sm, sc);
 	return sm->m.prob ? trd_sigmoid(sc) : sc;
+}
+
+static double
+host_model_psi(struct trd_strategy *s, int h, int i)
+{
+	if (h < 0 || (size_t)h >= s->nmodels || i < -1)
+		return NAN;
+	return trd_host_model_psi(&s->models[h],
+				  i < 0 ? s->models[h].m.nfeat : (uint32_t)i);
 }
 
 static int
@@ -584,6 +631,7 @@ const struct trd_host_api trd_host_calls = {
 	.model_info = host_model_info,
 	.record = host_record,
 	.model_unload = host_model_unload,
+	.model_psi = host_model_psi,
 };
 
 /* The identity of the file at path, to tell when it was replaced. */

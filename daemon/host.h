@@ -50,7 +50,19 @@ struct trd_strategy_model {
 	uint32_t         sym;
 	uint32_t         horizon;
 	char             sha256[65];
+	/* Drift: the decile bin of each feature and of the score (last) for
+	 * the last TRD_DRIFT_WINDOW predictions, and their counts. */
+	uint8_t         *ring;      /* window x (nfeat + 1) */
+	uint32_t       (*cnt)[TRD_MODEL_QN + 1];
+	uint32_t         filled, next;
 };
+
+/* Predictions in the live window PSI compares with the training rows. */
+#define TRD_DRIFT_WINDOW 1440
+
+/* PSI of a model's feature i (i == nfeat: its score) over the window;
+ * NaN until the window is full. */
+double trd_host_model_psi(const struct trd_strategy_model *sm, uint32_t i);
 
 #define TRD_STRATEGY_MODELS   8
 #define TRD_STRATEGY_RECORDED 32

@@ -92,6 +92,48 @@ sample1(struct wfile *w, const char *name, const char *k, const char *v,
 	wf_puts(w, "\n");
 }
 
+/* Models in the loop: drift (PSI) of each feature and of the score, and
+ * what strategies recorded (host->record). */
+static void
+models(struct wfile *w, const struct trd_session *t)
+{
+	head(w, "traderd_model_psi", "gauge",
+	     "Population stability index of a model's input or score over "
+	     "its last 1440 predictions against its training rows (NaN "
+	     "until the window is full).");
+	for (size_t k = 0; k < t->nstrat; k++) {
+		const struct trd_strategy *s = &t->strats[k];
+		for (size_t h = 0; h < s->nmodels; h++) {
+			const struct trd_strategy_model *sm = &s->models[h];
+			for (uint32_t i = 0; sm->m.nfeat && i <= sm->m.nfeat;
+			     i++) {
+				wf_puts(w, "traderd_model_psi{strategy=\"");
+				label_val(w, s->name);
+				wf_printf(w, "\",model=\"%.12s\",feature=\"",
+					  sm->sha256);
+				label_val(w, i < sm->m.nfeat ? sm->m.names[i]
+							     : "score");
+				wf_puts(w, "\"} ");
+				num(w, trd_host_model_psi(sm, i));
+				wf_puts(w, "\n");
+			}
+		}
+	}
+	head(w, "traderd_strategy_value", "gauge",
+	     "Figures strategies record (a shadow model's hypothetical "
+	     "return, its agreement with the trading model).");
+	for (size_t k = 0; k < t->nstrat; k++) {
+		const struct trd_strategy *s = &t->strats[k];
+		for (size_t i = 0; i < s->nrec; i++) {
+			wf_puts(w, "traderd_strategy_value{strategy=\"");
+			label_val(w, s->name);
+			wf_printf(w, "\",name=\"%s\"} ", s->rec[i].name);
+			num(w, s->rec[i].v);
+			wf_puts(w, "\n");
+		}
+	}
+}
+
 static void
 one(struct wfile *w, const char *name, const char *type, const char *help,
     double v)
@@ -172,6 +214,7 @@ render_session(struct trd_metrics *m, struct wfile *w)
 	for (size_t k = 0; k < t->nstrat; k++)
 		sample1(w, "traderd_strategy_paused", "strategy",
 			t->strats[k].name, t->strats[k].paused);
+	models(w, t);
 	head(w, "traderd_rejects_total", "counter",
 	     "Orders rejected, by reason.");
 	for (int k = 1; k < TRD_REJ_COUNT && k < 64; k++)

@@ -63,7 +63,9 @@ trd_model_alloc(struct trd_model *m, uint32_t nfeat)
 	m->sd = calloc(n, sizeof(double));
 	m->w = calloc(n, sizeof(double));
 	m->isd = calloc(n, sizeof(double));
-	if (m->names && m->mean && m->sd && m->w && m->isd)
+	m->q = calloc(n + 1, sizeof(*m->q));
+	m->qe = calloc(n + 1, sizeof(*m->qe));
+	if (m->names && m->mean && m->sd && m->w && m->isd && m->q && m->qe)
 		return 0;
 	trd_model_free(m);
 	return -ENOMEM;
@@ -77,6 +79,10 @@ trd_model_free(struct trd_model *m)
 	free(m->sd);
 	free(m->w);
 	free(m->isd);
+	free(m->q);
+	free(m->qe);
+	m->q = NULL;
+	m->qe = NULL;
 	m->names = NULL;
 	m->mean = m->sd = m->w = m->isd = NULL;
 	m->nfeat = 0;
@@ -89,6 +95,70 @@ trd_sigmoid(double score)
 	if (score >= 0)
 		return 1 / (1 + exp(-score));
 	return exp(score) / (1 + exp(score));
+}
+
+double
+trd_psi(const uint32_t *counts, uint32_t n, const double *ref)
+{
+	double psi = 0;
+
+	if (n == 0)
+		return NAN;
+	for (int b = 0; b <= TRD_MODEL_QN; b++) {
+		double a = (double)counts[b] / n, e = ref[b];
+		if (a < 1e-4)
+			a = 1e-4;
+		if (e < 1e-4)
+			e = 1e-4;
+		psi += (a - e) * log(a / e);
+	}
+	return psi;
+}
+
+static int
+cmp_dbl(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+static void
+deciles(double *v, size_t n, double *q, double *e)
+{
+	size_t cnt[TRD_MODEL_QN + 1] = { 0 };
+
+	qsort(v, n, sizeof(*v), cmp_dbl);
+	for (int k = 1; k <= TRD_MODEL_QN; k++)
+		q[k - 1] = v[(size_t)((double)n * k / (TRD_MODEL_QN + 1))];
+	for (size_t i = 0; i < n; i++)
+		cnt[trd_model_bin(q, v[i])]++;
+	for (int b = 0; b <= TRD_MODEL_QN; b++)
+		e[b] = n ? (double)cnt[b] / (double)n : 0;
+}
+
+int
+trd_model_quantiles(struct trd_model *m, const double *x, uint32_t stride,
+		    const uint32_t *cols, const uint32_t *rows, size_t n)
+{
+	double *v = malloc((n ? n : 1) * sizeof(*v)), r[TRD_MODEL_MAX_FEATURES];
+
+	if (v == NULL)
+		return -ENOMEM;
+	for (uint32_t f = 0; f <= m->nfeat; f++) {
+		for (size_t i = 0; i < n; i++) {
+			size_t row = rows ? rows[i] : i;
+			if (f < m->nfeat) {
+				v[i] = x[row * stride + (cols ? cols[f] : f)];
+				continue;
+			}
+			for (uint32_t k = 0; k < m->nfeat; k++)
+				r[k] = x[row * stride + (cols ? cols[k] : k)];
+			v[i] = trd_model_score(m, r);
+		}
+		deciles(v, n, m->q[f], m->qe[f]);
+	}
+	free(v);
+	return 0;
 }
 
 double
@@ -180,6 +250,14 @@ trd_model_format(const struct trd_model *m)
 		     num(m->mean[i], a, sizeof(a)), num(m->sd[i], b, sizeof(b)),
 		     num(m->w[i], c, sizeof(c)));
 	outf(&o, "bias %s\n", num(m->bias, a, sizeof(a)));
+	for (uint32_t i = 0; i <= m->nfeat; i++) {
+		outf(&o, "q %s", i < m->nfeat ? m->names[i] : "score");
+		for (int k = 0; k < TRD_MODEL_QN; k++)
+			outf(&o, " %s", num(m->q[i][k], a, sizeof(a)));
+		for (int k = 0; k <= TRD_MODEL_QN; k++)
+			outf(&o, " %s", num(m->qe[i][k], a, sizeof(a)));
+		outf(&o, "\n");
+	}
 	outf(&o, "end\n");
 	if (o.err) {
 		free(o.p);
@@ -417,6 +495,37 @@ trd_model_parse(const char *buf, size_t len, struct trd_model *m, char *err,
 		goto fail;
 	}
 	m->bias = d;
+	for (uint32_t i = 0; i <= m->nfeat; i++) {
+		const char *want = i < m->nfeat ? m->names[i] : "score";
+		size_t wl = strlen(want);
+		if (next(&in, "q", &r) != 0)
+			goto fail;
+		if (strncmp(r, want, wl) != 0 || r[wl] != ' ') {
+			bad(&in, "expected the deciles of %s", want);
+			goto fail;
+		}
+		r += wl;
+		for (int k = 0; k < TRD_MODEL_QN; k++) {
+			if (num_in(&in, &r, &m->q[i][k], "a decile") != 0)
+				goto fail;
+			if (k && m->q[i][k] < m->q[i][k - 1]) {
+				bad(&in, "deciles must not fall");
+				goto fail;
+			}
+		}
+		for (int k = 0; k <= TRD_MODEL_QN; k++) {
+			if (num_in(&in, &r, &m->qe[i][k], "a bin share") != 0)
+				goto fail;
+			if (m->qe[i][k] < 0 || m->qe[i][k] > 1) {
+				bad(&in, "a bin share is in [0, 1]");
+				goto fail;
+			}
+		}
+		if (*r) {
+			bad(&in, "q NAME, 9 deciles and 10 bin shares");
+			goto fail;
+		}
+	}
 	if (next(&in, "end", &r) != 0)
 		goto fail;
 	if (*r || in.p != in.end) {

@@ -14,7 +14,10 @@
  * decimal that reads back exactly, so the same training gives the same
  * bytes; its SHA-256 is the model's id.  It carries its lineage: the
  * dataset's hash, series, label, feature list, solver, C, class weights,
- * seed, and the liblinear and traderd versions.  trd_model_parse
+ * seed, and the liblinear and traderd versions; and the deciles of each
+ * feature and of the score on the training rows, with the share of those
+ * rows in each bin (the reference that the
+ * daemon's drift, PSI, is measured against).  trd_model_parse
  * refuses anything else with the line and what is wrong.
  */
 #ifndef TRD_MODEL_H
@@ -27,12 +30,19 @@
 #include "traderd/types.h"
 
 #define TRD_MODEL_MAX_FEATURES 256
+#define TRD_MODEL_QN           9   /* decile cut points */
 
 struct trd_model {
 	uint32_t nfeat;
 	char   (*names)[TRD_FEATURE_NAME_MAX];
 	double  *mean, *sd, *w;
 	double  *isd;      /* 1 / sd, for scoring */
+	/* Drift reference: the deciles (9 cut points, rising) of each
+	 * feature and, last, of the score on the training rows; PSI bins
+	 * are [-inf, q1), [q1, q2), ... [q9, inf). */
+	double (*q)[TRD_MODEL_QN];
+	double (*qe)[TRD_MODEL_QN + 1]; /* the training rows' share per bin
+					 * (a tenth each, but for ties) */
 	double   bias;
 	int      solver;   /* liblinear's solver_type */
 	int      prob;     /* scores are log-odds: P(1) is defined */
@@ -87,6 +97,27 @@ trd_model_score_ptr(const struct trd_model *m, const double *const *x)
 		s += m->w[i] * ((*x[i] - m->mean[i]) * m->isd[i]);
 	return s;
 }
+
+/* The decile bin (0..9) of v against cut points q. */
+static inline int
+trd_model_bin(const double *q, double v)
+{
+	int b = 0;
+
+	while (b < TRD_MODEL_QN && v >= q[b])
+		b++;
+	return b;
+}
+
+/* Population stability index of counts[10] (n observations) against the
+ * reference shares e[10]: sum (a - e) ln(a / e), a share under 0.0001
+ * (an empty bin) counted as 0.0001. */
+double trd_psi(const uint32_t *counts, uint32_t n, const double *e);
+
+/* Fill m->q from the rows (x row-major, stride nfeat; rows given, or all
+ * n when rows is NULL): 0 or -ENOMEM. */
+int trd_model_quantiles(struct trd_model *m, const double *x, uint32_t stride,
+			const uint32_t *cols, const uint32_t *rows, size_t n);
 
 /* P(1) = 1 / (1 + exp(-score)). */
 double trd_sigmoid(double score);

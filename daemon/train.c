@@ -155,6 +155,8 @@ trd_train(const struct trd_dataset *ds, const uint32_t *rows, size_t nrows,
 	m->train_rows = nrows;
 	m->train_from_ns = ds->t0[rows ? rows[0] : 0];
 	m->train_to_ns = ds->t1[rows ? rows[nrows - 1] : nrows - 1];
+	if (trd_model_quantiles(m, ds->x, nf, NULL, rows, nrows) != 0)
+		goto nomem;
 	snprintf(m->liblinear, sizeof(m->liblinear), "%d", LIBLINEAR_VERSION);
 	snprintf(m->traderd, sizeof(m->traderd), "%s", trd_version);
 	rc = 0;

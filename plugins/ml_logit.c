@@ -42,6 +42,14 @@
  *   fee_bps          for the hypothetical equity (default 10)
  *   log_predictions  true: log every prediction ("p T P", T the bar's
  *                    close in Unix seconds) at info
+ *   drift_psi        a PSI (e.g. 0.25): every 60 bars the model's worst
+ *                    PSI (its features and score over the last 1440
+ *                    predictions against the training rows) is recorded
+ *                    as drift_psi_max; past the threshold a warning is
+ *                    logged when it crosses, and with drift_action: flat
+ *                    the strategy exits and enters nothing until it is
+ *                    back under (default 0: not checked)
+ *   drift_action     log (default) or flat
  */
 #include <math.h>
 #include <stddef.h>
@@ -66,6 +74,8 @@ struct sym_state {
 	const double *trend;
 	uint64_t      pending;
 	struct hyp    hm, hs;
+	long          nbar;
+	int           drifting;
 };
 
 struct conf {
@@ -74,6 +84,8 @@ struct conf {
 	int         allow_short, trend_filter, trend_n, trend_m, kelly;
 	int         log_p;
 	uint32_t    kelly_min;
+	double      drift_psi;
+	int         drift_flat;
 };
 
 struct state {
@@ -105,7 +117,8 @@ configure(struct conf *c, const struct trd_params *p, char *err,
 				       "trend_m", "sizing", "fraction",
 				       "kelly_cap", "kelly_min_trades",
 				       "features", "fee_bps",
-				       "log_predictions" };
+				       "log_predictions", "drift_psi",
+				       "drift_action" };
 	const size_t nknown = sizeof(known) / sizeof(known[0]);
 	const char *v;
 
@@ -118,7 +131,8 @@ configure(struct conf *c, const struct trd_params *p, char *err,
 				 "model, shadow, enter, exit, short, "
 				 "trend_filter, trend_n, trend_m, sizing, "
 				 "fraction, kelly_cap, kelly_min_trades, "
-				 "features, fee_bps, log_predictions)",
+				 "features, fee_bps, log_predictions, "
+				 "drift_psi, drift_action)",
 				 p->items[i].key);
 			return -1;
 		}
@@ -209,6 +223,24 @@ configure(struct conf *c, const struct trd_params *p, char *err,
 		}
 		c->kelly_min = (uint32_t)n;
 	}
+	if ((v = trd_param_get(p, "drift_psi")) != NULL) {
+		char *e;
+		c->drift_psi = strtod(v, &e);
+		if (e == v || *e || !(c->drift_psi > 0) || c->drift_psi > 100) {
+			snprintf(err, errlen, "drift_psi must be a number in "
+				 "(0, 100], not '%s'", v);
+			return -1;
+		}
+	}
+	if ((v = trd_param_get(p, "drift_action")) != NULL) {
+		if (strcmp(v, "flat") == 0) {
+			c->drift_flat = 1;
+		} else if (strcmp(v, "log") != 0) {
+			snprintf(err, errlen, "drift_action must be log or flat, "
+				 "not '%s'", v);
+			return -1;
+		}
+	}
 	if ((v = trd_param_get(p, "fee_bps")) != NULL) {
 		int64_t n = trd_param_int(v, 0, 10000);
 		if (n < 0) {
@@ -284,8 +316,8 @@ ml_init(struct trd_strategy *s, const struct trd_params *p, char *err,
 {
 	struct state *st;
 
-	if (host->size < offsetof(struct trd_host_api, model_unload) +
-				 sizeof(host->model_unload) ||
+	if (host->size < offsetof(struct trd_host_api, model_psi) +
+				 sizeof(host->model_psi) ||
 	    host->model_load == NULL) {
 		snprintf(err, errlen, "needs a traderd with plugin ABI 2.2 "
 			 "(models); this one has %u.%u", host->abi_major,
@@ -404,6 +436,38 @@ submit(struct trd_strategy *s, struct sym_state *ss, int side, int64_t qty)
 		ss->pending = 0;
 }
 
+/* The worst PSI of the trading model, against the threshold. */
+static void
+check_drift(struct trd_strategy *s, const struct state *st,
+	    struct sym_state *ss)
+{
+	struct trd_model_info mi = { .size = sizeof(mi) };
+	double worst = NAN;
+	int wi = -2;
+
+	host->model_info(s, ss->model, &mi);
+	for (int i = -1; i < (int)mi.nfeat; i++) {
+		double v = host->model_psi(s, ss->model, i);
+		if (!isnan(v) && (isnan(worst) || v > worst)) {
+			worst = v;
+			wi = i;
+		}
+	}
+	if (isnan(worst))
+		return;
+	host->record(s, "drift_psi_max", worst);
+	if (worst > st->c.drift_psi && !ss->drifting)
+		host->log(s, TRD_PLOG_WARN, "%s: model drift: PSI %.3f of %s "
+			  "is past %g%s", ss->info.symbol, worst,
+			  wi < 0 ? "the score" : mi.features[wi],
+			  st->c.drift_psi,
+			  st->c.drift_flat ? "; going flat" : "");
+	else if (worst <= st->c.drift_psi && ss->drifting)
+		host->log(s, TRD_PLOG_INFO, "%s: model drift back under %g "
+			  "(PSI %.3f)", ss->info.symbol, st->c.drift_psi, worst);
+	ss->drifting = worst > st->c.drift_psi;
+}
+
 static void
 ml_on_bar(struct trd_strategy *s, const struct trd_bar *bar)
 {
@@ -443,10 +507,14 @@ ml_on_bar(struct trd_strategy *s, const struct trd_bar *bar)
 		host->record(s, "shadow_agreement",
 			     (double)st->agree / (double)st->bars);
 	}
+	if (st->c.drift_psi > 0 && ++ss->nbar % 60 == 0)
+		check_drift(s, st, ss);
 	if (ss->pending)
 		return;
 	pos = host->position(s, bar->sym);
 	want = decide(&st->c, ss, pos > 0 ? 1 : pos < 0 ? -1 : 0, p);
+	if (ss->drifting && st->c.drift_flat)
+		want = 0;
 	if (pos > 0 && want <= 0)
 		submit(s, ss, TRD_SIDE_SELL, pos);
 	else if (pos < 0 && want >= 0)

@@ -227,6 +227,21 @@ Test(ml, same_commands_same_bytes_and_the_loop_equals_predict)
 		  strstr(out, "\"recorded\""));
 	cr_assert(strstr(out, "\"name\": \"model_hyp_return\"") != NULL);
 	free(out);
+
+	/* Drift: a model trained on the first week, against the month (its
+	 * last days are far more volatile): warned, recorded, and flat. */
+	th_expect(0, "%s train --dataset %s/d1.bin --to 2024-02-08 -o %s/wk",
+		  th_bin("traderctl"), dir, dir);
+	rc = th_run(&log, "%s -c %s/ml.yaml --replay --param ml.model=%s/wk "
+		    "--param ml.log_predictions=false --param ml.drift_psi=0.25 "
+		    "--param ml.drift_action=flat", th_bin("traderd"), dir, dir);
+	th_assert_outf(rc == 0 && strstr(log, "model drift: PSI ") &&
+		       strstr(log, "is past 0.25; going flat"),
+		       log, "exit %d", rc);
+	free(log);
+	out = slurp("report/report.json");
+	cr_assert(strstr(out, "\"name\": \"drift_psi_max\"") != NULL);
+	free(out);
 }
 
 /* A CSV with every close after t scaled: the store of what did not
@@ -416,7 +431,7 @@ Test(ml, bad_models_and_datasets_are_refused)
 	free(m);
 	write_conf("ml.yaml", "db", "ml_logit", "{ model: good }");
 	refused("ml.yaml", "--param ml.model=trunc",
-		"model trunc: line 18: no newline at the end (truncated?)");
+		"model trunc: line 30: no newline at the end (truncated?)");
 	refused("ml.yaml", "--param ml.model=corrupt", "model corrupt: line");
 	refused("ml.yaml", "--param ml.model=svm", "gives no probabilities");
 	refused("ml.yaml", "--param ml.model=nothere",

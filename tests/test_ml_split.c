@@ -660,3 +660,53 @@ Test(files, scores_on_known_rows)
 			   1e-12);
 	trd_model_free(&m);
 }
+
+Test(files, psi_of_known_counts)
+{
+	const double tenth[10] = { .1, .1, .1, .1, .1, .1, .1, .1, .1, .1 };
+	const double tied[10] = { .2, 0, .1, .1, .1, .1, .1, .1, .1, .1 };
+	uint32_t same[10] = { 10, 10, 10, 10, 10, 10, 10, 10, 10, 10 };
+	uint32_t shift[10] = { 0, 0, 0, 0, 0, 0, 0, 0, 50, 50 };
+	double want = 8 * (1e-4 - .1) * log(1e-4 / .1) +
+		      2 * (.5 - .1) * log(.5 / .1);
+
+	cr_assert_float_eq(trd_psi(same, 100, tenth), 0, 1e-15);
+	cr_assert_float_eq(trd_psi(shift, 100, tenth), want, 1e-12);
+	/* Against tied deciles: the empty reference bin is no drift. */
+	same[0] = 20;
+	same[1] = 0;
+	cr_assert_float_eq(trd_psi(same, 100, tied), 0, 1e-15);
+	cr_assert(isnan(trd_psi(same, 0, tenth)));
+	cr_assert_eq(trd_model_bin(tied, -1), 0);
+}
+
+Test(files, deciles_of_the_training_rows_are_saved)
+{
+	struct trd_dataset ds;
+	struct trd_train_opts o = { .solver = 0, .C = 1, .seed = 1 };
+	struct trd_model m;
+	char err[256];
+
+	small_dataset(&ds);
+	cr_assert_eq(trd_train(&ds, NULL, 0, &o, SHA, &m, err, sizeof(err)), 0);
+	for (uint32_t f = 0; f <= m.nfeat; f++) {
+		uint32_t cnt[10] = { 0 };
+		double sum = 0;
+		for (size_t i = 0; i < ds.nrows; i++) {
+			double v = f < m.nfeat ? ds.x[i * 4 + f]
+					       : trd_model_score(&m, ds.x + i * 4);
+			cnt[trd_model_bin(m.q[f], v)]++;
+		}
+		for (int b = 0; b < 10; b++) {
+			cr_assert_float_eq(m.qe[f][b],
+					   (double)cnt[b] / ds.nrows, 1e-15);
+			sum += m.qe[f][b];
+		}
+		cr_assert_float_eq(sum, 1, 1e-12);
+		/* The training rows against themselves: no drift. */
+		cr_assert_float_eq(trd_psi(cnt, (uint32_t)ds.nrows, m.qe[f]), 0,
+				   1e-12);
+	}
+	trd_model_free(&m);
+	trd_dataset_free(&ds);
+}

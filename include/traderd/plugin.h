@@ -75,8 +75,8 @@
  *   2.1  2026-12-07  hot swap: save_state and restore_state at the end of
  *                    struct trd_plugin (see there).
  *   2.2  2026-12-07  models: host->model_load, model_predict, model_info,
- *                    model_unload (a trained model over the engine's
- *                    features) and
+ *                    model_unload, model_psi (a trained model over the
+ *                    engine's features, and its drift) and
  *                    host->record (named figures into the report and the
  *                    metrics).
  */
@@ -481,6 +481,11 @@ struct trd_host_api {
 	int (*record)(struct trd_strategy *s, const char *name, double value);
 	/* Free a model (its handle may be given out again). */
 	void (*model_unload)(struct trd_strategy *s, int handle);
+	/* Drift: the population stability index of the model's feature i
+	 * (-1: of its score) over its last 1440 predictions against the
+	 * training rows' deciles (model_predict feeds the window; call it
+	 * once per bar).  NaN until the window is full. */
+	double (*model_psi)(struct trd_strategy *s, int handle, int i);
 };
 
 
