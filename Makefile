@@ -73,12 +73,13 @@ TRADERCTL  := $(BUILD)/traderctl
 GEN_BARS   := $(BUILD)/gen_bars
 BENCH_FEAT := $(BUILD)/bench_features
 BENCH_ML   := $(BUILD)/bench_ml
+RETRAIN    := $(BUILD)/traderd-retrain
 EXSIM      := $(BUILD)/exsim
 BENCH_FEED := $(BUILD)/bench_feed
 BENCH_LAT  := $(BUILD)/bench_latency
 BENCH_IMPF := $(BUILD)/bench_import_floor
 GEN_MAN    := $(BUILD)/gen_man
-BINS       := $(TRADERD) $(TRADERCTL) $(GEN_BARS) $(BENCH_FEAT) $(BENCH_ML) $(EXSIM) \
+BINS       := $(TRADERD) $(TRADERCTL) $(GEN_BARS) $(BENCH_FEAT) $(BENCH_ML) $(RETRAIN) $(EXSIM) \
               $(BENCH_FEED) $(BENCH_LAT) $(BENCH_IMPF) $(GEN_MAN)
 # Man pages: traderd.yaml.5 is made from the config schema (gen_man).
 MAN_PAGES  := $(BUILD)/man/man8/traderd.8 $(BUILD)/man/man8/traderctl.8 \
@@ -181,6 +182,11 @@ $(BENCH_FEAT): $(BUILD)/tools/bench_features.o $(LIB)
 
 $(BENCH_ML): $(BUILD)/tools/bench_ml.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# A script, beside the binaries it runs (the units name it there).
+$(RETRAIN): tools/traderd-retrain
+	@mkdir -p $(@D)
+	install -m 0755 $< $@
 
 $(BENCH_LAT): $(BUILD)/tools/bench_latency.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -306,7 +312,8 @@ install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(PLUGINDIR) $(DESTDIR)$(INCDIR) \
 	  $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(ETC)/examples \
 	  $(ETC)/grafana $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR)
-	install -m 0755 $(TRADERD) $(TRADERCTL) $(EXSIM) $(DESTDIR)$(BINDIR)
+	install -m 0755 $(TRADERD) $(TRADERCTL) $(EXSIM) $(RETRAIN) \
+	  $(DESTDIR)$(BINDIR)
 	install -m 0644 $(PLUGINS) $(DESTDIR)$(PLUGINDIR)
 	install -m 0644 include/traderd/plugin.h include/traderd/types.h \
 	  $(DESTDIR)$(INCDIR)
@@ -318,16 +325,17 @@ install: all
 	[ -e $(ETC)/traderd.yaml ] || install -m 0640 $(ETC)/examples/traderd.yaml $(ETC)/traderd.yaml
 	install -m 0644 conf/alerts.yml $(ETC)/alerts.yml
 	install -m 0644 conf/grafana/traderd.json conf/grafana/provisioning.yaml $(ETC)/grafana
-	for u in traderd.service traderd@.service; do \
+	for u in traderd.service traderd@.service traderd-retrain@.service; do \
 	  sed 's#@BINDIR@#$(BINDIR)#' systemd/$$u.in > $(DESTDIR)$(UNITDIR)/$$u; \
 	  chmod 0644 $(DESTDIR)$(UNITDIR)/$$u; done
+	install -m 0644 systemd/traderd-retrain@.timer $(DESTDIR)$(UNITDIR)
 	install -m 0644 systemd/traderd.sysusers $(DESTDIR)$(SYSUSERSDIR)/traderd.conf
 	@if [ -z "$(DESTDIR)" ] && command -v systemd-sysusers >/dev/null; then \
 	  systemd-sysusers $(SYSUSERSDIR)/traderd.conf; fi
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/traderd $(DESTDIR)$(BINDIR)/traderctl \
-	  $(DESTDIR)$(BINDIR)/exsim
+	  $(DESTDIR)$(BINDIR)/exsim $(DESTDIR)$(BINDIR)/traderd-retrain
 	rm -f $(PLUGINS:$(BUILD)/plugins/%=$(DESTDIR)$(PLUGINDIR)/%)
 	rm -f $(DESTDIR)$(INCDIR)/plugin.h $(DESTDIR)$(INCDIR)/types.h
 	rm -f $(DESTDIR)$(MANDIR)/man8/traderd.8 $(DESTDIR)$(MANDIR)/man8/traderctl.8 \
@@ -335,6 +343,8 @@ uninstall:
 	rm -f $(EXAMPLES:%=$(ETC)/examples/%) $(ETC)/examples/traderd.yaml \
 	  $(ETC)/alerts.yml $(ETC)/grafana/traderd.json $(ETC)/grafana/provisioning.yaml
 	rm -f $(DESTDIR)$(UNITDIR)/traderd.service $(DESTDIR)$(UNITDIR)/traderd@.service \
+	  $(DESTDIR)$(UNITDIR)/traderd-retrain@.service \
+	  $(DESTDIR)$(UNITDIR)/traderd-retrain@.timer \
 	  $(DESTDIR)$(SYSUSERSDIR)/traderd.conf
 	-rmdir $(DESTDIR)$(PLUGINDIR) $(DESTDIR)$(PREFIX)/lib/traderd $(DESTDIR)$(INCDIR) \
 	  $(ETC)/examples $(ETC)/grafana 2>/dev/null

@@ -503,8 +503,8 @@ host_model_unload(struct trd_strategy *s, int h)
 }
 
 /* One prediction into the drift window: each value's decile bin. */
-static void
-drift_add(struct trd_strategy_model *sm, double score)
+void
+trd_host_drift_add(struct trd_strategy_model *sm, double score)
 {
 	uint32_t nf = sm->m.nfeat, w = nf + 1;
 	uint8_t *slot = sm->ring + (size_t)sm->next * w;
@@ -545,7 +545,7 @@ host_model_predict(struct trd_strategy *s, int h)
 	/* A feature not warmed up is NaN, and so is the score. */
 	if (isnan(sc))
 		return NAN;
-	drift_add(sm, sc);
+	trd_host_drift_add(sm, sc);
 	return sm->m.prob ? trd_sigmoid(sc) : sc;
 }
 

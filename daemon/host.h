@@ -60,6 +60,9 @@ struct trd_strategy_model {
 /* Predictions in the live window PSI compares with the training rows. */
 #define TRD_DRIFT_WINDOW 1440
 
+/* One prediction (score, and the values *sm->v) into the drift window:
+ * what host->model_predict does after scoring. */
+void trd_host_drift_add(struct trd_strategy_model *sm, double score);
 /* PSI of a model's feature i (i == nfeat: its score) over the window;
  * NaN until the window is full. */
 double trd_host_model_psi(const struct trd_strategy_model *sm, uint32_t i);

@@ -38,6 +38,9 @@ Test(install, destdir_install_check_man_uninstall, .timeout = 600)
 		"etc/traderd/alerts.yml", "etc/traderd/grafana/traderd.json",
 		"lib/systemd/system/traderd.service",
 		"lib/systemd/system/traderd@.service",
+		"lib/systemd/system/traderd-retrain@.service",
+		"lib/systemd/system/traderd-retrain@.timer",
+		"usr/local/bin/traderd-retrain",
 		"usr/lib/sysusers.d/traderd.conf",
 	};
 	struct stat st;

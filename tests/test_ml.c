@@ -527,3 +527,50 @@ Test(ml, registry_entries_are_the_same_bytes_and_promote_writes_the_file)
 	th_assert_outf(rc == 1 && strstr(out, "line 1"), out, "exit %d", rc);
 	free(out);
 }
+
+/* tools/traderd-retrain (what traderd-retrain@.timer runs): the first run
+ * promotes (there is no model yet), the second keeps the current model,
+ * logging why; both register. */
+Test(ml, retrain_promotes_only_a_better_model)
+{
+	char path[4200], body[4096], ctl[4200], *out, *m;
+	int rc;
+
+	/* th_bin's buffer is static: one at a time. */
+	snprintf(ctl, sizeof(ctl), "%s", th_bin("traderctl"));
+	import("db", th_shared(MONTH));
+	write_conf("ml.yaml", "db", "ml_logit", "{ model: live.model }");
+	snprintf(path, sizeof(path), "%s/acct.retrain", dir);
+	snprintf(body, sizeof(body),
+		 "CONF=%s/ml.yaml\nSYMBOL=AVAXUSDT\nTIMEFRAME=1m\n"
+		 "FEATURES='rsi(14),bb(20,2).pctb,zscore(50),roc(30),er(14)'\n"
+		 "LABEL='sign(10)'\nDAYS=29\nNOW=2024-03-01T00:00:00Z\n"
+		 "CV='walk_forward:train=8000,test=6000'\n"
+		 "TRAIN_OPTS='--C 0.1 --seed 1'\nNAME=avax\n"
+		 "MODEL_FILE=%s/live.model\nWORK=%s/work\n", dir, dir, dir);
+	cr_assert_eq(th_write_file(path, body), 0);
+	rc = th_run(&out, "TRADERCTL=%s %s %s", ctl, th_bin("traderd-retrain"),
+		    path);
+	th_assert_outf(rc == 0 && strstr(out, "promoted ") &&
+		       strstr(out, " as avax into "),
+		       out, "exit %d", rc);
+	free(out);
+	m = slurp("live.model");
+	rc = th_run(&out, "TRADERCTL=%s %s %s", ctl, th_bin("traderd-retrain"),
+		    path);
+	th_assert_outf(rc == 0 && strstr(out, "kept the current model") &&
+		       strstr(out, "current on the same window"),
+		       out, "exit %d", rc);
+	free(out);
+	out = slurp("live.model");
+	cr_assert_str_eq(out, m, "the kept model was rewritten");
+	free(out);
+	free(m);
+	rc = th_run(&out, "%s --data-dir %s/db models list", th_bin("traderctl"),
+		    dir);
+	th_assert_out(rc == 0 && strstr(out, " avax\n"), out);
+	free(out);
+	/* The daemon takes the promoted file. */
+	th_expect(0, "%s -c %s/ml.yaml --replay --from 2024-02-20 ",
+		  th_bin("traderd"), dir);
+}

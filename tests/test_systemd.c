@@ -69,6 +69,19 @@ Test(systemd, units_verify_and_are_hardened)
 		snprintf(p, sizeof(p), "%s/traderd@paper.service", dir);
 		cr_assert_leq(exposure(p), 2.0);
 	}
+	/* The retraining job and its timer. */
+	u = unit(dir, "traderd-retrain@.service");
+	th_expect(0, "cp %s %s/traderd-retrain@paper.service && cp "
+		  "systemd/traderd-retrain@.timer "
+		  "%s/traderd-retrain@paper.timer", u, dir, dir);
+	th_expect(0, "cd %s && MANPATH=%s/man systemd-analyze verify "
+		  "./traderd-retrain@paper.service ./traderd-retrain@paper.timer "
+		  "2>&1", dir, getenv("TRD_BIN_DIR"));
+	{
+		char p[700];
+		snprintf(p, sizeof(p), "%s/traderd-retrain@paper.service", dir);
+		cr_assert_leq(exposure(p), 2.0);
+	}
 	th_rmtree(dir);
 	free(dir);
 }

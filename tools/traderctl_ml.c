@@ -52,6 +52,9 @@ const char trd_ctl_ml_usage[] =
 	"        liblinear on the rows (t0 in [from, to)), standardised on them\n"
 	"  predict --model MODEL --dataset FILE\n"
 	"        CSV t0,score,p for every row (p empty without probabilities)\n"
+	"  score --model MODEL --dataset FILE [--from T] [--to T]\n"
+	"        log loss, AUC, accuracy on the rows (t0 in [from, to)), and\n"
+	"        whether the model was trained on any of them\n"
 	"  validate --dataset FILE --cv walk_forward:train=N,test=N[,step=N]\n"
 	"           [,rolling] | purged_kfold:k=N[,embargo=N] [train options]\n"
 	"           [--backtest CONF [--model-param STRAT.KEY] [--baseline CONF]\n"
@@ -83,7 +86,8 @@ int
 trd_ctl_is_ml(const char *cmd)
 {
 	return strcmp(cmd, "dataset") == 0 || strcmp(cmd, "train") == 0 ||
-	       strcmp(cmd, "predict") == 0 || strcmp(cmd, "validate") == 0;
+	       strcmp(cmd, "predict") == 0 || strcmp(cmd, "validate") == 0 ||
+	       strcmp(cmd, "score") == 0;
 }
 
 static int __attribute__((format(printf, 2, 3)))
@@ -478,6 +482,42 @@ out:
 	trd_model_free(&md);
 	trd_dataset_free(&ds);
 	return status;
+}
+
+/* ---- score ---- */
+
+/* A model on the rows of a dataset with t0 in [from, to): one line of
+ * key=value pairs, for scripts (tools/traderd-retrain). */
+static int
+cmd_score(struct ml *m)
+{
+	struct trd_dataset ds;
+	struct trd_model md;
+	struct trd_scores sc;
+	char sha[65], a[TRD_TIME_BUFSZ];
+	size_t lo = 0, hi;
+
+	if (m->dataset == NULL || m->model == NULL)
+		return fail(m, "--model and --dataset are required");
+	if (read_model(m, m->model, &md) != 0)
+		return 1;
+	if (read_dataset(m, m->dataset, &ds, sha) != 0) {
+		trd_model_free(&md);
+		return 1;
+	}
+	while (lo < ds.nrows && ds.t0[lo] < m->from_ns)
+		lo++;
+	for (hi = lo; hi < ds.nrows && ds.t0[hi] < m->to_ns; hi++)
+		;
+	trd_score_rows(&md, &ds, lo, hi, &sc);
+	printf("rows=%zu logloss=%.17g auc=%.17g accuracy=%.17g "
+	       "train_to=%s overlaps=%d\n",
+	       sc.n, sc.logloss, sc.auc, sc.accuracy,
+	       trd_time_format(md.train_to_ns, a),
+	       lo < hi && md.train_to_ns >= ds.t0[lo]);
+	trd_model_free(&md);
+	trd_dataset_free(&ds);
+	return sc.n ? 0 : fail(m, "no rows in that span");
 }
 
 /* ---- validate ---- */
@@ -983,5 +1023,7 @@ trd_ctl_ml(int argc, char **argv)
 		return cmd_train(&m);
 	if (strcmp(m.cmd, "predict") == 0)
 		return cmd_predict(&m);
+	if (strcmp(m.cmd, "score") == 0)
+		return cmd_score(&m);
 	return cmd_validate(&m);
 }
