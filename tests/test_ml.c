@@ -574,3 +574,36 @@ Test(ml, retrain_promotes_only_a_better_model)
 	th_expect(0, "%s -c %s/ml.yaml --replay --from 2024-02-20 ",
 		  th_bin("traderd"), dir);
 }
+
+/* Hyperparameter search by successive halving: the same search twice is
+ * the same table, the winner has every fold, the others fewer. */
+Test(ml, search_halves_deterministically)
+{
+	char *a, *b, *out;
+	int rc;
+
+	import("db", th_shared(MONTH));
+	for (int k = 0; k < 2; k++)
+		th_expect(0, "%s --data-dir %s/db search --symbol AVAXUSDT "
+			  "--timeframe 1m --features 'rsi(14),zscore(50)|"
+			  "rsi(14),roc(30),er(14)' --label 'sign(5)|sign(20)' "
+			  "--Cs 0.1,1 --cv walk_forward:train=8000,test=6000 "
+			  "--eta 2 -o %s/s%d", th_bin("traderctl"), dir, dir, k);
+	a = slurp("s0/search.csv");
+	b = slurp("s1/search.csv");
+	cr_assert_str_eq(a, b, "the search is not deterministic");
+	cr_assert_eq(th_count_lines(a), 9, "%s", a);
+	/* 8 candidates: rungs of 8, 4, 2, 1; the winner saw all 5 folds. */
+	cr_assert(strstr(a, "\n1,\"") && strstr(strstr(a, "\n1,\""), ",4,5,"),
+		  "%s", a);
+	cr_assert(strstr(a, ",1,1,") != NULL, "some stopped at rung 1: %s", a);
+	free(a);
+	free(b);
+	rc = th_run(&out, "%s --data-dir %s/db search --symbol AVAXUSDT "
+		    "--timeframe 1m --features 'rsi(14)' --label 'sign(5)' "
+		    "--enters 0.52,0.6 --cv walk_forward:train=8000,test=6000 "
+		    "-o %s/s2", th_bin("traderctl"), dir, dir);
+	th_assert_outf(rc == 1 && strstr(out, "--enters needs --backtest"), out,
+		       "exit %d", rc);
+	free(out);
+}

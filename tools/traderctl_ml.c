@@ -55,6 +55,11 @@ const char trd_ctl_ml_usage[] =
 	"  score --model MODEL --dataset FILE [--from T] [--to T]\n"
 	"        log loss, AUC, accuracy on the rows (t0 in [from, to)), and\n"
 	"        whether the model was trained on any of them\n"
+	"  search --symbol SYM --timeframe TF --features 'SET|SET...'\n"
+	"         --label 'L|L...' [--solvers S,S] [--Cs C,C] [--enters P,P]\n"
+	"         --cv SPEC [--eta N] [--backtest CONF ...] -o DIR\n"
+	"        grid (or successive halving by eta) over those, scored by the\n"
+	"        folds' mean log loss (or the backtests' mean Sharpe)\n"
 	"  validate --dataset FILE --cv walk_forward:train=N,test=N[,step=N]\n"
 	"           [,rolling] | purged_kfold:k=N[,embargo=N] [train options]\n"
 	"           [--backtest CONF [--model-param STRAT.KEY] [--baseline CONF]\n"
@@ -80,6 +85,12 @@ struct ml {
 	int64_t     from_ns, to_ns;
 	struct trd_train_opts topt;
 	uint32_t    warmup;
+	/* search: the alternatives, and what a validation hands back */
+	const char *Cs, *solvers, *enters, *extra_param;
+	int         eta;        /* successive halving; 0: a full grid */
+	size_t      last_folds; /* validate only the last N folds (0: all) */
+	double      score_ll, score_sharpe;
+	int         quiet;
 };
 
 int
@@ -87,7 +98,7 @@ trd_ctl_is_ml(const char *cmd)
 {
 	return strcmp(cmd, "dataset") == 0 || strcmp(cmd, "train") == 0 ||
 	       strcmp(cmd, "predict") == 0 || strcmp(cmd, "validate") == 0 ||
-	       strcmp(cmd, "score") == 0;
+	       strcmp(cmd, "score") == 0 || strcmp(cmd, "search") == 0;
 }
 
 static int __attribute__((format(printf, 2, 3)))
@@ -332,6 +343,7 @@ cmd_dataset(struct ml *m)
 		fail(m, "%s: %s", rc ? m->out : mpath, strerror(-rc));
 		goto out;
 	}
+	if (!m->quiet)
 	printf("dataset %s: %zu rows x %u features, label %s, %s .. %s\n"
 	       "  dropped: %llu not ready, %llu without a label (of %zu bars)\n"
 	       "  sha256 %s\n",
@@ -564,12 +576,12 @@ jnum(const cJSON *o, const char *k)
 /* Replay conf over [from, to) with the report in dir; the figures. */
 static int
 backtest(const struct ml *m, const char *conf, const char *param,
-	 int64_t from, int64_t to, const char *dir, const char *log,
-	 struct bt *out)
+	 const char *param2, int64_t from, int64_t to, const char *dir,
+	 const char *log, struct bt *out)
 {
 	char exe[PATH_MAX], f[TRD_TIME_BUFSZ], t[TRD_TIME_BUFSZ], w[16],
 		path[PATH_MAX], *json;
-	const char *argv[16];
+	const char *argv[20];
 	posix_spawn_file_actions_t fa;
 	size_t len;
 	cJSON *r;
@@ -594,6 +606,10 @@ backtest(const struct ml *m, const char *conf, const char *param,
 	if (param) {
 		argv[k++] = "--param";
 		argv[k++] = param;
+	}
+	if (param2) {
+		argv[k++] = "--param";
+		argv[k++] = param2;
 	}
 	argv[k] = NULL;
 	posix_spawn_file_actions_init(&fa);
@@ -670,7 +686,7 @@ write_html(const struct ml *m, const char *path, const struct trd_dataset *ds,
 {
 	char tmp[PATH_MAX + 48], a[TRD_TIME_BUFSZ], b[TRD_TIME_BUFSZ];
 	FILE *f;
-	int bt = nf && r[0].model.ran, base = nf && r[0].base.ran;
+	int bt = nf && r[nf - 1].model.ran, base = nf && r[nf - 1].base.ran;
 
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	if ((f = fopen(tmp, "w")) == NULL)
@@ -705,6 +721,8 @@ write_html(const struct ml *m, const char *path, const struct trd_dataset *ds,
 		      "<th>baseline max DD</th><th>baseline trades</th>", f);
 	fputs("</tr>\n", f);
 	for (size_t i = 0; i < nf; i++) {
+		if (r[i].sha[0] == '\0')
+			continue; /* not validated (search budget) */
 		fprintf(f, "<tr><td>%zu</td><td>%s</td><td>%s</td><td>%zu</td>"
 			"<td>%zu</td><td>%zu</td><td>%zu</td>", i + 1,
 			trd_time_format(ds->t0[fo[i].test_lo], a),
@@ -754,8 +772,9 @@ cmd_validate(struct ml *m)
 		param[PATH_MAX + 128], a[TRD_TIME_BUFSZ];
 	cJSON *root = NULL, *folds;
 	char *text = NULL;
-	int status = 1;
+	int status = 1, nscored = 0;
 
+	m->score_ll = m->score_sharpe = 0;
 	if (m->dataset == NULL || m->cv == NULL || m->out == NULL)
 		return fail(m, "--dataset, --cv and -o are required");
 	if (m->baseline && !m->backtest)
@@ -800,6 +819,8 @@ cmd_validate(struct ml *m)
 		int64_t from, to;
 		cJSON *j;
 
+		if (m->last_folds && i + m->last_folds < nf)
+			continue; /* search: a smaller budget */
 		if (trd_train(&ds, f->train, f->ntrain, &m->topt, sha, &md, err,
 			      sizeof(err)) != 0) {
 			fail(m, "fold %zu: %s", i + 1, err);
@@ -824,16 +845,16 @@ cmd_validate(struct ml *m)
 			snprintf(param, sizeof(param), "%s=%s",
 				 m->model_param ? m->model_param : "ml.model",
 				 path);
-			if (backtest(m, m->backtest, param, from, to, dir, log,
-				     &res[i].model) != 0)
+			if (backtest(m, m->backtest, param, m->extra_param,
+				     from, to, dir, log, &res[i].model) != 0)
 				goto out;
 		}
 		if (m->baseline) {
 			snprintf(dir, sizeof(dir), "%s/fold-%02zu-baseline",
 				 m->out, i + 1);
 			snprintf(log, sizeof(log), "%s.log", dir);
-			if (backtest(m, m->baseline, NULL, from, to, dir, log,
-				     &res[i].base) != 0)
+			if (backtest(m, m->baseline, NULL, NULL, from, to, dir,
+				     log, &res[i].base) != 0)
 				goto out;
 		}
 		j = cJSON_CreateObject();
@@ -856,12 +877,18 @@ cmd_validate(struct ml *m)
 		cJSON_AddItemToObject(j, "backtest", jbt(&res[i].model));
 		cJSON_AddItemToObject(j, "baseline", jbt(&res[i].base));
 		cJSON_AddItemToArray(folds, j);
-		fprintf(stderr, "fold %zu/%zu: %zu train rows (%zu purged, %zu "
+		m->score_ll += res[i].sc.logloss;
+		m->score_sharpe += res[i].model.sharpe;
+		nscored++;
+		if (!m->quiet)
+			fprintf(stderr, "fold %zu/%zu: %zu train rows (%zu purged, %zu "
 			"embargoed), %zu test rows: log loss %.4f, AUC %.4f\n",
 			i + 1, nf, f->ntrain, f->purged, f->embargoed,
 			f->test_hi - f->test_lo, res[i].sc.logloss,
 			res[i].sc.auc);
 	}
+	m->score_ll /= nscored ? nscored : 1;
+	m->score_sharpe /= nscored ? nscored : 1;
 	if ((text = cJSON_Print(root)) == NULL) {
 		fail(m, "out of memory");
 		goto out;
@@ -874,8 +901,9 @@ cmd_validate(struct ml *m)
 	snprintf(path, sizeof(path), "%s/validation.html", m->out);
 	if (write_html(m, path, &ds, fo, res, nf, m->cv) != 0)
 		goto out;
-	printf("validation %s: %zu folds; %s/validation.json, "
-	       "validation.html\n", m->out, nf, m->out);
+	if (!m->quiet)
+		printf("validation %s: %zu folds; %s/validation.json, "
+		       "validation.html\n", m->out, (size_t)nscored, m->out);
 	status = 0;
 out:
 	free(text);
@@ -884,6 +912,273 @@ out:
 	trd_folds_free(fo, nf);
 	trd_dataset_free(&ds);
 	return status;
+}
+
+static int parse_double(const struct ml *m, const char *opt, const char *v,
+			double *out);
+
+/* ---- search ---- */
+
+#define MAX_ALT 64
+
+/* Split s at sep (outside parentheses) into at most MAX_ALT pieces, in
+ * buf (a copy). */
+static int
+split_alts(const struct ml *m, const char *what, const char *s, char sep,
+	   char *buf, size_t cap, char **v)
+{
+	int n = 0, depth = 0;
+	char *p;
+
+	if (strlen(s) >= cap)
+		return fail(m, "--%s is too long", what), -1;
+	strcpy(buf, s);
+	v[n++] = buf;
+	for (p = buf; *p; p++) {
+		depth += *p == '(' ? 1 : *p == ')' ? -1 : 0;
+		if (*p == sep && depth == 0) {
+			*p = '\0';
+			if (n == MAX_ALT)
+				return fail(m, "--%s: at most 64 values", what),
+				       -1;
+			v[n++] = p + 1;
+		}
+	}
+	return n;
+}
+
+struct cand {
+	int    f, l, s, ci, e; /* indexes into the alternatives */
+	int    rungs;          /* rungs it was evaluated in */
+	size_t folds;          /* folds of its last evaluation */
+	double score;          /* of its last evaluation: lower is better */
+	double ll, sharpe;
+};
+
+static const struct cand *cand_base;
+
+static int
+by_score(const void *a, const void *b)
+{
+	const int *x = a, *y = b;
+	const struct cand *p = &cand_base[*x], *q = &cand_base[*y];
+	double u = isnan(p->score) ? INFINITY : p->score;
+	double v = isnan(q->score) ? INFINITY : q->score;
+
+	if (u != v)
+		return u < v ? -1 : 1;
+	return *x - *y;
+}
+
+static int
+by_final(const void *a, const void *b)
+{
+	const struct cand *p = a, *q = b;
+	double u = isnan(p->score) ? INFINITY : p->score;
+	double v = isnan(q->score) ? INFINITY : q->score;
+
+	if (p->rungs != q->rungs)
+		return q->rungs - p->rungs;
+	if (u != v)
+		return u < v ? -1 : 1;
+	return (p->f - q->f) * 1000000 + (p->l - q->l) * 10000 +
+	       (p->s - q->s) * 1000 + (p->ci - q->ci) * 100 + (p->e - q->e);
+}
+
+/*
+ * Grid search, or successive halving (--eta N): every candidate is
+ * validated on the last folds of the budget, the best 1/eta go on to a
+ * budget eta times larger, until the survivors have every fold.  Scored by
+ * the mean out-of-sample log loss of the folds evaluated, or with
+ * --backtest by the mean Sharpe of the model's replays (higher is better).
+ * Candidates, ties and budgets are in a fixed order: the same inputs give
+ * the same search.csv.
+ */
+static int
+cmd_search(struct ml *m)
+{
+	char fb[4096], lb[1024], sb[256], cb[512], eb[256];
+	char *fv[MAX_ALT], *lv[MAX_ALT], *sv[MAX_ALT], *cv[MAX_ALT],
+		*ev[MAX_ALT];
+	int nf, nl, ns, nc, ne, rc = 1;
+	struct cand *cs = NULL;
+	int *alive = NULL, nalive, ncand, rung = 0;
+	size_t folds = 0;
+	char path[PATH_MAX], dsp[PATH_MAX + 64];
+	FILE *f;
+
+	if (m->features == NULL || m->label == NULL || m->cv == NULL ||
+	    m->out == NULL || m->symbol == NULL || m->timeframe == NULL)
+		return fail(m, "--symbol, --timeframe, --features, --label, "
+			    "--cv and -o are required");
+	if ((nf = split_alts(m, "features", m->features, '|', fb, sizeof(fb),
+			     fv)) < 0 ||
+	    (nl = split_alts(m, "label", m->label, '|', lb, sizeof(lb), lv)) <
+		    0 ||
+	    (ns = split_alts(m, "solvers", m->solvers ? m->solvers : "lr_l2",
+			     ',', sb, sizeof(sb), sv)) < 0 ||
+	    (nc = split_alts(m, "Cs", m->Cs ? m->Cs : "1", ',', cb, sizeof(cb),
+			     cv)) < 0 ||
+	    (ne = split_alts(m, "enters", m->enters ? m->enters : "0.55", ',',
+			     eb, sizeof(eb), ev)) < 0)
+		return 1;
+	for (int i = 0; i < ns; i++) {
+		int sol;
+		if (trd_solver_parse(sv[i], &sol) != 0)
+			return fail(m, "--solvers: unknown solver '%s'", sv[i]);
+	}
+	for (int i = 0; i < nc; i++) {
+		double d;
+		if (parse_double(m, "Cs", cv[i], &d) != 0)
+			return 1;
+	}
+	if (ne > 1 && m->backtest == NULL)
+		return fail(m, "%s", "--enters needs --backtest (a threshold "
+			    "only shows in the backtest)");
+	ncand = nf * nl * ns * nc * ne;
+	if (ncand > 10000)
+		return fail(m, "%d candidates: at most 10000", ncand);
+	if (mkdir(m->out, 0755) != 0 && errno != EEXIST)
+		return fail(m, "%s: %s", m->out, strerror(errno));
+	cs = calloc((size_t)ncand, sizeof(*cs));
+	alive = calloc((size_t)ncand, sizeof(*alive));
+	if (cs == NULL || alive == NULL)
+		goto nomem;
+	/* The datasets, one per feature set and label. */
+	for (int a = 0; a < nf; a++)
+		for (int b = 0; b < nl; b++) {
+			struct ml d = *m;
+			snprintf(dsp, sizeof(dsp), "%s/dataset-%02d-%02d.bin",
+				 m->out, a + 1, b + 1);
+			d.cmd = "search";
+			d.features = fv[a];
+			d.label = lv[b];
+			d.out = dsp;
+			d.quiet = 1;
+			if (cmd_dataset(&d) != 0)
+				goto out;
+		}
+	{
+		struct trd_dataset ds;
+		struct trd_cv_opts o;
+		struct trd_fold *fo;
+		char sha[65], err[320];
+		snprintf(dsp, sizeof(dsp), "%s/dataset-01-01.bin", m->out);
+		if (trd_cv_parse(m->cv, &o, err, sizeof(err)) != 0)
+			return fail(m, "%s", err);
+		if (read_dataset(m, dsp, &ds, sha) != 0)
+			goto out;
+		if (trd_cv_split(&ds, &o, &fo, &folds, err, sizeof(err)) != 0) {
+			trd_dataset_free(&ds);
+			fail(m, "%s", err);
+			goto out;
+		}
+		trd_folds_free(fo, folds);
+		trd_dataset_free(&ds);
+	}
+	for (int i = 0, a = 0; a < nf; a++)
+		for (int b = 0; b < nl; b++)
+			for (int c = 0; c < ns; c++)
+				for (int d = 0; d < nc; d++)
+					for (int e = 0; e < ne; e++, i++) {
+						cs[i] = (struct cand){
+							.f = a, .l = b, .s = c,
+							.ci = d, .e = e };
+						alive[i] = i;
+					}
+	nalive = ncand;
+	cand_base = cs;
+	for (;;) {
+		/* This rung's budget: the folds divided by eta once per
+		 * halving still to come. */
+		size_t budget = folds;
+		int left = 0;
+		for (int n = nalive; m->eta > 1 && n > 1; n = (n + m->eta - 1) /
+							     m->eta)
+			left++;
+		for (int k = 0; k < left && budget > 1; k++)
+			budget = (budget + (size_t)m->eta - 1) / (size_t)m->eta;
+		if (left == 0)
+			budget = folds;
+		for (int k = 0; k < nalive; k++) {
+			struct cand *c = &cs[alive[k]];
+			struct ml v = *m;
+			char param[64];
+			snprintf(dsp, sizeof(dsp), "%s/dataset-%02d-%02d.bin",
+				 m->out, c->f + 1, c->l + 1);
+			snprintf(path, sizeof(path), "%s/rung%d-cand%04d",
+				 m->out, rung + 1, alive[k] + 1);
+			snprintf(param, sizeof(param), "%s=%s",
+				 m->model_param ? m->model_param : "ml.model",
+				 "");
+			v.cmd = "search";
+			v.dataset = dsp;
+			v.out = path;
+			v.quiet = 1;
+			v.last_folds = budget;
+			trd_solver_parse(sv[c->s], &v.topt.solver);
+			v.topt.C = strtod(cv[c->ci], NULL);
+			snprintf(param, sizeof(param), "%.*s.enter=%s",
+				 (int)strcspn(m->model_param ? m->model_param
+							     : "ml.model",
+					      "."),
+				 m->model_param ? m->model_param : "ml.model",
+				 ev[c->e]);
+			v.extra_param = m->backtest ? param : NULL;
+			if (cmd_validate(&v) != 0)
+				goto out;
+			c->rungs = rung + 1;
+			c->folds = budget;
+			c->ll = v.score_ll;
+			c->sharpe = v.score_sharpe;
+			c->score = m->backtest ? -v.score_sharpe : v.score_ll;
+		}
+		qsort(alive, (size_t)nalive, sizeof(*alive), by_score);
+		fprintf(stderr, "search: rung %d, %d candidates on the last %zu "
+			"of %zu folds; best %s %g\n", rung + 1, nalive, budget,
+			folds, m->backtest ? "Sharpe" : "log loss",
+			m->backtest ? cs[alive[0]].sharpe : cs[alive[0]].ll);
+		if (left == 0 || nalive == 1)
+			break;
+		nalive = (nalive + m->eta - 1) / m->eta;
+		rung++;
+	}
+	qsort(cs, (size_t)ncand, sizeof(*cs), by_final);
+	snprintf(path, sizeof(path), "%s/search.csv", m->out);
+	if ((f = fopen(path, "w")) == NULL) {
+		fail(m, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	fputs("rank,features,label,solver,C,enter,rungs,folds,logloss,"
+	      "sharpe\n", f);
+	for (int i = 0; i < ncand; i++) {
+		const struct cand *c = &cs[i];
+		fprintf(f, "%d,\"%s\",%s,%s,%s,%s,%d,%zu,", i + 1, fv[c->f],
+			lv[c->l], sv[c->s], cv[c->ci], ev[c->e], c->rungs,
+			c->folds);
+		put_num(c->ll, f);
+		fputc(',', f);
+		if (m->backtest)
+			put_num(c->sharpe, f);
+		fputc('\n', f);
+	}
+	if (fclose(f) != 0) {
+		fail(m, "%s: write failed", path);
+		goto out;
+	}
+	printf("search %s: %d candidates, %d rung(s); best: features %s, "
+	       "label %s, solver %s, C %s, enter %s (%s %g); %s\n",
+	       m->out, ncand, rung + 1, fv[cs[0].f], lv[cs[0].l], sv[cs[0].s],
+	       cv[cs[0].ci], ev[cs[0].e], m->backtest ? "Sharpe" : "log loss",
+	       m->backtest ? cs[0].sharpe : cs[0].ll, path);
+	rc = 0;
+	goto out;
+nomem:
+	fail(m, "%s", "out of memory");
+out:
+	free(cs);
+	free(alive);
+	return rc;
 }
 
 /* ---- options ---- */
@@ -906,7 +1201,7 @@ trd_ctl_ml(int argc, char **argv)
 {
 	enum { O_FEAT = 256, O_LABEL, O_FORMAT, O_DATASET, O_MODEL, O_SOLVER,
 	       O_C, O_CW, O_SEED, O_CV, O_EPS, O_BT, O_BASE, O_MP, O_TRADERD,
-	       O_WARM };
+	       O_WARM, O_CS, O_SOLVERS, O_ENTERS, O_ETA };
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "data-dir", required_argument, NULL, 'd' },
@@ -931,6 +1226,10 @@ trd_ctl_ml(int argc, char **argv)
 		{ "model-param", required_argument, NULL, O_MP },
 		{ "traderd", required_argument, NULL, O_TRADERD },
 		{ "warmup", required_argument, NULL, O_WARM },
+		{ "Cs", required_argument, NULL, O_CS },
+		{ "solvers", required_argument, NULL, O_SOLVERS },
+		{ "enters", required_argument, NULL, O_ENTERS },
+		{ "eta", required_argument, NULL, O_ETA },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -959,6 +1258,15 @@ trd_ctl_ml(int argc, char **argv)
 		case O_BASE: m.baseline = optarg; break;
 		case O_MP: m.model_param = optarg; break;
 		case O_TRADERD: m.traderd = optarg; break;
+		case O_CS: m.Cs = optarg; break;
+		case O_SOLVERS: m.solvers = optarg; break;
+		case O_ENTERS: m.enters = optarg; break;
+		case O_ETA:
+			m.eta = atoi(optarg);
+			if (m.eta < 2 || m.eta > 10)
+				return fail(&m, "--eta must be 2..10, not "
+					    "'%s'", optarg);
+			break;
 		case 'F':
 		case 'T':
 			if (trd_time_parse(optarg, ch == 'F' ? &m.from_ns
@@ -1025,5 +1333,7 @@ trd_ctl_ml(int argc, char **argv)
 		return cmd_predict(&m);
 	if (strcmp(m.cmd, "score") == 0)
 		return cmd_score(&m);
+	if (strcmp(m.cmd, "search") == 0)
+		return cmd_search(&m);
 	return cmd_validate(&m);
 }
