@@ -392,6 +392,10 @@ reload(struct daemon *d)
 	env->reload_error[0] = '\0';
 	trd_log_tap_add(reload_tap, env);
 	rc = trd_config_load(d->conf->path, &next, &nerr);
+	/* Paper sessions and their tapes run on the feed's bars, as the
+	 * start generation was set up (start_paper, start_tape). */
+	if (rc == 0 && (d->paper || d->tape))
+		next->replay.timeframe_s = next->feed.bar_tf_s;
 	if (rc == 0 && apply_params(d, next) != 0) {
 		trd_config_free(next);
 		rc = TRD_ECONFIG;

@@ -138,6 +138,11 @@ Test(admin, paper_session_through_the_socket, .timeout = 300)
 	th_ctl_until(&d, "show info", "feed_state: connected", 20);
 	th_ctl_expect(&d, 0, "show info", "mode: paper");
 	th_ctl_expect(&d, 0, "show feeds", "state");
+	/* The unchanged file reloads: a paper session runs on the feed's
+	 * bars (feed.bar_timeframe), which is not a change of
+	 * replay.timeframe. */
+	th_ctl_expect(&d, 0, "reload", "OK configuration generation 2 in effect");
+	th_ctl_expect(&d, 0, "show models", "(none)");
 	th_ctl_until(&d, "show feeds", "live", 20);
 	th_ctl_expect(&d, 0, "show symbols", "SYM1USDT");
 	th_ctl_expect(&d, 0, "--json show info", "\"mode\":\"paper\"");
