@@ -126,7 +126,11 @@ $(BUILD)/%.o: %.c | $(BUILD)/.deps-ok
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
-# Third-party code: its own warnings are not ours to fix.
+# Third-party code: its own warnings are not ours to fix.  Its sources
+# come with node-llhttp: until the package check has passed, make must
+# not stop at "No rule to make target" (make -j on a fresh machine).
+$(addprefix $(LLHTTP_DIR)/,$(LLHTTP_SRC)): | $(BUILD)/.deps-ok
+	@test -f $@ || { echo "make: $@ is missing: apt-get install -y node-llhttp" >&2; exit 1; }
 $(BUILD)/llhttp/%.o: $(LLHTTP_DIR)/%.c | $(BUILD)/.deps-ok
 	@mkdir -p $(@D)
 	$(CC) -I$(LLHTTP_INC) $(filter-out -W%,$(CFLAGS)) -w -c -o $@ $<

@@ -23,6 +23,7 @@
 
 #include "config.h"
 #include "dataset.h"
+#include "wfile.h"
 #include "store.h"
 #include "timefmt.h"
 #include "version.h"
@@ -712,6 +713,14 @@ trd_file_write(const char *path, const void *buf, size_t len)
 	if (tmp == NULL)
 		return -ENOMEM;
 	slash = strrchr(path, '/');
+	if (slash && slash > path) {
+		/* -o var/ml/x.bin where var/ml is not there yet: made. */
+		snprintf(tmp, n, "%.*s", (int)(slash - path), path);
+		if ((e = trd_mkdir_p(tmp, 0755)) != 0) {
+			free(tmp);
+			return e;
+		}
+	}
 	if (slash)
 		snprintf(tmp, n, "%.*s/.%s.tmp", (int)(slash - path), path,
 			 slash + 1);

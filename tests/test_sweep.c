@@ -69,25 +69,25 @@ Test(sweep, parallel_and_serial_merge_to_the_same_table)
 	for (int k = 0; k < 2; k++)
 		th_expect(0, "%s sweep -c %s/sma.yaml --grid "
 			  "'fast=4..15,slow=20..60/10' --results %s/r%d "
-			  "--emit %s/jobs%d.txt", th_bin("traderctl"), dir, dir,
+			  "--emit %s/j/jobs%d.txt", th_bin("traderctl"), dir, dir,
 			  k, dir, k);
-	jobs = th_read_file(th_msg("%s/jobs0.txt", dir), NULL);
+	jobs = th_read_file(th_msg("%s/j/jobs0.txt", dir), NULL);
 	cr_assert_not_null(jobs);
 	cr_assert_eq(th_count_lines(jobs), 60);
 	cr_assert(strstr(jobs, "--param 'sma.fast=4' --param 'sma.slow=20'"));
 	cr_assert(strstr(jobs, "--param 'sma.fast=15' --param 'sma.slow=60'"));
 	free(jobs);
-	rc = th_run(&out, "parallel --will-cite -j2 < %s/jobs0.txt", dir);
+	rc = th_run(&out, "parallel --will-cite -j2 < %s/j/jobs0.txt", dir);
 	th_assert_out(rc == 0, out);
 	free(out);
-	rc = th_run(&out, "tac %s/jobs1.txt | sh", dir);
+	rc = th_run(&out, "tac %s/j/jobs1.txt | sh", dir);
 	th_assert_out(rc == 0, out);
 	free(out);
 	th_expect(0, "%s sweep --merge %s/r0", th_bin("traderctl"), dir);
-	th_expect(0, "%s sweep --merge %s/r1 -o %s/m1", th_bin("traderctl"),
+	th_expect(0, "%s sweep --merge %s/r1 -o %s/new/m1", th_bin("traderctl"),
 		  dir, dir);
 	a = th_read_file(th_msg("%s/r0/merged.csv", dir), NULL);
-	b = th_read_file(th_msg("%s/m1.csv", dir), NULL);
+	b = th_read_file(th_msg("%s/new/m1.csv", dir), NULL);
 	cr_assert(a && b);
 	cr_assert_str_eq(a, b, "the merge depends on how the jobs ran");
 	cr_assert_eq(th_count_lines(a), 61);
@@ -108,7 +108,7 @@ Test(sweep, parallel_and_serial_merge_to_the_same_table)
 	free(a);
 	free(b);
 	a = th_read_file(th_msg("%s/r0/merged.html", dir), NULL);
-	b = th_read_file(th_msg("%s/m1.html", dir), NULL);
+	b = th_read_file(th_msg("%s/new/m1.html", dir), NULL);
 	cr_assert_str_eq(a, b);
 	free(a);
 	free(b);

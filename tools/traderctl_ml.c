@@ -34,6 +34,7 @@
 #include "timefmt.h"
 #include "traderctl_ml.h"
 #include "train.h"
+#include "wfile.h"
 
 extern char **environ;
 
@@ -653,6 +654,56 @@ jbt(const struct bt *b)
 	return o;
 }
 
+/* The mean of every figure over the validated folds (a search may leave
+ * some out), and in how many of them the model's replay returned more
+ * than the baseline's. */
+static size_t
+fold_mean(const struct fold_out *r, size_t nf, struct fold_out *avg,
+	  size_t *beat)
+{
+	size_t n = 0;
+
+	memset(avg, 0, sizeof(*avg));
+	*beat = 0;
+	for (size_t i = 0; i < nf; i++) {
+		if (r[i].sha[0] == '\0')
+			continue;
+		n++;
+		avg->sc.logloss += r[i].sc.logloss;
+		avg->sc.auc += r[i].sc.auc;
+		avg->sc.accuracy += r[i].sc.accuracy;
+		avg->sc.base_rate += r[i].sc.base_rate;
+		avg->model.ret += r[i].model.ret;
+		avg->model.sharpe += r[i].model.sharpe;
+		avg->model.maxdd += r[i].model.maxdd;
+		avg->model.trades += r[i].model.trades;
+		avg->base.ret += r[i].base.ret;
+		avg->base.sharpe += r[i].base.sharpe;
+		avg->base.maxdd += r[i].base.maxdd;
+		avg->base.trades += r[i].base.trades;
+		avg->model.ran = r[i].model.ran;
+		avg->base.ran = r[i].base.ran;
+		if (r[i].model.ran && r[i].base.ran &&
+		    r[i].model.ret > r[i].base.ret)
+			(*beat)++;
+	}
+	if (n == 0)
+		return 0;
+	avg->sc.logloss /= (double)n;
+	avg->sc.auc /= (double)n;
+	avg->sc.accuracy /= (double)n;
+	avg->sc.base_rate /= (double)n;
+	avg->model.ret /= (double)n;
+	avg->model.sharpe /= (double)n;
+	avg->model.maxdd /= (double)n;
+	avg->model.trades /= (double)n;
+	avg->base.ret /= (double)n;
+	avg->base.sharpe /= (double)n;
+	avg->base.maxdd /= (double)n;
+	avg->base.trades /= (double)n;
+	return n;
+}
+
 static void
 html_num(FILE *f, double v, const char *fmt)
 {
@@ -685,6 +736,8 @@ write_html(const struct ml *m, const char *path, const struct trd_dataset *ds,
 	   const char *cvtext)
 {
 	char tmp[PATH_MAX + 48], a[TRD_TIME_BUFSZ], b[TRD_TIME_BUFSZ];
+	struct fold_out avg;
+	size_t beat;
 	FILE *f;
 	int bt = nf && r[nf - 1].model.ran, base = nf && r[nf - 1].base.ran;
 
@@ -697,7 +750,9 @@ write_html(const struct ml *m, const char *path, const struct trd_dataset *ds,
 	      "body{font:14px system-ui,sans-serif;margin:1.5em;color:#222}"
 	      "table{border-collapse:collapse;font-variant-numeric:tabular-nums}"
 	      "td,th{padding:.3em .6em;border-bottom:1px solid #ddd;"
-	      "text-align:right}th{background:#f4f4f4}"
+	      "text-align:right;white-space:nowrap}th{background:#f4f4f4;"
+	      "white-space:normal}tr.mean td{font-weight:600;"
+	      "border-top:2px solid #999}"
 	      ".wrap{overflow-x:auto}</style></head><body>\n", f);
 	fputs("<h1>Validation</h1>\n<p>", f);
 	html_esc(f, ds->symbol);
@@ -747,7 +802,33 @@ write_html(const struct ml *m, const char *path, const struct trd_dataset *ds,
 		}
 		fputs("</tr>\n", f);
 	}
-	fputs("</table></div>\n<p>Each fold's model is trained on its training "
+	if (fold_mean(r, nf, &avg, &beat) > 1) {
+		fputs("<tr class=\"mean\"><td>mean</td><td></td><td></td>"
+		      "<td></td><td></td><td></td><td></td>", f);
+		html_num(f, avg.sc.logloss, "%.4f");
+		html_num(f, avg.sc.auc, "%.4f");
+		html_num(f, avg.sc.accuracy, "%.4f");
+		html_num(f, avg.sc.base_rate, "%.4f");
+		if (bt) {
+			html_num(f, avg.model.ret * 100, "%.2f%%");
+			html_num(f, avg.model.sharpe, "%.2f");
+			html_num(f, avg.model.maxdd * 100, "%.2f%%");
+			html_num(f, avg.model.trades, "%.1f");
+		}
+		if (base) {
+			html_num(f, avg.base.ret * 100, "%.2f%%");
+			html_num(f, avg.base.sharpe, "%.2f");
+			html_num(f, avg.base.maxdd * 100, "%.2f%%");
+			html_num(f, avg.base.trades, "%.1f");
+		}
+		fputs("</tr>\n", f);
+	}
+	fputs("</table></div>\n", f);
+	if (bt && base)
+		fprintf(f, "<p>The model's replay returned more than the "
+			"baseline's in %zu of %zu folds.</p>\n", beat,
+			fold_mean(r, nf, &avg, &beat));
+	fputs("<p>Each fold's model is trained on its training "
 	      "rows only (standardised on them), after purging every row whose "
 	      "label interval overlaps the test fold and the embargo after it. "
 	      "The backtests replay the test span through traderd.</p>\n"
@@ -787,10 +868,12 @@ cmd_validate(struct ml *m)
 		fail(m, "%s: %s", m->dataset, err);
 		goto out;
 	}
-	if (mkdir(m->out, 0755) != 0 && errno != EEXIST) {
-		fail(m, "%s: %s", m->out, strerror(errno));
+	if ((status = trd_mkdir_p(m->out, 0755)) != 0) {
+		fail(m, "%s: %s", m->out, strerror(-status));
+		status = 1;
 		goto out;
 	}
+	status = 1;
 	/* The replays get absolute paths: traderd resolves a relative one
 	 * against its config's directory. */
 	if (realpath(m->out, absout) == NULL) {
@@ -889,6 +972,24 @@ cmd_validate(struct ml *m)
 	}
 	m->score_ll /= nscored ? nscored : 1;
 	m->score_sharpe /= nscored ? nscored : 1;
+	{
+		struct fold_out avg;
+		size_t beat;
+		cJSON *j = cJSON_CreateObject();
+
+		fold_mean(res, nf, &avg, &beat);
+		cJSON_AddNumberToObject(j, "folds", nscored);
+		cJSON_AddNumberToObject(j, "logloss", avg.sc.logloss);
+		cJSON_AddNumberToObject(j, "auc", avg.sc.auc);
+		cJSON_AddNumberToObject(j, "accuracy", avg.sc.accuracy);
+		cJSON_AddNumberToObject(j, "base_rate", avg.sc.base_rate);
+		cJSON_AddItemToObject(j, "backtest", jbt(&avg.model));
+		cJSON_AddItemToObject(j, "baseline", jbt(&avg.base));
+		if (avg.model.ran && avg.base.ran)
+			cJSON_AddNumberToObject(j, "model_beat_baseline",
+						(double)beat);
+		cJSON_AddItemToObject(root, "mean", j);
+	}
 	if ((text = cJSON_Print(root)) == NULL) {
 		fail(m, "out of memory");
 		goto out;
@@ -1000,7 +1101,7 @@ cmd_search(struct ml *m)
 	char fb[4096], lb[1024], sb[256], cb[512], eb[256];
 	char *fv[MAX_ALT], *lv[MAX_ALT], *sv[MAX_ALT], *cv[MAX_ALT],
 		*ev[MAX_ALT];
-	int nf, nl, ns, nc, ne, rc = 1;
+	int nf, nl, ns, nc, ne, rc = 1, mk;
 	struct cand *cs = NULL;
 	int *alive = NULL, nalive, ncand, rung = 0;
 	size_t folds = 0;
@@ -1038,8 +1139,8 @@ cmd_search(struct ml *m)
 	ncand = nf * nl * ns * nc * ne;
 	if (ncand > 10000)
 		return fail(m, "%d candidates: at most 10000", ncand);
-	if (mkdir(m->out, 0755) != 0 && errno != EEXIST)
-		return fail(m, "%s: %s", m->out, strerror(errno));
+	if ((mk = trd_mkdir_p(m->out, 0755)) != 0)
+		return fail(m, "%s: %s", m->out, strerror(-mk));
 	cs = calloc((size_t)ncand, sizeof(*cs));
 	alive = calloc((size_t)ncand, sizeof(*alive));
 	if (cs == NULL || alive == NULL)

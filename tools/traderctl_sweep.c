@@ -54,6 +54,35 @@ bad(const char *fmt, const char *a)
 	return -1;
 }
 
+/* "PATH: why" after a failed open, in a static buffer. */
+static const char *
+path_err(const char *path)
+{
+	static char buf[PATH_MAX + 64];
+
+	snprintf(buf, sizeof(buf), "%s: %s", path, strerror(errno));
+	return buf;
+}
+
+/* An output file, its directory made first. */
+static FILE *
+open_out(const char *path)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	int e;
+
+	if (slash && slash > path &&
+	    (size_t)(slash - path) < sizeof(dir)) {
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+		if ((e = trd_mkdir_p(dir, 0755)) != 0) {
+			errno = -e;
+			return NULL;
+		}
+	}
+	return fopen(path, "w");
+}
+
 /* One dimension: key=A..B[/S] or key=V1|V2. */
 static int
 parse_dim(char *s, struct dim *d)
@@ -170,8 +199,8 @@ emit(const char *conf_path, const char *grid, const char *strategy,
 		goto out;
 	exe[n] = '\0';
 	strcpy(strrchr(exe, '/') + 1, "traderd");
-	if ((f = fopen(out, "w")) == NULL) {
-		bad("%s: cannot write", out);
+	if ((f = open_out(out)) == NULL) {
+		bad("%s", path_err(out));
 		goto out;
 	}
 	for (size_t j = 0; j < jobs; j++) {
@@ -421,8 +450,8 @@ merge(const char *dir, const char *prefix)
 	qsort(cols, ncols, sizeof(*cols), by_str);
 	qsort(rows, nrows, sizeof(*rows), by_rank);
 	snprintf(out, sizeof(out), "%s.csv", prefix);
-	if ((f = fopen(out, "w")) == NULL) {
-		bad("%s: cannot write", out);
+	if ((f = open_out(out)) == NULL) {
+		bad("%s", path_err(out));
 		goto out;
 	}
 	fputs("rank,job", f);
@@ -450,8 +479,8 @@ merge(const char *dir, const char *prefix)
 	if (fclose(f) != 0)
 		goto out;
 	snprintf(out, sizeof(out), "%s.html", prefix);
-	if ((f = fopen(out, "w")) == NULL) {
-		bad("%s: cannot write", out);
+	if ((f = open_out(out)) == NULL) {
+		bad("%s", path_err(out));
 		goto out;
 	}
 	fputs("<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
