@@ -736,6 +736,36 @@ html_risk(struct wfile *w, const struct summary *sum)
 		wf_puts(w, "<p>No order was rejected.</p>\n");
 }
 
+/* What the strategies recorded (host->record), e.g. ml_logit's model
+ * and shadow side by side. */
+static void
+recorded(const struct trd_report *r, struct wfile *w)
+{
+	if (r->nrec == 0)
+		return;
+	wf_puts(w, "<h2>Recorded by the strategies</h2>\n<p class=\"legend\">"
+		   "Each strategy's own figures, last value of the run. "
+		   "ml_logit: <code>model_hyp_return</code> and "
+		   "<code>shadow_hyp_return</code> are a fully invested book on each "
+		   "model's decided positions (next bar's open, fees per side); "
+		   "<code>shadow_agreement</code> the share of bars both decided the "
+		   "same.</p>\n");
+	table_open(w, "<th>Strategy</th><th>Figure</th><th>Value</th>");
+	for (size_t i = 0; i < r->nrec; i++) {
+		const struct trd_report_value *v = &r->rec[i];
+
+		wf_puts(w, "<tr><td class=\"txt\">");
+		wf_html_str(w, v->strategy);
+		wf_puts(w, "</td><td class=\"txt\">");
+		wf_html_str(w, v->name);
+		if (isfinite(v->v))
+			wf_printf(w, "</td><td>%.6g</td></tr>\n", v->v);
+		else
+			wf_puts(w, "</td><td>n/a</td></tr>\n");
+	}
+	table_close(w);
+}
+
 static void
 run_record(const struct trd_report *r, struct wfile *w)
 {
@@ -837,6 +867,7 @@ trd__report_html(struct trd_report *r, struct wfile *w,
 	benchmark(r, w, o);
 	monthly(r, w);
 	attribution(r, w);
+	recorded(r, w);
 	trades(r, w, o);
 	drawdowns(r, w);
 	risk_figures(r, w, o);

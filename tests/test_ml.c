@@ -234,6 +234,24 @@ Test(ml, same_commands_same_bytes_and_the_loop_equals_predict)
 		  != NULL, "the same model as shadow agrees always: %s",
 		  strstr(out, "\"recorded\""));
 	cr_assert(strstr(out, "\"name\": \"model_hyp_return\"") != NULL);
+	{
+		/* The same model twice: the same hypothetical book. */
+		const char *a1 = strstr(out, "\"model_hyp_return\", \"value\": ");
+		const char *b1 = strstr(out, "\"shadow_hyp_return\", \"value\": ");
+		char *html;
+
+		cr_assert(a1 && b1);
+		a1 += strlen("\"model_hyp_return\", \"value\": ");
+		b1 += strlen("\"shadow_hyp_return\", \"value\": ");
+		cr_assert(strtod(a1, NULL) != 0 &&
+			  strtod(a1, NULL) == strtod(b1, NULL), "%s", a1);
+		html = slurp("report/report.html");
+		cr_assert(strstr(html, "<h2>Recorded by the strategies</h2>"));
+		cr_assert(strstr(html, "<tr><td class=\"txt\">ml</td><td "
+				 "class=\"txt\">shadow_agreement</td><td>1</td>"
+				 "</tr>"), "%s", strstr(html, "Recorded"));
+		free(html);
+	}
 	free(out);
 
 	/* Drift: a model trained on the first week, against the month (its

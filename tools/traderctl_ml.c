@@ -737,7 +737,7 @@ write_html(const struct ml *m, const char *path, const struct trd_dataset *ds,
 {
 	char tmp[PATH_MAX + 48], a[TRD_TIME_BUFSZ], b[TRD_TIME_BUFSZ];
 	struct fold_out avg;
-	size_t beat;
+	size_t beat, nval;
 	FILE *f;
 	int bt = nf && r[nf - 1].model.ran, base = nf && r[nf - 1].base.ran;
 
@@ -802,7 +802,8 @@ write_html(const struct ml *m, const char *path, const struct trd_dataset *ds,
 		}
 		fputs("</tr>\n", f);
 	}
-	if (fold_mean(r, nf, &avg, &beat) > 1) {
+	nval = fold_mean(r, nf, &avg, &beat);
+	if (nval > 1) {
 		fputs("<tr class=\"mean\"><td>mean</td><td></td><td></td>"
 		      "<td></td><td></td><td></td><td></td>", f);
 		html_num(f, avg.sc.logloss, "%.4f");
@@ -826,8 +827,7 @@ write_html(const struct ml *m, const char *path, const struct trd_dataset *ds,
 	fputs("</table></div>\n", f);
 	if (bt && base)
 		fprintf(f, "<p>The model's replay returned more than the "
-			"baseline's in %zu of %zu folds.</p>\n", beat,
-			fold_mean(r, nf, &avg, &beat));
+			"baseline's in %zu of %zu folds.</p>\n", beat, nval);
 	fputs("<p>Each fold's model is trained on its training "
 	      "rows only (standardised on them), after purging every row whose "
 	      "label interval overlaps the test fold and the embargo after it. "
@@ -853,7 +853,7 @@ cmd_validate(struct ml *m)
 		param[PATH_MAX + 128], a[TRD_TIME_BUFSZ];
 	cJSON *root = NULL, *folds;
 	char *text = NULL;
-	int status = 1, nscored = 0;
+	int status = 1, nscored = 0, mk;
 
 	m->score_ll = m->score_sharpe = 0;
 	if (m->dataset == NULL || m->cv == NULL || m->out == NULL)
@@ -868,12 +868,10 @@ cmd_validate(struct ml *m)
 		fail(m, "%s: %s", m->dataset, err);
 		goto out;
 	}
-	if ((status = trd_mkdir_p(m->out, 0755)) != 0) {
-		fail(m, "%s: %s", m->out, strerror(-status));
-		status = 1;
+	if ((mk = trd_mkdir_p(m->out, 0755)) != 0) {
+		fail(m, "%s: %s", m->out, strerror(-mk));
 		goto out;
 	}
-	status = 1;
 	/* The replays get absolute paths: traderd resolves a relative one
 	 * against its config's directory. */
 	if (realpath(m->out, absout) == NULL) {
