@@ -217,6 +217,8 @@ $(GEN_BARS): $(BUILD)/tools/gen_bars.o
 $(BENCH_IMPF): $(BUILD)/tools/bench_import_floor.o
 	$(CC) $(LDFLAGS) -o $@ $^
 
+# The feature suites share their references (tests/feature_ref.c).
+$(BUILD)/tests/test_features $(BUILD)/tests/test_feature_props: $(BUILD)/tests/feature_ref.o
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(BUILD)/tests/helpers.o $(BUILD)/tests/rig.o $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcriterion
