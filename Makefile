@@ -198,7 +198,7 @@ $(BENCH_LAT): $(BUILD)/tools/bench_latency.o $(LIB)
 $(BENCH_FEED): $(BUILD)/tools/bench_feed.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(EXSIM): $(BUILD)/tools/exsim.o $(BUILD)/tools/exsim_alpaca.o $(LIB)
+$(EXSIM): $(BUILD)/tools/exsim.o $(BUILD)/tools/exsim_rest.o $(BUILD)/tools/exsim_alpaca.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(GEN_MAN): $(BUILD)/tools/gen_man.o $(LIB)

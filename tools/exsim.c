@@ -6,7 +6,7 @@
  *   WebSocket  /stream?streams=a/b/c (combined) and /ws/<stream> (raw),
  *              live SUBSCRIBE/UNSUBSCRIBE, ping/pong;
  *   REST       /api/v3/{time,exchangeInfo,klines,depth,aggTrades} (and
- *              the same under /fapi/v1 for USD-M).
+ *              the same under /fapi/v1 for USD-M), in exsim_rest.c.
  *
  * Market data comes from a recorded session (--frames FILE.ws_frames.jsonl,
  * with --recv-ts for the original timing, times --speed, or as fast as it
@@ -50,109 +50,11 @@
 #include <openssl/evp.h>
 #include <openssl/sha.h>
 
-#include "binance.h"
-#include "exsim_alpaca.h"
-#include "book.h"
 #include "clock.h"
-#include "http_parse.h"
-#include "instrument.h"
+#include "exsim_alpaca.h"
+#include "exsim_int.h"
 
-#define MAX_SYMS   512
-#define MAX_SUBS   1024 /* Binance allows 1024 streams a connection */
-#define KEEP_KLINE 20000 /* closed klines kept per symbol and interval */
-#define KEEP_TRADE 200000
-
-struct kl {
-	int64_t t;       /* open, ms */
-	int64_t o, h, l, c, v, q; /* price dp / qty dp / quote */
-	int64_t first, last;
-	int64_t n;
-	int     open;
-};
-
-struct trade {
-	int64_t id, px, qty, t;
-	int     maker;
-};
-
-struct sym {
-	char         name[24];   /* BTCUSDT */
-	char         lower[24];
-	struct trd_book book;
-	uint64_t     book_id;
-	int64_t      px;         /* synthetic: last price in ticks */
-	int64_t      agg_id, trade_id;
-	struct kl    cur[2];     /* 1s, 1m */
-	struct kl   *hist[2];
-	size_t       nhist[2], caphist[2];
-	struct trade *tr;
-	size_t       ntr, captr;
-	int64_t      depth_seq;
-	char        *snap;       /* recorded snapshot body */
-};
-
-struct client {
-	uv_tcp_t          tcp;
-	struct trd_httpp *pp;
-	int               ws;         /* upgraded */
-	int               raw;        /* /ws/<stream>: data only */
-	int               closing;
-	char              subs[MAX_SUBS][64];
-	int               nsubs;
-	unsigned char    *in;         /* WS input */
-	size_t            inlen, incap;
-	int64_t           opened_ms;
-	uv_timer_t        drop, age;
-	int               timers;
-	int               in_count;
-	int64_t           in_window;
-	struct client    *next;
-	uint64_t          id;
-	struct ap_conn   *ap;         /* --alpaca: its protocol state */
-};
-
-static struct {
-	uv_loop_t   *loop;
-	uv_tcp_t     srv;
-	uv_timer_t   tick, stop;
-	uv_signal_t  sigterm, sigint;
-	struct client *clients;
-	uint64_t     nclients;
-	struct sym   syms[MAX_SYMS];
-	int          nsyms;
-	struct trd_registry reg;
-	struct trd_bn bn;
-	int          usdm;
-	/* options */
-	int          port;
-	const char  *port_file;
-	const char  *frames_path, *recv_path, *snap_path, *info_path;
-	double       speed;
-	int          nsynth;
-	double       rate;
-	uint64_t     seed;
-	double       duration;
-	double       drop_every, max_age, malformed, stall_at, stall_for;
-	double       shutdown_at;
-	int          depth_gap, slow, in_rate;
-	int          alpaca;       /* 0, 1 stocks, 2 crypto */
-	const char  *ap_key, *ap_secret;
-	int          ap_max_conns;
-	int          shutdown_sent;
-	/* recorded */
-	char       **lines;
-	double      *line_ts;
-	size_t       nlines, iline;
-	double       rec_t0;
-	double       rec_start;   /* when playback began, or -1 */
-	int64_t      start_mono;
-	uint64_t     rng;
-	uint64_t     depth_count;
-	uint64_t     sent, malformed_sent, gaps_made;
-	int          weight;
-	int64_t      weight_min;
-	char        *info_body;
-} S;
+struct exsim S;
 
 static uint64_t
 rnd(void)
@@ -176,7 +78,7 @@ elapsed_s(void)
 	return (double)(trd_clock_mono_ns() - S.start_mono) / 1e9;
 }
 
-static int64_t
+int64_t
 now_ms(void)
 {
 	return trd_clock_realtime_ns() / 1000000;
@@ -208,7 +110,7 @@ wr_cb(uv_write_t *w, int status)
 	free(w);
 }
 
-static void
+void
 send_bytes(struct client *c, const void *p, size_t n)
 {
 	struct wr *w;
@@ -418,7 +320,7 @@ broadcast(const char *stream, const char *data, size_t dlen)
 
 /* ---- numbers ---- */
 
-static int
+int
 fmt_dec(char *out, int64_t v, int dp)
 {
 	int64_t p = 1;
@@ -434,59 +336,10 @@ fmt_dec(char *out, int64_t v, int dp)
 		       v / p, dp, v % p);
 }
 
-/* Synthetic instruments: prices with 2 decimals, quantities with 3. */
-#define PDP 2
-#define QDP 3
-
-/* ---- the book a client may ask for ---- */
-
-static char *
-snapshot_json(struct sym *y, size_t limit)
-{
-	struct trd_book *b = &y->book;
-	size_t cap = 128 + 64 * (b->bid.n + b->ask.n), n, k;
-	char *o = malloc(cap);
-	int pdp = S.nsynth ? PDP : 8, qdp = S.nsynth ? QDP : 8;
-
-	if (o == NULL)
-		return NULL;
-	n = (size_t)sprintf(o, "{\"lastUpdateId\":%" PRIu64 ",", b->id);
-	if (S.usdm)
-		n += (size_t)sprintf(o + n, "\"E\":%" PRId64 ",\"T\":%" PRId64
-				     ",", now_ms(), now_ms());
-	n += (size_t)sprintf(o + n, "\"bids\":[");
-	k = 0;
-	for (size_t i = b->bid.n; i-- > 0 && k < limit; k++) {
-		if (k)
-			o[n++] = ',';
-		o[n++] = '[';
-		o[n++] = '"';
-		n += (size_t)fmt_dec(o + n, b->bid.v[i].px, pdp);
-		n += (size_t)sprintf(o + n, "\",\"");
-		n += (size_t)fmt_dec(o + n, b->bid.v[i].qty, qdp);
-		n += (size_t)sprintf(o + n, "\"]");
-	}
-	n += (size_t)sprintf(o + n, "],\"asks\":[");
-	k = 0;
-	for (size_t i = 0; i < b->ask.n && k < limit; i++, k++) {
-		if (k)
-			o[n++] = ',';
-		o[n++] = '[';
-		o[n++] = '"';
-		n += (size_t)fmt_dec(o + n, b->ask.v[i].px, pdp);
-		n += (size_t)sprintf(o + n, "\",\"");
-		n += (size_t)fmt_dec(o + n, b->ask.v[i].qty, qdp);
-		n += (size_t)sprintf(o + n, "\"]");
-	}
-	n += (size_t)sprintf(o + n, "]}");
-	(void)cap;
-	return o;
-}
-
 /* ---- the synthetic market ---- */
 
-static const int64_t tf_ms[2] = { 1000, 60000 };
-static const char *const tf_name[2] = { "1s", "1m" };
+const int64_t tf_ms[2] = { 1000, 60000 };
+const char *const tf_name[2] = { "1s", "1m" };
 
 static void
 kline_json(char *out, const struct sym *y, int k, const struct kl *b,
@@ -779,7 +632,7 @@ synth_tick(uv_timer_t *t)
 
 /* ---- recorded frames ---- */
 
-static struct sym *
+struct sym *
 sym_find(const char *name, size_t len)
 {
 	for (int i = 0; i < S.nsyms; i++)
@@ -1027,259 +880,6 @@ init_synth(void)
 		/* An empty synced book: every diff after builds on it. */
 		trd_book_snapshot(&y->book, 1000, NULL, 0, 0);
 		y->agg_id = 5000000000LL + i * 1000; /* past 2^32 */
-	}
-}
-
-/* ---- REST ---- */
-
-static const char *
-qparam(const char *target, const char *key, char *out, size_t outlen)
-{
-	const char *q = strchr(target, '?');
-	size_t kl = strlen(key);
-
-	if (q == NULL)
-		return NULL;
-	for (q++; *q;) {
-		size_t n = strcspn(q, "&");
-		if (n > kl && q[kl] == '=' && strncmp(q, key, kl) == 0) {
-			size_t vl = n - kl - 1;
-			if (vl >= outlen)
-				vl = outlen - 1;
-			memcpy(out, q + kl + 1, vl);
-			out[vl] = '\0';
-			return out;
-		}
-		q += n;
-		if (*q == '&')
-			q++;
-	}
-	return NULL;
-}
-
-static void
-respond(struct client *c, int status, const char *body, size_t blen,
-	int keep)
-{
-	char head[512];
-	int64_t min = now_ms() / 60000;
-	int n;
-
-	if (min != S.weight_min) {
-		S.weight_min = min;
-		S.weight = 0;
-	}
-	S.weight += 2;
-	n = snprintf(head, sizeof(head), "HTTP/1.1 %d %s\r\n"
-		     "Content-Type: application/json\r\n"
-		     "Content-Length: %zu\r\n"
-		     "X-MBX-USED-WEIGHT-1M: %d\r\n%s\r\n", status,
-		     status == 200 ? "OK" : status == 404 ? "Not Found"
-		     : "Bad Request", blen, S.weight,
-		     keep ? "" : "Connection: close\r\n");
-	send_bytes(c, head, (size_t)n);
-	send_bytes(c, body, blen);
-}
-
-static void
-rest_error(struct client *c, int status, int code, const char *msg, int keep)
-{
-	char b[256];
-	int n = snprintf(b, sizeof(b), "{\"code\":%d,\"msg\":\"%s\"}", code,
-			 msg);
-
-	respond(c, status, b, (size_t)n, keep);
-}
-
-static void
-rest_klines(struct client *c, const char *target, int keep)
-{
-	char sym[32], iv[8], tmp[32];
-	struct sym *y;
-	int k;
-	int64_t start = INT64_MIN, end = INT64_MAX;
-	long limit = 500;
-	char *out;
-	size_t n = 0, cap;
-
-	if (!qparam(target, "symbol", sym, sizeof(sym)) ||
-	    (y = sym_find(sym, strlen(sym))) == NULL) {
-		rest_error(c, 400, -1121, "Invalid symbol.", keep);
-		return;
-	}
-	if (!qparam(target, "interval", iv, sizeof(iv)) ||
-	    (k = strcmp(iv, "1s") == 0 ? 0 : strcmp(iv, "1m") == 0 ? 1 : -1) < 0) {
-		rest_error(c, 400, -1120, "Invalid interval.", keep);
-		return;
-	}
-	if (qparam(target, "startTime", tmp, sizeof(tmp)))
-		start = strtoll(tmp, NULL, 10);
-	if (qparam(target, "endTime", tmp, sizeof(tmp)))
-		end = strtoll(tmp, NULL, 10);
-	if (qparam(target, "limit", tmp, sizeof(tmp)))
-		limit = strtol(tmp, NULL, 10);
-	if (limit < 1 || limit > 1000)
-		limit = 500;
-	cap = 64 + (size_t)limit * 256;
-	out = malloc(cap);
-	out[n++] = '[';
-	for (size_t i = 0, m = 0; i < y->nhist[k] && m < (size_t)limit; i++) {
-		const struct kl *b = &y->hist[k][i];
-		char o[32], h[32], l[32], cl[32], v[32], q[40];
-		if (b->t < start || b->t > end)
-			continue;
-		fmt_dec(o, b->o, PDP);
-		fmt_dec(h, b->h, PDP);
-		fmt_dec(l, b->l, PDP);
-		fmt_dec(cl, b->c, PDP);
-		fmt_dec(v, b->v, QDP);
-		fmt_dec(q, b->q, PDP + QDP);
-		n += (size_t)sprintf(out + n, "%s[%" PRId64 ",\"%s\",\"%s\","
-				     "\"%s\",\"%s\",\"%s\",%" PRId64 ",\"%s\",%"
-				     PRId64 ",\"0\",\"0\",\"0\"]", m ? "," : "",
-				     b->t, o, h, l, cl, v,
-				     b->t + tf_ms[k] - 1, q, b->n);
-		m++;
-	}
-	out[n++] = ']';
-	respond(c, 200, out, n, keep);
-	free(out);
-}
-
-static void
-rest_aggtrades(struct client *c, const char *target, int keep)
-{
-	char sym[32], tmp[32];
-	struct sym *y;
-	int64_t from = -1;
-	long limit = 500;
-	char *out;
-	size_t n = 0, i = 0;
-
-	if (!qparam(target, "symbol", sym, sizeof(sym)) ||
-	    (y = sym_find(sym, strlen(sym))) == NULL) {
-		rest_error(c, 400, -1121, "Invalid symbol.", keep);
-		return;
-	}
-	if (qparam(target, "fromId", tmp, sizeof(tmp)))
-		from = strtoll(tmp, NULL, 10);
-	if (qparam(target, "limit", tmp, sizeof(tmp)))
-		limit = strtol(tmp, NULL, 10);
-	if (limit < 1 || limit > 1000)
-		limit = 500;
-	out = malloc(64 + (size_t)limit * 200);
-	out[n++] = '[';
-	if (from >= 0) {
-		while (i < y->ntr && y->tr[i].id < from)
-			i++;
-	} else if (y->ntr > (size_t)limit) {
-		i = y->ntr - (size_t)limit;
-	}
-	for (long m = 0; i < y->ntr && m < limit; i++, m++) {
-		const struct trade *t = &y->tr[i];
-		char p[32], q[32];
-		fmt_dec(p, t->px, PDP);
-		fmt_dec(q, t->qty, QDP);
-		n += (size_t)sprintf(out + n, "%s{\"a\":%" PRId64 ",\"p\":\"%s\","
-				     "\"q\":\"%s\",\"f\":%" PRId64 ",\"l\":%"
-				     PRId64 ",\"T\":%" PRId64 ",\"m\":%s,"
-				     "\"M\":true}", m ? "," : "", t->id, p, q,
-				     t->id, t->id, t->t,
-				     t->maker ? "true" : "false");
-	}
-	out[n++] = ']';
-	respond(c, 200, out, n, keep);
-	free(out);
-}
-
-static void
-rest_info(struct client *c, int keep)
-{
-	size_t n = 0;
-	char *out;
-
-	if (S.info_body) {
-		respond(c, 200, S.info_body, strlen(S.info_body), keep);
-		return;
-	}
-	out = malloc(256 + (size_t)S.nsyms * 512);
-	n = (size_t)sprintf(out, "{\"timezone\":\"UTC\",\"serverTime\":%" PRId64
-			    ",\"rateLimits\":[{\"rateLimitType\":"
-			    "\"REQUEST_WEIGHT\",\"interval\":\"MINUTE\","
-			    "\"intervalNum\":1,\"limit\":6000}],\"symbols\":[",
-			    now_ms());
-	for (int i = 0; i < S.nsyms; i++)
-		n += (size_t)sprintf(out + n, "%s{\"symbol\":\"%s\",\"status\":"
-				     "\"TRADING\",\"baseAsset\":\"%.*s\","
-				     "\"quoteAsset\":\"USDT\",\"filters\":["
-				     "{\"filterType\":\"PRICE_FILTER\","
-				     "\"minPrice\":\"0.01\",\"maxPrice\":"
-				     "\"1000000.00\",\"tickSize\":\"0.01000000\"},"
-				     "{\"filterType\":\"LOT_SIZE\",\"minQty\":"
-				     "\"0.001\",\"maxQty\":\"9000.000\","
-				     "\"stepSize\":\"0.00100000\"},"
-				     "{\"filterType\":\"NOTIONAL\","
-				     "\"minNotional\":\"0.05000000\"}]}",
-				     i ? "," : "", S.syms[i].name,
-				     (int)strlen(S.syms[i].name) - 4,
-				     S.syms[i].name);
-	n += (size_t)sprintf(out + n, "]}");
-	respond(c, 200, out, n, keep);
-	free(out);
-}
-
-static void
-rest(struct client *c, const struct trd_http_msg *m)
-{
-	const char *t = m->target, *p;
-	int keep = m->keep_alive;
-	char path[256], sym[32], tmp[16];
-	size_t pl = strcspn(t, "?");
-
-	if (pl >= sizeof(path))
-		pl = sizeof(path) - 1;
-	memcpy(path, t, pl);
-	path[pl] = '\0';
-	p = strncmp(path, "/api/v3/", 8) == 0 ? path + 8
-	    : strncmp(path, "/fapi/v1/", 9) == 0 ? path + 9 : NULL;
-	if (strcmp(m->method, "GET") != 0 || p == NULL) {
-		rest_error(c, 404, -1000, "Unknown endpoint.", keep);
-		return;
-	}
-	if (strcmp(p, "time") == 0 || strcmp(p, "ping") == 0) {
-		char b[64];
-		int n = strcmp(p, "ping") == 0
-			? sprintf(b, "{}")
-			: sprintf(b, "{\"serverTime\":%" PRId64 "}", now_ms());
-		respond(c, 200, b, (size_t)n, keep);
-	} else if (strcmp(p, "exchangeInfo") == 0) {
-		rest_info(c, keep);
-	} else if (strcmp(p, "klines") == 0) {
-		rest_klines(c, t, keep);
-	} else if (strcmp(p, "aggTrades") == 0) {
-		rest_aggtrades(c, t, keep);
-	} else if (strcmp(p, "depth") == 0) {
-		struct sym *y;
-		char *b;
-		long limit = 1000;
-		if (!qparam(t, "symbol", sym, sizeof(sym)) ||
-		    (y = sym_find(sym, strlen(sym))) == NULL) {
-			rest_error(c, 400, -1121, "Invalid symbol.", keep);
-			return;
-		}
-		if (qparam(t, "limit", tmp, sizeof(tmp)))
-			limit = strtol(tmp, NULL, 10);
-		if (limit < 1 || limit > 5000)
-			limit = 100;
-		if (!y->book.synced && y->snap) {
-			respond(c, 200, y->snap, strlen(y->snap), keep);
-			return;
-		}
-		b = snapshot_json(y, (size_t)limit);
-		respond(c, 200, b, strlen(b), keep);
-		free(b);
-	} else {
-		rest_error(c, 404, -1000, "Unknown endpoint.", keep);
 	}
 }
 
@@ -1532,7 +1132,7 @@ read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
 			if (up && strcasecmp(up, "websocket") == 0)
 				upgrade(c, m);
 			else
-				rest(c, m);
+				exsim_rest(c, m);
 			if (!c->ws && !m->keep_alive) {
 				client_close(c);
 				return;
