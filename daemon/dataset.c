@@ -352,9 +352,13 @@ encode_csv(const struct trd_dataset *ds, struct buf *b)
 	bput(b, "\n", 1);
 	for (size_t i = 0; i < ds->nrows; i++) {
 		const double *x = ds->x + i * ds->nfeat;
-		bput(b, trd_time_format_unix(ds->t0[i], t), strlen(t));
+		/* Formatted first: strlen(t) as the same call's argument
+		 * may be evaluated before t is written. */
+		trd_time_format_unix(ds->t0[i], t);
+		bput(b, t, strlen(t));
 		bput(b, ",", 1);
-		bput(b, trd_time_format_unix(ds->t1[i], t), strlen(t));
+		trd_time_format_unix(ds->t1[i], t);
+		bput(b, t, strlen(t));
 		bput(b, ",", 1);
 		bput(b, t, (size_t)fmt_double(t, sizeof(t), ds->y[i]));
 		for (uint32_t f = 0; f < ds->nfeat; f++) {

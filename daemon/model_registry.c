@@ -208,7 +208,7 @@ trd_regdb_add(struct trd_registry_db *r, const char *model, size_t len,
 	if (rc == 0) {
 		if (v.mv_size == strlen(entry) &&
 		    memcmp(v.mv_data, entry, v.mv_size) == 0) {
-			ret = 0; /* there already, the same */
+			ret = 1; /* there already, the same */
 			goto out;
 		}
 		snprintf(err, errlen, "model %.12s is registered already with "

@@ -29,8 +29,8 @@ void trd_regdb_close(struct trd_registry_db *r);
 
 /*
  * Add the model file text (len bytes) with the validation.json text (or
- * NULL).  *id gets the sha256.  0 (added, or already there identically),
- * or -1 with err (a corrupt model, a validation of another dataset, a
+ * NULL).  *id gets the sha256.  0 (added), 1 (already there, the same
+ * entry: nothing written), or -1 with err (a corrupt model, a validation of another dataset, a
  * different entry for the same model).
  */
 int trd_regdb_add(struct trd_registry_db *r, const char *model, size_t len,

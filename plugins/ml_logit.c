@@ -38,7 +38,9 @@
  *                    equity x fraction until kelly_min_trades (20) trades;
  *                    fraction: equity x fraction (default 0.5)
  *   features         the features the model must have been trained on,
- *                    ';'-separated in canonical form (default: any)
+ *                    in canonical form, separated by ';' or by ',' as
+ *                    traderctl dataset --features takes them (default:
+ *                    any)
  *   fee_bps          for the hypothetical equity (default 10)
  *   log_predictions  true: log every prediction ("p T P", T the bar's
  *                    close in Unix seconds) at info
@@ -253,28 +255,48 @@ configure(struct conf *c, const struct trd_params *p, char *err,
 	return 0;
 }
 
+/* The next name of a features list at p: its length, up to a ';' or a
+ * ',' outside parentheses (bb(20,2).pctb keeps its comma), blanks around
+ * it skipped; *next is past the separator.  0 at the end. */
+static size_t
+next_feature(const char **p, const char **next)
+{
+	const char *s = *p, *e;
+	int depth = 0;
+
+	while (*s == ' ')
+		s++;
+	for (e = s; *e && *e != ';' && (*e != ',' || depth > 0); e++)
+		depth += (*e == '(') - (*e == ')');
+	*p = s;
+	*next = *e ? e + 1 : e;
+	while (e > s && e[-1] == ' ')
+		e--;
+	return (size_t)(e - s);
+}
+
 /* The model's features against the `features` param. */
 static int
 check_features(const struct conf *c, const struct trd_model_info *mi,
 	       const char *path, char *err, size_t errlen)
 {
-	size_t want = 1, nl;
-	const char *p;
+	size_t want = 0, n;
+	const char *p, *next;
 
 	if (c->features == NULL)
 		return 0;
-	for (p = c->features; *p; p++)
-		want += *p == ';';
+	for (p = c->features; *p; p = next)
+		if (next_feature(&p, &next) > 0)
+			want++;
 	for (uint32_t i = 0; i < mi->nfeat; i++) {
 		const char *f = mi->features[i];
+		size_t nl = strlen(f);
 		int found = 0;
-		nl = strlen(f);
-		for (p = c->features; *p;) {
-			const char *e = strchr(p, ';');
-			size_t n = e ? (size_t)(e - p) : strlen(p);
+
+		for (p = c->features; *p; p = next) {
+			n = next_feature(&p, &next);
 			if (n == nl && memcmp(p, f, n) == 0)
 				found = 1;
-			p += n + (e != NULL);
 		}
 		if (!found) {
 			snprintf(err, errlen, "model %s uses feature %s, which "

@@ -499,6 +499,25 @@ Test(ml, bad_models_and_datasets_are_refused)
 	refused("ml.yaml", "--param 'ml.features=rsi(14);er(14)'",
 		"uses feature bb(20,2).pctb, which is not among the "
 		"strategy's features");
+	/* The list as --features wrote it (commas outside parentheses), or
+	 * with ';' and blanks: accepted. */
+	{
+		char *log;
+		int rc2 = th_run(&log, "cd %s && %s -c ml.yaml --replay "
+				 "--param 'ml.features=" FEATURES "'", dir,
+				 th_bin("traderd"));
+		th_assert_out(rc2 == 0, log);
+		free(log);
+		rc2 = th_run(&log, "cd %s && %s -c ml.yaml --replay --param "
+			     "'ml.features=rsi(14); bb(20,2).pctb ;zscore(50),"
+			     "roc(5),roc(30),vol(30),regime(14,200).vol_pct;"
+			     "er(14),adx(14).adx,macd(12,26,9).hist'", dir,
+			     th_bin("traderd"));
+		th_assert_out(rc2 == 0, log);
+		free(log);
+	}
+	refused("ml.yaml", "--param 'ml.features=" FEATURES ",sma(5)'",
+		"has 10 features; the strategy expects 11");
 	refused("ml.yaml", "--param ml.enter=0.4", "enter must be");
 	refused("ml.yaml", "--param nosuch.model=x", "no strategy 'nosuch'");
 	/* A dataset changed after its manifest was written. */
@@ -528,10 +547,14 @@ Test(ml, registry_entries_are_the_same_bytes_and_promote_writes_the_file)
 		th_expect(0, "%s --data-dir %s/reg%d models add %s/v%d/fold-05.model "
 			  "--validation %s/v%d/validation.json",
 			  th_bin("traderctl"), dir, k, dir, k, dir, k);
-		/* Again: the same entry, nothing changes. */
-		th_expect(0, "%s --data-dir %s/reg%d models add %s/v%d/fold-05.model "
-			  "--validation %s/v%d/validation.json",
-			  th_bin("traderctl"), dir, k, dir, k, dir, k);
+		/* Again: the same entry, nothing changes, and it says so. */
+		rc = th_run(&out, "%s --data-dir %s/reg%d models add "
+			    "%s/v%d/fold-05.model --validation "
+			    "%s/v%d/validation.json", th_bin("traderctl"), dir,
+			    k, dir, k, dir, k);
+		th_assert_out(rc == 0 && strstr(out, "registered already"),
+			      out);
+		free(out);
 	}
 	rc = th_run(&out, "%s --data-dir %s/reg0 models list", th_bin("traderctl"),
 		    dir);

@@ -479,6 +479,47 @@ small_dataset(struct trd_dataset *ds)
 	free(b);
 }
 
+/* The CSV form: a header, then every row's t0, t1 (Unix seconds), label
+ * and features, each reading back as the value. */
+Test(files, csv_rows_read_back)
+{
+	struct trd_dataset d;
+	char *out, *line, *next;
+	size_t len, i = 0;
+
+	small_dataset(&d);
+	cr_assert_eq(trd_dataset_encode(&d, 1, &out, &len), 0);
+	cr_assert_eq(strlen(out), len, "a NUL byte in the CSV");
+	line = out;
+	next = strchr(line, '\n');
+	cr_assert_not_null(next);
+	*next = '\0';
+	cr_assert_str_eq(line, "t0,t1,label,rsi(14),zscore(30),roc(10),er(20)");
+	for (line = next + 1; *line; line = next + 1, i++) {
+		char *p = line, *e;
+
+		next = strchr(line, '\n');
+		cr_assert_not_null(next);
+		*next = '\0';
+		cr_assert_lt(i, d.nrows);
+		cr_assert_eq(strtoll(p, &e, 10) * 1000000000LL, d.t0[i],
+			     "row %zu: %s", i, line);
+		cr_assert_eq(*e, ',', "row %zu: %s", i, line);
+		cr_assert_eq(strtoll(e + 1, &e, 10) * 1000000000LL, d.t1[i],
+			     "row %zu: %s", i, line);
+		cr_assert_eq(strtod(e + 1, &e), d.y[i], "row %zu: %s", i, line);
+		for (uint32_t f = 0; f < d.nfeat; f++) {
+			cr_assert_eq(*e, ',', "row %zu: %s", i, line);
+			cr_assert_eq(strtod(e + 1, &e), d.x[i * d.nfeat + f],
+				     "row %zu feature %u: %s", i, f, line);
+		}
+		cr_assert_eq(*e, '\0', "row %zu: %s", i, line);
+	}
+	cr_assert_eq(i, d.nrows);
+	free(out);
+	trd_dataset_free(&d);
+}
+
 Test(files, same_inputs_same_bytes)
 {
 	struct trd_dataset d1, d2, back;

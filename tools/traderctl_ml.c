@@ -193,11 +193,18 @@ read_dataset(const struct ml *m, const char *path, struct trd_dataset *ds,
 				    ? " (CSV datasets are for reading; "
 				      "train reads the binary format)"
 				    : "");
-	/* Its manifest, when it is there, must describe it. */
+	/* Its manifest, when it is there, must describe it; without one,
+	 * nothing says where the rows came from: said, not refused. */
 	snprintf(mpath, sizeof(mpath), "%s.manifest.json", path);
 	rc = trd_file_read(mpath, 64 << 20, &buf, &len);
-	if (rc == -ENOENT)
+	if (rc == -ENOENT) {
+		if (!m->quiet)
+			fprintf(stderr, "traderctl %s: warning: %s has no "
+				"manifest (%s): nothing checks that it is the "
+				"dataset traderctl dataset wrote\n", m->cmd,
+				path, mpath);
 		return 0;
+	}
 	if (rc == 0) {
 		rc = trd_manifest_check(buf, len, ds, sha, err, sizeof(err));
 		free(buf);

@@ -69,11 +69,22 @@ mean_fold(const cJSON *e, const char *k, const char *sub)
 	return n ? s / n : NAN;
 }
 
+/* v with fmt, or "-" without it (a model registered without folds). */
+static const char *
+fig(char *b, size_t cap, const char *fmt, double v)
+{
+	if (isnan(v))
+		snprintf(b, cap, "-");
+	else
+		snprintf(b, cap, fmt, v);
+	return b;
+}
+
 static void
 list_one(void *arg, const char *id, const char *json, const char *promoted)
 {
 	cJSON *e = cJSON_Parse(json);
-	char feat[32];
+	char feat[32], auc[32], ret[32];
 
 	(void)arg;
 	if (e == NULL)
@@ -81,11 +92,12 @@ list_one(void *arg, const char *id, const char *json, const char *promoted)
 	snprintf(feat, sizeof(feat), "%d",
 		 cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(e,
 								     "features")));
-	printf("%-12.12s %-10s %-4s %-26s %-11s %8g %5s %9.0f %6.4f %8.2f  %s\n",
+	printf("%-12.12s %-10s %-4s %-26s %-11s %8g %5s %9.0f %6s %8s  %s\n",
 	       id, str(e, "symbol"), str(e, "timeframe"), str(e, "label"),
 	       str(e, "solver"), num(e, "C"), feat, num(e, "train_rows"),
-	       mean_fold(e, "auc", NULL),
-	       mean_fold(e, "total_return", "backtest") * 100,
+	       fig(auc, sizeof(auc), "%.4f", mean_fold(e, "auc", NULL)),
+	       fig(ret, sizeof(ret), "%.2f",
+		   mean_fold(e, "total_return", "backtest") * 100),
 	       promoted ? promoted : "");
 	cJSON_Delete(e);
 }
@@ -111,14 +123,23 @@ diff(const cJSON *a, const cJSON *b, const char *ia, const char *ib)
 		char *sx = x ? cJSON_PrintUnformatted(x) : strdup("-");
 		char *sy = y ? cJSON_PrintUnformatted(y) : strdup("-");
 		if (sx && sy && strcmp(sx, sy) != 0) {
-			printf("%-16s %-30.30s %-30.30s\n", keys[k], sx, sy);
+			/* Side by side when both fit, else one a line. */
+			if (strlen(sx) <= 30 && strlen(sy) <= 30)
+				printf("%-16s %-30s %-30s\n", keys[k], sx, sy);
+			else
+				printf("%-16s %s\n%-16s %s\n", keys[k], sx, "",
+				       sy);
 			same = 0;
 		}
 		free(sx);
 		free(sy);
 	}
-	printf("%-16s %-30.4f %-30.4f\n", "mean AUC",
-	       mean_fold(a, "auc", NULL), mean_fold(b, "auc", NULL));
+	{
+		char x[32], y[32];
+		printf("%-16s %-30s %-30s\n", "mean AUC",
+		       fig(x, sizeof(x), "%.4f", mean_fold(a, "auc", NULL)),
+		       fig(y, sizeof(y), "%.4f", mean_fold(b, "auc", NULL)));
+	}
 	if (trd_model_parse(ta, strlen(ta), &ma, err, sizeof(err)) != 0)
 		return;
 	if (trd_model_parse(tb, strlen(tb), &mb, err, sizeof(err)) != 0) {
@@ -213,12 +234,13 @@ trd_ctl_models(int argc, char **argv)
 		e = trd_regdb_add(r, m, ml, v, vl, id, err, sizeof(err));
 		free(m);
 		free(v);
-		if (e != 0) {
+		if (e < 0) {
 			fprintf(stderr, "traderctl models: %s: %s\n",
 				argv[optind], err);
 			goto out;
 		}
-		printf("model %s registered\n", id);
+		printf(e ? "model %s registered already (the same entry; "
+			   "nothing changed)\n" : "model %s registered\n", id);
 		rc = 0;
 	} else if (strcmp(sub, "list") == 0 && optind == argc) {
 		printf("%-12s %-10s %-4s %-26s %-11s %8s %5s %9s %6s %8s  %s\n",

@@ -290,6 +290,11 @@ put_num(FILE *f, double v)
 	if (isnan(v)) {
 		return;
 	}
+	/* Counts as counts: 880, not the shorter 8.8e+02. */
+	if (v == floor(v) && fabs(v) < 1e15) {
+		fprintf(f, "%.0f", v);
+		return;
+	}
 	for (int p = 1; p <= 17; p++) {
 		snprintf(b, sizeof(b), "%.*g", p, v);
 		if (strtod(b, NULL) == v)
