@@ -689,4 +689,31 @@ Test(ml, search_halves_deterministically)
 	th_assert_outf(rc == 1 && strstr(out, "--enters needs --backtest"), out,
 		       "exit %d", rc);
 	free(out);
+	/* Scored by the replays: an entry threshold no prediction reaches
+	 * never trades, scores Sharpe 0 (not NaN) and ranks above a losing
+	 * one. */
+	write_conf("mls.yaml", "db", "ml_logit",
+		   "{ model: none, enter: 0.53, exit: 0.5, sizing: fraction, "
+		   "fraction: 0.5 }");
+	th_expect(0, "%s --data-dir %s/db search --symbol AVAXUSDT "
+		  "--timeframe 1m --features 'rsi(14),zscore(50)' --label "
+		  "'sign(10)' --Cs 0.1 --enters 0.52,0.9 --backtest %s/mls.yaml "
+		  "--cv walk_forward:train=8000,test=6000 -o %s/s3",
+		  th_bin("traderctl"), dir, dir, dir);
+	a = slurp("s3/search.csv");
+	{
+		char *l1 = strchr(a, '\n') + 1, *l2 = strchr(l1, '\n') + 1;
+		char *c1, *c2;
+
+		l2[-1] = '\0';
+		if (strchr(l2, '\n'))
+			*strchr(l2, '\n') = '\0';
+		c1 = strrchr(l1, ',');
+		c2 = strrchr(l2, ',');
+		cr_assert(strncmp(l1, "1,", 2) == 0 && strstr(l1, ",0.9,") &&
+			  strcmp(c1, ",0") == 0, "%s", l1);
+		cr_assert(strstr(l2, ",0.52,") && strtod(c2 + 1, NULL) < 0,
+			  "%s", l2);
+	}
+	free(a);
 }

@@ -661,6 +661,15 @@ jbt(const struct bt *b)
 	return o;
 }
 
+/* A replay's Sharpe for means and scores: one that never traded has
+ * none (flat equity) and counts as 0, not NaN, so a search ranks
+ * standing aside above losing, as a trader would. */
+static double
+bt_sharpe(const struct bt *b)
+{
+	return isnan(b->sharpe) && b->trades == 0 ? 0 : b->sharpe;
+}
+
 /* The mean of every figure over the validated folds (a search may leave
  * some out), and in how many of them the model's replay returned more
  * than the baseline's. */
@@ -681,11 +690,11 @@ fold_mean(const struct fold_out *r, size_t nf, struct fold_out *avg,
 		avg->sc.accuracy += r[i].sc.accuracy;
 		avg->sc.base_rate += r[i].sc.base_rate;
 		avg->model.ret += r[i].model.ret;
-		avg->model.sharpe += r[i].model.sharpe;
+		avg->model.sharpe += bt_sharpe(&r[i].model);
 		avg->model.maxdd += r[i].model.maxdd;
 		avg->model.trades += r[i].model.trades;
 		avg->base.ret += r[i].base.ret;
-		avg->base.sharpe += r[i].base.sharpe;
+		avg->base.sharpe += bt_sharpe(&r[i].base);
 		avg->base.maxdd += r[i].base.maxdd;
 		avg->base.trades += r[i].base.trades;
 		avg->model.ran = r[i].model.ran;
@@ -966,7 +975,7 @@ cmd_validate(struct ml *m)
 		cJSON_AddItemToObject(j, "baseline", jbt(&res[i].base));
 		cJSON_AddItemToArray(folds, j);
 		m->score_ll += res[i].sc.logloss;
-		m->score_sharpe += res[i].model.sharpe;
+		m->score_sharpe += bt_sharpe(&res[i].model);
 		nscored++;
 		if (!m->quiet)
 			fprintf(stderr, "fold %zu/%zu: %zu train rows (%zu purged, %zu "
