@@ -106,8 +106,9 @@ void trd_sha256_hex(const void *buf, size_t len, char out[65]);
 /* Read a whole file (at most max bytes): 0, or a negative errno (-EFBIG
  * past max). */
 int trd_file_read(const char *path, size_t max, char **buf, size_t *len);
-/* Write a whole file under a temporary name, fsync'd, renamed into place:
- * 0 or a negative errno. */
+/* Write a whole file under a temporary name, fsync'd, renamed into place,
+ * its directory made first if missing (traderctl's -o paths): 0 or a
+ * negative errno. */
 int trd_file_write(const char *path, const void *buf, size_t len);
 
 #endif
