@@ -282,20 +282,6 @@ getd(const uint8_t *p)
 	return d;
 }
 
-/* The shortest decimal that reads back as v. */
-static int
-fmt_double(char *b, size_t cap, double v)
-{
-	int n = 0;
-
-	for (int p = 15; p <= 17; p++) {
-		n = snprintf(b, cap, "%.*g", p, v);
-		if (strtod(b, NULL) == v)
-			break;
-	}
-	return n;
-}
-
 struct buf {
 	char  *p;
 	size_t len, cap;
@@ -360,10 +346,12 @@ encode_csv(const struct trd_dataset *ds, struct buf *b)
 		trd_time_format_unix(ds->t1[i], t);
 		bput(b, t, strlen(t));
 		bput(b, ",", 1);
-		bput(b, t, (size_t)fmt_double(t, sizeof(t), ds->y[i]));
+		trd_dtoa(ds->y[i], t, sizeof(t));
+		bput(b, t, strlen(t));
 		for (uint32_t f = 0; f < ds->nfeat; f++) {
 			bput(b, ",", 1);
-			bput(b, t, (size_t)fmt_double(t, sizeof(t), x[f]));
+			trd_dtoa(x[f], t, sizeof(t));
+			bput(b, t, strlen(t));
 		}
 		bput(b, "\n", 1);
 	}

@@ -12,6 +12,7 @@
 #include "model.h"
 #include "store.h"
 #include "timefmt.h"
+#include "wfile.h"
 
 static const struct {
 	const char *name;
@@ -215,12 +216,7 @@ outf(struct out *o, const char *fmt, ...)
 static const char *
 num(double v, char *b, size_t cap)
 {
-	for (int p = 1; p <= 17; p++) {
-		snprintf(b, cap, "%.*g", p, v);
-		if (strtod(b, NULL) == v)
-			break;
-	}
-	return b;
+	return trd_dtoa(v, b, cap);
 }
 
 char *

@@ -637,11 +637,7 @@ json_recorded(const struct trd_report *r, struct wfile *w)
 		wf_puts(w, ", \"name\": ");
 		wf_json_str(w, v->name);
 		if (isfinite(v->v)) {
-			for (int p = 15; p <= 17; p++) {
-				snprintf(b, sizeof(b), "%.*g", p, v->v);
-				if (strtod(b, NULL) == v->v)
-					break;
-			}
+			trd_dtoa(v->v, b, sizeof(b));
 		} else {
 			snprintf(b, sizeof(b), "null");
 		}

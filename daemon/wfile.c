@@ -223,6 +223,46 @@ wf_html_str(struct wfile *w, const char *s)
 	}
 }
 
+const char *
+trd_dtoa(double v, char *b, size_t cap)
+{
+	for (int p = 15; p <= 17; p++) {
+		snprintf(b, cap, "%.*g", p, v);
+		if (strtod(b, NULL) == v)
+			break;
+	}
+	return b;
+}
+
+void
+trd_fputs_html(FILE *f, const char *s)
+{
+	for (; *s; s++)
+		switch (*s) {
+		case '&': fputs("&amp;", f); break;
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '"': fputs("&quot;", f); break;
+		default: fputc(*s, f);
+		}
+}
+
+void
+trd_fputs_csv(FILE *f, const char *s)
+{
+	if (strpbrk(s, ",\"\r\n") == NULL) {
+		fputs(s, f);
+		return;
+	}
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
 /* mkdir -p dir, each missing component with mode; 0, or a negative errno
  * (-ENOTDIR when dir exists but is not a directory).  Logs nothing: the
  * caller names what the directory was for. */

@@ -8,6 +8,7 @@
 #define TRD_WFILE_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/types.h>
 
@@ -59,6 +60,17 @@ void wf_json_str(struct wfile *w, const char *s);
  * report writes many). */
 void wf_fixed(struct wfile *w, double v, int dp);
 void wf_html_str(struct wfile *w, const char *s);
+
+/* The shortest decimal of 15 to 17 significant digits that reads back
+ * as v (880 as "880", 0.1 as "0.1"), in b; returns b.  NaN and the
+ * infinities come out as printf spells them. */
+const char *trd_dtoa(double v, char *b, size_t cap);
+/* s into f with & < > " escaped, for HTML text and attributes. */
+void trd_fputs_html(FILE *f, const char *s);
+/* s into f as one RFC 4180 CSV field: quoted, its quotes doubled, when it
+ * holds a comma, a quote or a line break (feature names do:
+ * "bb(20,2).mid"), as it is otherwise. */
+void trd_fputs_csv(FILE *f, const char *s);
 
 /* mkdir -p dir (missing components get mode); 0 or a negative errno,
  * -ENOTDIR if dir is not a directory.  Logs nothing. */

@@ -37,6 +37,7 @@
 #include "traderctl_client.h"
 #include "traderctl_ml.h"
 #include "version.h"
+#include "wfile.h"
 
 struct ctl {
 	const char        *data_dir;
@@ -454,35 +455,8 @@ put_double(double v, FILE *f)
 {
 	char b[40];
 
-	if (isnan(v))
-		return;
-	for (int p = 15; p <= 17; p++) {
-		snprintf(b, sizeof(b), "%.*g", p, v);
-		if (strtod(b, NULL) == v)
-			break;
-	}
-	fputs(b, f);
-}
-
-/*
- * One CSV field as RFC 4180 has it: quoted, with its quotes doubled, if
- * it holds a comma, a quote or a line break (feature names do:
- * "bb(20,2).mid"), as it is otherwise.
- */
-static void
-put_csv_field(const char *s, FILE *f)
-{
-	if (strpbrk(s, ",\"\r\n") == NULL) {
-		fputs(s, f);
-		return;
-	}
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', f);
-		fputc(*s, f);
-	}
-	fputc('"', f);
+	if (!isnan(v))
+		fputs(trd_dtoa(v, b, sizeof(b)), f);
 }
 
 /* Split --set at the commas outside parentheses. */
@@ -602,7 +576,7 @@ cmd_features(struct ctl *c)
 	fputs("ts", stdout);
 	for (size_t i = 0; i < nout; i++) {
 		fputc(',', stdout);
-		put_csv_field(names[i], stdout);
+		trd_fputs_csv(stdout, names[i]);
 	}
 	fputc('\n', stdout);
 	while ((n = trd_bar_cursor_read(&cur, buf, 4096)) > 0) {

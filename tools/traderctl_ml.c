@@ -453,12 +453,7 @@ put_num(double v, FILE *f)
 {
 	char b[40];
 
-	for (int p = 15; p <= 17; p++) {
-		snprintf(b, sizeof(b), "%.*g", p, v);
-		if (strtod(b, NULL) == v)
-			break;
-	}
-	fputs(b, f);
+	fputs(trd_dtoa(v, b, sizeof(b)), f);
 }
 
 static int
@@ -732,20 +727,6 @@ html_num(FILE *f, double v, const char *fmt)
 	}
 }
 
-static void
-html_esc(FILE *f, const char *s)
-{
-	for (; *s; s++)
-		if (*s == '<')
-			fputs("&lt;", f);
-		else if (*s == '&')
-			fputs("&amp;", f);
-		else if (*s == '>')
-			fputs("&gt;", f);
-		else
-			fputc(*s, f);
-}
-
 static int
 write_html(const struct ml *m, const char *path, const struct trd_dataset *ds,
 	   const struct trd_fold *fo, const struct fold_out *r, size_t nf,
@@ -771,11 +752,11 @@ write_html(const struct ml *m, const char *path, const struct trd_dataset *ds,
 	      "border-top:2px solid #999}"
 	      ".wrap{overflow-x:auto}</style></head><body>\n", f);
 	fputs("<h1>Validation</h1>\n<p>", f);
-	html_esc(f, ds->symbol);
+	trd_fputs_html(f, ds->symbol);
 	fputs(" &middot; label ", f);
-	html_esc(f, ds->label.text);
+	trd_fputs_html(f, ds->label.text);
 	fputs(" &middot; ", f);
-	html_esc(f, cvtext);
+	trd_fputs_html(f, cvtext);
 	fprintf(f, " &middot; solver %s, C %g, seed %llu &middot; %zu rows, "
 		"%u features</p>\n<div class=\"wrap\"><table><tr><th>fold</th>"
 		"<th>test from</th><th>test to</th><th>test rows</th>"

@@ -287,50 +287,8 @@ put_num(FILE *f, double v)
 {
 	char b[40];
 
-	if (isnan(v)) {
-		return;
-	}
-	/* Counts as counts: 880, not the shorter 8.8e+02. */
-	if (v == floor(v) && fabs(v) < 1e15) {
-		fprintf(f, "%.0f", v);
-		return;
-	}
-	for (int p = 1; p <= 17; p++) {
-		snprintf(b, sizeof(b), "%.*g", p, v);
-		if (strtod(b, NULL) == v)
-			break;
-	}
-	fputs(b, f);
-}
-
-static void
-put_csv(FILE *f, const char *s)
-{
-	if (strpbrk(s, ",\"\n") == NULL) {
-		fputs(s, f);
-		return;
-	}
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', f);
-		fputc(*s, f);
-	}
-	fputc('"', f);
-}
-
-static void
-put_html(FILE *f, const char *s)
-{
-	for (; *s; s++)
-		if (*s == '<')
-			fputs("&lt;", f);
-		else if (*s == '&')
-			fputs("&amp;", f);
-		else if (*s == '"')
-			fputs("&quot;", f);
-		else
-			fputc(*s, f);
+	if (!isnan(v))
+		fputs(trd_dtoa(v, b, sizeof(b)), f);
 }
 
 /* The params of every strategy of a report, as "strategy.key" cells. */
@@ -462,7 +420,7 @@ merge(const char *dir, const char *prefix)
 	fputs("rank,job", f);
 	for (size_t c = 0; c < ncols; c++) {
 		fputc(',', f);
-		put_csv(f, cols[c]);
+		trd_fputs_csv(f, cols[c]);
 	}
 	for (size_t k = 0; k < NFIGS; k++)
 		fprintf(f, ",%s", figs[k]);
@@ -473,7 +431,7 @@ merge(const char *dir, const char *prefix)
 			fputc(',', f);
 			for (char **p = rows[i].pv; p && *p; p += 2)
 				if (strcmp(p[0], cols[c]) == 0)
-					put_csv(f, p[1]);
+					trd_fputs_csv(f, p[1]);
 		}
 		for (size_t k = 0; k < NFIGS; k++) {
 			fputc(',', f);
@@ -500,7 +458,7 @@ merge(const char *dir, const char *prefix)
 		nrows);
 	for (size_t c = 0; c < ncols; c++) {
 		fputs("<th>", f);
-		put_html(f, cols[c]);
+		trd_fputs_html(f, cols[c]);
 		fputs("</th>", f);
 	}
 	for (size_t k = 0; k < NFIGS; k++)
@@ -512,7 +470,7 @@ merge(const char *dir, const char *prefix)
 			fputs("<td>", f);
 			for (char **p = rows[i].pv; p && *p; p += 2)
 				if (strcmp(p[0], cols[c]) == 0)
-					put_html(f, p[1]);
+					trd_fputs_html(f, p[1]);
 			fputs("</td>", f);
 		}
 		for (size_t k = 0; k < NFIGS; k++) {
