@@ -149,6 +149,10 @@ rest_klines(struct client *c, const char *target, int keep)
 		limit = 500;
 	cap = 64 + (size_t)limit * 256;
 	out = malloc(cap);
+	if (out == NULL) {
+		rest_error(c, 500, -1000, "Out of memory.", keep);
+		return;
+	}
 	out[n++] = '[';
 	for (size_t i = 0, m = 0; i < y->nhist[k] && m < (size_t)limit; i++) {
 		const struct kl *b = &y->hist[k][i];
@@ -195,6 +199,10 @@ rest_aggtrades(struct client *c, const char *target, int keep)
 	if (limit < 1 || limit > 1000)
 		limit = 500;
 	out = malloc(64 + (size_t)limit * 200);
+	if (out == NULL) {
+		rest_error(c, 500, -1000, "Out of memory.", keep);
+		return;
+	}
 	out[n++] = '[';
 	if (from >= 0) {
 		while (i < y->ntr && y->tr[i].id < from)
@@ -230,6 +238,10 @@ rest_info(struct client *c, int keep)
 		return;
 	}
 	out = malloc(256 + (size_t)S.nsyms * 512);
+	if (out == NULL) {
+		rest_error(c, 500, -1000, "Out of memory.", keep);
+		return;
+	}
 	n = (size_t)sprintf(out, "{\"timezone\":\"UTC\",\"serverTime\":%" PRId64
 			    ",\"rateLimits\":[{\"rateLimitType\":"
 			    "\"REQUEST_WEIGHT\",\"interval\":\"MINUTE\","
@@ -302,7 +314,10 @@ exsim_rest(struct client *c, const struct trd_http_msg *m)
 			respond(c, 200, y->snap, strlen(y->snap), keep);
 			return;
 		}
-		b = snapshot_json(y, (size_t)limit);
+		if ((b = snapshot_json(y, (size_t)limit)) == NULL) {
+			rest_error(c, 500, -1000, "Out of memory.", keep);
+			return;
+		}
 		respond(c, 200, b, strlen(b), keep);
 		free(b);
 	} else {

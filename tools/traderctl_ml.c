@@ -448,6 +448,22 @@ out:
 
 /* ---- predict ---- */
 
+/* --model and --dataset, both read and checked: 0, or 1 said. */
+static int
+read_model_and_dataset(const struct ml *m, struct trd_model *md,
+		       struct trd_dataset *ds, char sha[65])
+{
+	if (m->dataset == NULL || m->model == NULL)
+		return fail(m, "--model and --dataset are required");
+	if (read_model(m, m->model, md) != 0)
+		return 1;
+	if (read_dataset(m, m->dataset, ds, sha) != 0) {
+		trd_model_free(md);
+		return 1;
+	}
+	return 0;
+}
+
 static void
 put_num(double v, FILE *f)
 {
@@ -466,14 +482,8 @@ cmd_predict(struct ml *m)
 	char sha[65], err[320], t[TRD_TIME_BUFSZ];
 	int status = 1;
 
-	if (m->dataset == NULL || m->model == NULL)
-		return fail(m, "--model and --dataset are required");
-	if (read_model(m, m->model, &md) != 0)
+	if (read_model_and_dataset(m, &md, &ds, sha) != 0)
 		return 1;
-	if (read_dataset(m, m->dataset, &ds, sha) != 0) {
-		trd_model_free(&md);
-		return 1;
-	}
 	if (trd_model_columns(&md, &ds, cols, err, sizeof(err)) != 0) {
 		fail(m, "%s: %s", m->dataset, err);
 		goto out;
@@ -512,14 +522,8 @@ cmd_score(struct ml *m)
 	char sha[65], a[TRD_TIME_BUFSZ];
 	size_t lo = 0, hi;
 
-	if (m->dataset == NULL || m->model == NULL)
-		return fail(m, "--model and --dataset are required");
-	if (read_model(m, m->model, &md) != 0)
+	if (read_model_and_dataset(m, &md, &ds, sha) != 0)
 		return 1;
-	if (read_dataset(m, m->dataset, &ds, sha) != 0) {
-		trd_model_free(&md);
-		return 1;
-	}
 	while (lo < ds.nrows && ds.t0[lo] < m->from_ns)
 		lo++;
 	for (hi = lo; hi < ds.nrows && ds.t0[hi] < m->to_ns; hi++)
